@@ -1,0 +1,32 @@
+# Every target sets up its own virtual environment first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
+
+.PHONY: demo test lint typecheck schema clean
+
+$(BIN)/suppcheck: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/suppcheck
+	$(BIN)/suppcheck check $(EXAMPLE) --format table; status=$$?; [ $$status -ne 2 ]
+
+test: $(BIN)/suppcheck
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/suppcheck
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(BIN)/suppcheck
+	$(BIN)/mypy --strict src
+
+schema: $(BIN)/suppcheck
+	$(BIN)/python -m suppcheck._kb.schema > data/interactions.schema.json
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,57 @@
+"""``check()``: a regimen and its profile in, a :class:`Report` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ._errors import InputError
+from ._kb.base import KnowledgeBase
+from ._kb.loader import default_knowledge
+from ._regimen import RegimenFile, unit_problems
+from ._report import Report
+from ._rules import FAMILIES
+from ._rules.context import build_context
+from ._rules.dose import totals
+from ._severity import Severity
+from ._version import __version__
+
+
+def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase | None = None) -> Report:
+    """Check a regimen against the knowledge base and return a :class:`Report`.
+
+    ``regimen`` is a :class:`RegimenFile` or a mapping in the regimen format;
+    a malformed one raises :class:`InputError` before anything is checked.
+    Clinical findings are returned in the report, never raised.
+
+    >>> report = check({"profile": {"age": 58, "sex": "female"},
+    ...                 "regimen": [{"substance": "magnesium", "form": "citrate",
+    ...                              "amount": "400 mg", "per_day": 2}]})
+    >>> report.ok, report.max_severity.value
+    (False, 'major')
+    >>> [f.code for f in report.findings][:1]
+    ['dose.above_upper_limit']
+    """
+    kb = knowledge if knowledge is not None else default_knowledge()
+    if isinstance(regimen, RegimenFile):
+        parsed = regimen
+        problems = unit_problems(parsed, kb)
+        if problems:
+            raise InputError(problems)
+    else:
+        parsed = RegimenFile.model_validate(regimen, context={"knowledge": kb})
+    ctx = build_context(parsed, kb)
+    findings = list(ctx.findings)
+    for family in FAMILIES:
+        findings.extend(family.evaluate(ctx))
+    findings.sort(key=lambda f: f.sort_key())
+    worst = max((f.severity for f in findings), default=None)
+    return Report(
+        suppcheck_version=__version__,
+        knowledge_version=kb.version,
+        ok=not any(f.severity >= Severity.MODERATE for f in findings),
+        complete=not any(f.code.startswith("input.unrecognized_") for f in findings),
+        max_severity=worst,
+        totals=tuple(totals(ctx)),
+        findings=tuple(findings),
+    )

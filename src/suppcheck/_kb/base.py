@@ -1,0 +1,258 @@
+"""The loaded knowledge base: validated records plus the indexes a check uses.
+
+Every lookup a check makes is a dictionary access built here once, so the
+cost of a check depends on the regimen, not on how many rules exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TypeVar
+
+from .._names import name_key
+from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
+from .models import (
+    Condition,
+    Form,
+    KnowledgeFile,
+    Limit,
+    LimitType,
+    Medication,
+    MedicationClass,
+    Reference,
+    Rule,
+    RuleFamily,
+    Substance,
+)
+
+_EMPTY: tuple[Rule, ...] = ()
+_T = TypeVar("_T", Reference, Substance, Form, Limit, MedicationClass, Medication, Condition, Rule)
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationMatch:
+    """A resolved medication name: a medication, or a whole class."""
+
+    id: str
+    is_class: bool
+    classes: frozenset[str]
+
+
+class KnowledgeBase:
+    """A validated knowledge base with lookup indexes.
+
+    Obtain one with :func:`suppcheck.load_knowledge`; instances are immutable
+    and safe to share between threads.
+    """
+
+    def __init__(self, data: KnowledgeFile, *, sources: tuple[str, ...] = ()) -> None:
+        self.data = data
+        self.sources = sources
+        self.version: str = data.knowledge_version or "unversioned"
+        self.references: Mapping[str, Reference] = _by_id(data.references)
+        self.substances: Mapping[str, Substance] = _by_id(data.substances)
+        self.forms: Mapping[str, Form] = _by_id(data.forms)
+        self.limits: Mapping[str, Limit] = _by_id(data.limits)
+        self.medication_classes: Mapping[str, MedicationClass] = _by_id(data.medication_classes)
+        self.medications: Mapping[str, Medication] = _by_id(data.medications)
+        self.conditions: Mapping[str, Condition] = _by_id(data.conditions)
+        self.rules: Mapping[str, Rule] = _by_id(data.rules)
+
+        self._substance_keys = _keys((s.id, (s.id, s.name, *s.synonyms)) for s in data.substances)
+        forms_by_substance: dict[str, list[Form]] = defaultdict(list)
+        for form in data.forms:
+            forms_by_substance[form.substance].append(form)
+        self.forms_by_substance: Mapping[str, tuple[Form, ...]] = MappingProxyType(
+            {k: tuple(v) for k, v in forms_by_substance.items()}
+        )
+        self._form_keys: dict[str, dict[str, str]] = {
+            substance: _keys((f.id, (f.id, f.name, *f.synonyms)) for f in forms)
+            for substance, forms in forms_by_substance.items()
+        }
+        limits: dict[tuple[str, LimitType], list[Limit]] = defaultdict(list)
+        for limit in data.limits:
+            limits[(limit.substance, limit.type)].append(limit)
+        self._limits = {k: tuple(v) for k, v in limits.items()}
+
+        self._class_closure = _closure({c.id: c.parents for c in data.medication_classes})
+        self._condition_closure = _closure({c.id: c.implies for c in data.conditions})
+        self._medication_keys = _keys(
+            (f"class:{c.id}", (c.id, c.name, *c.synonyms)) for c in data.medication_classes
+        ) | _keys((f"medication:{m.id}", (m.id, m.name, *m.synonyms, *m.brands)) for m in data.medications)
+        self._condition_keys = _keys((c.id, (c.id, c.name, *c.synonyms)) for c in data.conditions)
+
+        by_substance: dict[str, list[Rule]] = defaultdict(list)
+        depletions: dict[str, list[Rule]] = defaultdict(list)
+        for rule in data.rules:
+            if rule.family is RuleFamily.DEPLETION_MEDICATION:
+                for target in (*rule.medications, *rule.medication_classes):
+                    depletions[target].append(rule)
+            else:
+                for substance in rule.substances:
+                    by_substance[substance].append(rule)
+        self._rules_by_substance = {k: tuple(v) for k, v in by_substance.items()}
+        self._depletions = {k: tuple(v) for k, v in depletions.items()}
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeBase {self.version}: {len(self.rules)} rules>"
+
+    # -- names -------------------------------------------------------------
+
+    def substance(self, name: str) -> Substance | None:
+        """The substance a name or synonym refers to, or None.
+
+        >>> from suppcheck import load_knowledge
+        >>> load_knowledge().substance("Cholecalciferol").id
+        'vitamin_d'
+        """
+        found = self._substance_keys.get(name_key(name))
+        return self.substances[found] if found else None
+
+    def form(self, substance_id: str, name: str) -> Form | None:
+        """A form of ``substance_id`` by name or synonym (``citrate``), or None."""
+        keys = self._form_keys.get(substance_id, {})
+        found = keys.get(name_key(name))
+        if found is None:
+            # "magnesium citrate" for magnesium: drop the substance's own name.
+            substance = self.substances.get(substance_id)
+            if substance is not None:
+                key = name_key(name)
+                for prefix in {name_key(n) for n in (substance.id, substance.name, *substance.synonyms)}:
+                    if key.startswith(prefix) and key[len(prefix) :] in keys:
+                        found = keys[key[len(prefix) :]]
+                        break
+        return self.forms[found] if found else None
+
+    def medication(self, name: str) -> MedicationMatch | None:
+        """A medication (with all its classes) or a class, by any name or brand."""
+        found = self._medication_keys.get(name_key(name))
+        if found is None:
+            return None
+        kind, ident = found.split(":", 1)
+        if kind == "class":
+            return MedicationMatch(ident, True, self._class_closure[ident])
+        classes: frozenset[str] = frozenset().union(*(self._class_closure[c] for c in self.medications[ident].classes))
+        return MedicationMatch(ident, False, classes)
+
+    def condition(self, name: str) -> str | None:
+        """The condition id a name or synonym refers to, or None."""
+        return self._condition_keys.get(name_key(name))
+
+    def condition_closure(self, condition_id: str) -> frozenset[str]:
+        """The condition and every condition it implies."""
+        return self._condition_closure[condition_id]
+
+    def suggestions(self, kind: str, name: str, *, substance_id: str | None = None, limit: int = 3) -> list[str]:
+        """Up to ``limit`` close known names (display names) for an unknown name."""
+        from rapidfuzz import fuzz, process, utils
+
+        choices: dict[str, str]
+        if kind == "substance":
+            choices = {k: self.substances[v].name for k, v in self._substance_keys.items()}
+        elif kind == "form":
+            keys = self._form_keys.get(substance_id or "", {})
+            choices = {k: self.forms[v].name for k, v in keys.items()}
+        elif kind == "medication":
+            choices = {}
+            for k, v in self._medication_keys.items():
+                kind_, ident = v.split(":", 1)
+                record = self.medication_classes[ident] if kind_ == "class" else self.medications[ident]
+                choices[k] = record.name
+        else:
+            choices = {k: self.conditions[v].name for k, v in self._condition_keys.items()}
+        if not choices:
+            return []
+        matches = process.extract(
+            name_key(name), list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
+        )
+        out: list[str] = []
+        for key, score, _ in matches:
+            display = choices[key]
+            if score >= 60 and display not in out:
+                out.append(display)
+        return out[:limit]
+
+    # -- units -------------------------------------------------------------
+
+    def unit_factor(self, substance: Substance, form: Form | None, spec: UnitSpec, *, for_upper_limit: bool) -> float:
+        """Canonical units of ``substance`` per one ``spec`` unit (raises UnitError)."""
+        per_unit = None
+        if not spec.is_mass and spec.dimension != substance.unit:
+            tables: list[Mapping[str, float]] = []
+            if for_upper_limit:
+                tables += [form.upper_limit_unit_factors] if form else []
+                tables.append(substance.upper_limit_unit_factors)
+            tables += [form.unit_factors] if form else []
+            tables.append(substance.unit_factors)
+            per_unit = next((t[spec.dimension] for t in tables if spec.dimension in t), None)
+        try:
+            return canonical_factor(spec, substance.unit, per_unit)
+        except UnitError:
+            raise UnitError(self._inapplicable(substance, form, spec)) from None
+
+    def _inapplicable(self, substance: Substance, form: Form | None, spec: UnitSpec) -> str:
+        if spec.dimension == "volume":
+            return f"unit {spec.text!r} does not apply to {substance.id}: no known concentration; give a mass"
+        accepted = sorted({*substance.unit_factors, *(form.unit_factors if form else {})})
+        of = f"{substance.id} ({form.name})" if form else substance.id
+        hint = f"; use a mass or {', '.join(accepted)}" if accepted else "; use a mass unit (mg, mcg, g)"
+        return f"unit {spec.text!r} does not apply to {of}{hint}"
+
+    def unit_problem(self, substance_name: str, form_name: str | None, unit: str) -> str | None:
+        """Why ``unit`` cannot apply to this substance and form, or None if it can."""
+        substance = self.substance(substance_name)
+        if substance is None:
+            return None  # reported as an unrecognized substance, not an input error
+        form = self.form(substance.id, form_name) if form_name else None
+        try:
+            spec = parse_unit(unit)
+            self.unit_factor(substance, form, spec, for_upper_limit=False)
+        except UnitError as exc:
+            return str(exc)
+        return None
+
+    # -- limits and rules --------------------------------------------------
+
+    def limits_for(self, substance_id: str, kind: LimitType) -> tuple[Limit, ...]:
+        return self._limits.get((substance_id, kind), ())
+
+    def rules_for_substance(self, substance_id: str) -> tuple[Rule, ...]:
+        """Rules (other than depletions) whose subject is ``substance_id``."""
+        return self._rules_by_substance.get(substance_id, _EMPTY)
+
+    def depletion_rules(self, medication_or_class_ids: Iterable[str]) -> list[Rule]:
+        """Depletion rules on any of these medications or classes, each once."""
+        seen: dict[str, Rule] = {}
+        for ident in medication_or_class_ids:
+            for rule in self._depletions.get(ident, _EMPTY):
+                seen.setdefault(rule.id, rule)
+        return list(seen.values())
+
+
+def _by_id(records: Iterable[_T]) -> Mapping[str, _T]:
+    return MappingProxyType({r.id: r for r in records})
+
+
+def _keys(items: Iterable[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for target, names in items:
+        for name in names:
+            out.setdefault(name_key(name), target)
+    return out
+
+
+def _closure(edges: Mapping[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """Each node with everything reachable from it (the graph is acyclic)."""
+    done: dict[str, frozenset[str]] = {}
+
+    def visit(node: str) -> frozenset[str]:
+        if node not in done:
+            done[node] = frozenset({node}).union(*(visit(p) for p in edges.get(node, ()) if p in edges))
+        return done[node]
+
+    for node in edges:
+        visit(node)
+    return done

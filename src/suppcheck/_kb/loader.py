@@ -1,0 +1,289 @@
+"""Loading, merging and cross-checking knowledge-base files.
+
+The bundled file is parsed on first use, once per process (thread-safe), and
+never at import. Every problem is reported with its JSON path, e.g.
+``rules[41].references[0]: unknown reference 'ods-zink'``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from importlib import resources
+from os import PathLike, fspath
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .._errors import KnowledgeBaseError
+from .._names import name_key
+from .base import KnowledgeBase
+from .models import KnowledgeFile, LimitType
+
+SECTIONS = ("references", "substances", "forms", "limits", "medication_classes", "medications", "conditions", "rules")
+StrPath = str | PathLike[str]
+
+_default: KnowledgeBase | None = None
+_default_lock = threading.Lock()
+
+
+def bundled_path() -> Path:
+    """Where the bundled ``interactions.json`` is (in the wheel, or the source tree)."""
+    packaged = resources.files("suppcheck").joinpath("data", "interactions.json")
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[3] / "data" / "interactions.json"
+
+
+def default_knowledge() -> KnowledgeBase:
+    """The bundled knowledge base, loaded once per process."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = _load((bundled_path(),))
+    return _default
+
+
+def load_knowledge(path: StrPath | None = None, extra: Iterable[StrPath] = ()) -> KnowledgeBase:
+    """Load and validate a knowledge base, merging extra rules files.
+
+    With no arguments this returns the bundled knowledge base (cached). Each
+    ``extra`` file has the same shape as the bundled one, every section
+    optional; an entry whose id exists already must set ``"override": true``.
+    Raises :class:`~suppcheck.KnowledgeBaseError` naming each problem's JSON
+    path.
+
+    >>> kb = load_knowledge()
+    >>> kb.substance("magnesium").unit
+    'mg'
+    """
+    extras = tuple(Path(fspath(p)).resolve() for p in extra)
+    if path is None and not extras:
+        return default_knowledge()
+    base = bundled_path() if path is None else Path(fspath(path)).resolve()
+    return _load_cached((base, *extras))
+
+
+@lru_cache(maxsize=16)
+def _load_cached(paths: tuple[Path, ...]) -> KnowledgeBase:
+    return _load(paths)
+
+
+def _load(paths: Sequence[Path]) -> KnowledgeBase:
+    files = [(str(p), read_file(p)) for p in paths]
+    return build(files)
+
+
+def read_file(path: Path) -> KnowledgeFile:
+    """Parse and validate one file against the models (no cross-references)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise KnowledgeBaseError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise KnowledgeBaseError(
+            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)
+        ) from None
+    return parse(raw, source=str(path))
+
+
+def parse(raw: Any, *, source: str | None = None) -> KnowledgeFile:
+    """Validate a decoded document against the models."""
+    try:
+        return KnowledgeFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = [
+            f"{json_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors(include_url=False)
+        ]
+        raise KnowledgeBaseError(problems, source=source) from None
+
+
+def json_path(loc: Sequence[int | str]) -> str:
+    """``rules[41].references[0]`` from a pydantic location."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
+    """Merge validated files (the first is the base) and cross-check the result."""
+    merged: dict[str, dict[str, tuple[BaseModel, str]]] = {s: {} for s in SECTIONS}
+    problems: list[str] = []
+    for file_index, (source, data) in enumerate(files):
+        prefix = "" if file_index == 0 else f"{source}: "
+        for section in SECTIONS:
+            for index, record in enumerate(getattr(data, section)):
+                where = f"{prefix}{section}[{index}]"
+                ident = record.id
+                if ident in merged[section] and not (file_index > 0 and record.override):
+                    earlier = merged[section][ident][1]
+                    hint = ' (set "override": true to replace it)' if file_index > 0 else ""
+                    problems.append(f"{where}.id: duplicate id {ident!r}, already at {earlier}{hint}")
+                    continue
+                if file_index > 0 and record.override and ident not in merged[section]:
+                    problems.append(f"{where}.override: nothing to override: no {section} entry {ident!r}")
+                    continue
+                merged[section][ident] = (record, where)
+    versions = [d.knowledge_version for _, d in files if d.knowledge_version]
+    fields: dict[str, Any] = {s: tuple(r for r, _ in merged[s].values()) for s in SECTIONS}
+    document = KnowledgeFile.model_construct(knowledge_version=versions[0] if versions else None, **fields)
+    locations = {s: {ident: w for ident, (_, w) in merged[s].items()} for s in SECTIONS}
+    problems.extend(cross_check(document, locations))
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return KnowledgeBase(document, sources=tuple(s for s, _ in files))
+
+
+def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:
+    """Every problem of referential integrity, each with its JSON path."""
+    refs = {r.id for r in doc.references}
+    substances = {s.id: s for s in doc.substances}
+    forms = {f.id: f for f in doc.forms}
+    classes = {c.id for c in doc.medication_classes}
+    meds = {m.id for m in doc.medications}
+    conditions = {c.id for c in doc.conditions}
+
+    def check_refs(section: str, ident: str, ids: Iterable[str]) -> Iterator[str]:
+        for i, ref in enumerate(ids):
+            if ref not in refs:
+                yield f"{where[section][ident]}.references[{i}]: unknown reference {ref!r}"
+
+    def check_ids(
+        section: str, ident: str, field: str, ids: Iterable[str], known: Iterable[str], what: str
+    ) -> Iterator[str]:
+        known_set = set(known)
+        for i, value in enumerate(ids):
+            if value not in known_set:
+                yield f"{where[section][ident]}.{field}[{i}]: unknown {what} {value!r}"
+
+    yield from _duplicate_names("substances", ((s.id, (s.id, s.name, *s.synonyms)) for s in doc.substances), where)
+    for s in doc.substances:
+        yield from check_refs("substances", s.id, s.references)
+    for f in doc.forms:
+        if f.substance not in substances:
+            yield f"{where['forms'][f.id]}.substance: unknown substance {f.substance!r}"
+        yield from check_refs("forms", f.id, f.references)
+    for substance_id in substances:
+        own = [f for f in doc.forms if f.substance == substance_id]
+        yield from _duplicate_names("forms", ((f.id, (f.id, f.name, *f.synonyms)) for f in own), where)
+
+    rule_ids = {r.id for r in doc.rules}
+    for limit in doc.limits:
+        loc = where["limits"][limit.id]
+        if limit.id in rule_ids:
+            yield f"{loc}.id: {limit.id!r} is also a rule id"
+        yield from check_refs("limits", limit.id, limit.references)
+        substance = substances.get(limit.substance)
+        if substance is None:
+            yield f"{loc}.substance: unknown substance {limit.substance!r}"
+        elif limit.unit != substance.unit and limit.unit not in substance.unit_factors:
+            yield f"{loc}.unit: {limit.unit!r} is neither {substance.id}'s unit ({substance.unit}) nor converts to it"
+        if limit.type is LimitType.RECOMMENDED and limit.intake_kind is None:
+            yield f"{loc}.intake_kind: a recommended intake says RDA or AI"
+    yield from _recommended_within_upper(doc, where)
+
+    for c in doc.medication_classes:
+        yield from check_ids("medication_classes", c.id, "parents", c.parents, classes, "medication class")
+    yield from _cycles("medication_classes", {c.id: c.parents for c in doc.medication_classes}, where)
+    for m in doc.medications:
+        yield from check_ids("medications", m.id, "classes", m.classes, classes, "medication class")
+    yield from _duplicate_names(
+        "medications",
+        [(c.id, (c.id, c.name, *c.synonyms)) for c in doc.medication_classes]
+        + [(m.id, (m.id, m.name, *m.synonyms, *m.brands)) for m in doc.medications],
+        {"medications": {**where["medication_classes"], **where["medications"]}},
+    )
+    for cond in doc.conditions:
+        yield from check_ids("conditions", cond.id, "implies", cond.implies, conditions, "condition")
+    yield from _cycles("conditions", {c.id: c.implies for c in doc.conditions}, where)
+    yield from _duplicate_names("conditions", ((c.id, (c.id, c.name, *c.synonyms)) for c in doc.conditions), where)
+
+    for rule in doc.rules:
+        loc = where["rules"][rule.id]
+        yield from check_ids("rules", rule.id, "substances", rule.substances, substances, "substance")
+        yield from check_ids("rules", rule.id, "with_substances", rule.with_substances, substances, "substance")
+        yield from check_ids("rules", rule.id, "medications", rule.medications, meds, "medication")
+        yield from check_ids(
+            "rules", rule.id, "medication_classes", rule.medication_classes, classes, "medication class"
+        )
+        yield from check_ids("rules", rule.id, "conditions", rule.conditions, conditions, "condition")
+        yield from check_refs("rules", rule.id, rule.references)
+        for i, form_id in enumerate(rule.forms):
+            form = forms.get(form_id)
+            if form is None:
+                yield f"{loc}.forms[{i}]: unknown form {form_id!r}"
+            elif form.substance not in rule.substances:
+                yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
+
+
+def _duplicate_names(
+    section: str, items: Iterable[tuple[str, tuple[str, ...]]], where: dict[str, dict[str, str]]
+) -> Iterator[str]:
+    owner: dict[str, str] = {}
+    for ident, names in items:
+        for name in names:
+            key = name_key(name)
+            if not key:
+                yield f"{where[section][ident]}: name {name!r} is empty once punctuation is ignored"
+            elif owner.setdefault(key, ident) != ident:
+                yield f"{where[section][ident]}: name {name!r} also names {owner[key]!r}"
+
+
+def _cycles(section: str, edges: dict[str, tuple[str, ...]], where: dict[str, dict[str, str]]) -> Iterator[str]:
+    state: dict[str, int] = {}
+
+    def visit(node: str) -> bool:
+        state[node] = 1
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1 or (nxt in edges and state.get(nxt) is None and visit(nxt)):
+                return True
+        state[node] = 2
+        return False
+
+    for node in edges:
+        if state.get(node) is None and visit(node):
+            yield f"{where[section][node]}: cycle through {node!r}"
+            return
+
+
+def _recommended_within_upper(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:
+    upper = {(lim.substance, lim.unit): lim for lim in doc.limits if lim.type is LimitType.UPPER_LIMIT}
+    for lim in doc.limits:
+        if lim.type is not LimitType.RECOMMENDED:
+            continue
+        ul = upper.get((lim.substance, lim.unit))
+        if ul is None:
+            continue
+        for stage, value in lim.values.items():
+            bound = ul.values.get(stage)
+            if bound is None and " " in stage and not stage.startswith(("pregnancy", "lactation")):
+                bound = ul.values.get(stage.split(" ", 1)[1])
+            if bound is not None and value > bound:
+                yield (
+                    f"{where['limits'][lim.id]}.values[{stage!r}]: recommended {value:g} {lim.unit} is above "
+                    f"the upper limit {bound:g} ({ul.id})"
+                )
+
+
+def stats(kb: KnowledgeBase) -> dict[str, Any]:
+    """Counts for ``suppcheck kb stats``."""
+    families = Counter(r.family.value for r in kb.rules.values())
+    return {
+        "knowledge_version": kb.version,
+        "substances": len(kb.substances),
+        "forms": len(kb.forms),
+        "limits": len(kb.limits),
+        "medications": len(kb.medications),
+        "medication_classes": len(kb.medication_classes),
+        "conditions": len(kb.conditions),
+        "rules": len(kb.rules),
+        "rules_by_family": dict(sorted(families.items())),
+        "references": len(kb.references),
+        "rules_without_reference": sum(1 for r in kb.rules.values() if not r.references),
+    }

@@ -1,0 +1,280 @@
+"""Knowledge-base records: frozen, picklable data with no behaviour.
+
+The engine reads these; nothing here knows about regimens. The JSON Schema
+in ``data/interactions.schema.json`` is generated from :class:`KnowledgeFile`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .._severity import Evidence, Severity
+
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", min_length=1, max_length=80)]
+RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=1, max_length=120)]
+Text = Annotated[str, Field(min_length=1)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+BANDS: tuple[str, ...] = (
+    "0-6mo",
+    "7-12mo",
+    "1-3",
+    "4-8",
+    "9-13",
+    "14-18",
+    "19-30",
+    "31-50",
+    "51-70",
+    "71+",
+)
+PREGNANCY_BANDS: tuple[str, ...] = ("14-18", "19-30", "31-50")
+_STAGE_KEY = re.compile(
+    r"^(?:(?:female|male) (?:" + "|".join(re.escape(b) for b in BANDS) + r"|adult)"
+    r"|(?:pregnancy|lactation) (?:" + "|".join(re.escape(b) for b in PREGNANCY_BANDS) + r")"
+    r"|" + "|".join(re.escape(b) for b in BANDS) + r"|adult|all)$"
+)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Overridable(_Record):
+    override: bool = Field(
+        default=False,
+        description="In an extra rules file: replace the bundled entry with this id.",
+    )
+
+
+class Reference(Overridable):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
+    title: Text
+    publisher: Text
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")]
+    accessed: dt.date
+    pmid: Annotated[str, Field(pattern=r"^[0-9]{1,9}$")] | None = None
+    note: str | None = None
+
+
+class SubstanceKind(StrEnum):
+    MINERAL = "mineral"
+    VITAMIN = "vitamin"
+    HORMONE = "hormone"
+    BOTANICAL = "botanical"
+    OTHER = "other"
+
+
+CanonicalUnit = Literal["mg", "mcg", "mcg RAE"]
+UnitFactors = dict[Annotated[str, Field(min_length=1)], Positive]
+
+
+class Substance(Overridable):
+    id: Id
+    name: Text
+    kind: SubstanceKind
+    unit: CanonicalUnit
+    synonyms: tuple[Text, ...] = ()
+    unit_factors: UnitFactors = Field(default_factory=dict)
+    upper_limit_unit_factors: UnitFactors = Field(default_factory=dict)
+    default_form_note: str | None = None
+    references: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class Absorption(StrEnum):
+    GOOD = "good"
+    MODERATE = "moderate"
+    POOR = "poor"
+
+
+class Form(Overridable):
+    id: Id
+    substance: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    elemental_fraction: Annotated[float, Field(gt=0, le=1)] | None = None
+    absorption: Absorption | None = None
+    absorption_note: str | None = None
+    counts_toward_upper_limit: bool = True
+    unit_factors: UnitFactors = Field(default_factory=dict)
+    upper_limit_unit_factors: UnitFactors = Field(default_factory=dict)
+    evidence: Evidence | None = None
+    references: tuple[str, ...] = Field(min_length=1)
+    note: str | None = None
+
+
+class LimitType(StrEnum):
+    UPPER_LIMIT = "upper_limit"
+    RECOMMENDED = "recommended"
+    USUAL_MAX = "usual_max"
+    USUAL_MIN = "usual_min"
+    PER_DOSE_MAX = "per_dose_max"
+
+
+class LimitBasis(StrEnum):
+    TOTAL = "total"
+    SUPPLEMENTAL = "supplemental"
+    FOLIC_ACID = "folic_acid"
+    PREFORMED = "preformed"
+    SYNTHETIC = "synthetic"
+
+
+class Limit(Overridable):
+    id: RuleId
+    substance: Id
+    type: LimitType
+    unit: Literal["mg", "mcg", "mcg RAE", "mcg DFE"]
+    values: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
+    basis: LimitBasis = LimitBasis.TOTAL
+    intake_kind: Literal["RDA", "AI"] | None = None
+    severity: Severity | None = None
+    evidence: Evidence
+    mechanism: Text
+    recommendation: Text
+    references: tuple[str, ...] = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _stage_keys(cls, values: dict[str, float]) -> dict[str, float]:
+        for key in values:
+            if not _STAGE_KEY.match(key):
+                raise ValueError(f"unknown life-stage key {key!r}")
+        return values
+
+
+class MedicationClass(Overridable):
+    id: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    parents: tuple[Id, ...] = ()
+    note: str | None = None
+
+
+class Medication(Overridable):
+    id: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    brands: tuple[Text, ...] = ()
+    classes: tuple[Id, ...] = ()
+    note: str | None = None
+
+
+class Condition(Overridable):
+    id: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    implies: tuple[Id, ...] = ()
+    note: str | None = None
+
+
+class RuleFamily(StrEnum):
+    INTERACTION_MEDICATION = "interaction.medication"
+    INTERACTION_SUPPLEMENT = "interaction.supplement"
+    ABSORPTION_REDUCED = "absorption.reduced"
+    ABSORPTION_ENHANCED = "absorption.enhanced"
+    TIMING_ADVICE = "timing.advice"
+    CONTRAINDICATION_CONDITION = "contraindication.condition"
+    CONTRAINDICATION_LIFE_STAGE = "contraindication.life_stage"
+    DEPLETION_MEDICATION = "depletion.medication"
+
+
+LifeStage = Literal["infant", "child", "pregnancy", "lactation", "older_adult"]
+Slot = Literal["wake", "breakfast", "lunch", "dinner", "bedtime"]
+
+
+class Separation(_Record):
+    """The partner must come ``other_before_hours`` before, or ``other_after_hours`` after."""
+
+    other_before_hours: Annotated[float, Field(ge=0, le=12)]
+    other_after_hours: Annotated[float, Field(ge=0, le=12)]
+
+    @model_validator(mode="after")
+    def _fits_a_day(self) -> Separation:
+        if self.other_before_hours + self.other_after_hours > 24:
+            raise ValueError("the two windows together exceed 24 hours")
+        return self
+
+
+class Timing(_Record):
+    anchor: Slot | None = None
+    earliest_minutes: Annotated[int, Field(ge=-720, le=720)] | None = None
+    latest_minutes: Annotated[int, Field(ge=-720, le=720)] | None = None
+    food: Literal["with", "without"] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Timing:
+        window = (self.earliest_minutes, self.latest_minutes)
+        if self.anchor is None and window != (None, None):
+            raise ValueError("a window needs an anchor")
+        if self.anchor is not None and None in window:
+            raise ValueError("an anchor needs earliest_minutes and latest_minutes")
+        if None not in window and window[0] > window[1]:  # type: ignore[operator]
+            raise ValueError("earliest_minutes is after latest_minutes")
+        if self.anchor is None and self.food is None:
+            raise ValueError("timing needs an anchor or a food requirement")
+        return self
+
+
+class Rule(Overridable):
+    id: RuleId
+    family: RuleFamily
+    severity: Severity
+    evidence: Evidence
+    substances: tuple[Id, ...] = Field(min_length=1)
+    forms: tuple[Id, ...] = ()
+    with_substances: tuple[Id, ...] = ()
+    medications: tuple[Id, ...] = ()
+    medication_classes: tuple[Id, ...] = ()
+    conditions: tuple[Id, ...] = ()
+    life_stages: tuple[LifeStage, ...] = ()
+    min_daily_amount: Positive | None = None
+    separation: Separation | None = None
+    timing: Timing | None = None
+    mechanism: Text
+    recommendation: Text
+    references: tuple[str, ...] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _family_shape(self) -> Rule:
+        takes_medication = bool(self.medications or self.medication_classes)
+        family = self.family
+        if family in (RuleFamily.INTERACTION_MEDICATION, RuleFamily.DEPLETION_MEDICATION) and not takes_medication:
+            raise ValueError(f"a {family.value} rule needs medications or medication_classes")
+        if family is RuleFamily.INTERACTION_SUPPLEMENT and not self.with_substances:
+            raise ValueError("an interaction.supplement rule needs with_substances")
+        absorption = family in (RuleFamily.ABSORPTION_REDUCED, RuleFamily.ABSORPTION_ENHANCED)
+        if absorption and not (self.with_substances or takes_medication):
+            raise ValueError(f"a {family.value} rule needs with_substances or medications")
+        if family is RuleFamily.CONTRAINDICATION_CONDITION and not self.conditions:
+            raise ValueError("a contraindication.condition rule needs conditions")
+        if family is RuleFamily.CONTRAINDICATION_LIFE_STAGE and not self.life_stages:
+            raise ValueError("a contraindication.life_stage rule needs life_stages")
+        if (family is RuleFamily.TIMING_ADVICE) != (self.timing is not None):
+            raise ValueError("timing is given exactly on timing.advice rules")
+        if self.separation is not None and not (self.with_substances or takes_medication):
+            raise ValueError("a separation window needs a partner (with_substances or medications)")
+        if self.separation is not None and self.with_substances and takes_medication:
+            raise ValueError("a separation window needs exactly one kind of partner")
+        return self
+
+
+class KnowledgeFile(_Record):
+    """The whole document: the bundled knowledge base or an extra rules file."""
+
+    knowledge_version: Annotated[str, Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")] | None = None
+    description: str | None = None
+    references: tuple[Reference, ...] = ()
+    substances: tuple[Substance, ...] = ()
+    forms: tuple[Form, ...] = ()
+    limits: tuple[Limit, ...] = ()
+    medication_classes: tuple[MedicationClass, ...] = ()
+    medications: tuple[Medication, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    rules: tuple[Rule, ...] = ()

@@ -1,0 +1,349 @@
+"""The regimen file (input format v1) as pydantic models.
+
+Structural problems (types, units, frequencies, times) are caught here.
+Whether a unit applies to a substance (IU for magnesium) needs the knowledge
+base, so :meth:`RegimenFile.model_validate` checks that too, against the
+knowledge base passed as ``context={"knowledge": kb}`` or the bundled one.
+Every failure becomes one :class:`~suppcheck.InputError` listing each
+problem with its path: ``regimen[2] (magnesium).amount: ...``.
+
+>>> r = RegimenFile.model_validate(
+...     {"profile": {"age": 40}, "regimen": [{"substance": "zinc", "amount": "15mg"}]}
+... )
+>>> r.regimen[0].amount
+Amount(value=15.0, unit='mg')
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from . import _clock
+from ._errors import InputError
+from ._units import UnitError, parse_unit, split_amount
+
+if TYPE_CHECKING:
+    from ._kb.base import KnowledgeBase
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_time(value: str) -> str:
+    if not _clock.is_time(value):
+        raise ValueError(
+            f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
+            f"({', '.join(_clock.SLOTS + tuple(_clock.SLOT_ALIASES))})"
+        )
+    return value.strip()
+
+
+TimeText = Annotated[str, Field(min_length=1, max_length=20)]
+
+
+class Amount(_Input):
+    """A number and a unit: ``"400 mg"``, ``"1,000 IU"`` or ``{value: 400, unit: mg}``."""
+
+    value: float
+    unit: Annotated[str, Field(min_length=1, max_length=40)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            try:
+                value, unit = split_amount(data)
+            except UnitError as exc:
+                raise ValueError(str(exc)) from None
+            return {"value": value, "unit": unit}
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            raise ValueError(f"{data!r} has no unit: write e.g. '{data} mg'")
+        return data
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"amount must be a positive finite number, not {value!r}")
+        return value
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str) -> str:
+        try:
+            parse_unit(unit)
+        except UnitError as exc:
+            raise ValueError(str(exc)) from None
+        return unit.strip()
+
+    def __str__(self) -> str:
+        return f"{self.value:g} {self.unit}"
+
+
+class Ingredient(_Input):
+    """One substance in a product (or the substance of a single entry)."""
+
+    substance: Name
+    form: Name | None = None
+    amount: Amount
+    basis: Literal["elemental", "compound"] = "elemental"
+
+    @model_validator(mode="after")
+    def _compound_needs_form(self) -> Self:
+        if self.basis == "compound" and self.form is None:
+            raise ValueError("basis 'compound' needs a form, to know the elemental fraction")
+        return self
+
+
+class RegimenEntry(_Input):
+    """A single-substance entry, or a product with ingredients (never both)."""
+
+    substance: Name | None = None
+    form: Name | None = None
+    amount: Amount | None = None
+    basis: Literal["elemental", "compound"] = "elemental"
+    product: Name | None = None
+    ingredients: tuple[Ingredient, ...] | None = None
+    per_day: Annotated[int, Field(ge=1, le=24)] | None = None
+    per_week: Annotated[int, Field(ge=1, le=70)] | None = None
+    times: tuple[TimeText, ...] | None = None
+    with_food: bool | None = None
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, times: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if times is None else tuple(_check_time(t) for t in times)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if (self.substance is None) == (self.product is None):
+            raise ValueError("an entry names either a substance or a product (with ingredients)")
+        if self.product is not None:
+            if not self.ingredients:
+                raise ValueError("a product needs a non-empty 'ingredients' list")
+            if self.form is not None or self.amount is not None or self.basis != "elemental":
+                raise ValueError("a product's form, amount and basis belong to its ingredients")
+        else:
+            if self.ingredients is not None:
+                raise ValueError("'ingredients' belongs to a product entry")
+            if self.amount is None:
+                raise ValueError("field 'amount' is required")
+            if self.basis == "compound" and self.form is None:
+                raise ValueError("basis 'compound' needs a form, to know the elemental fraction")
+        if self.per_day is not None and self.per_week is not None:
+            raise ValueError("give per_day or per_week, not both")
+        if self.times is not None:
+            expected = 1 if self.per_week is not None else self.doses_per_day_scheduled
+            if len(self.times) != expected:
+                raise ValueError(
+                    f"times has {len(self.times)} item(s) but the entry is taken "
+                    + (f"{self.per_day or 1} time(s) a day" if self.per_week is None else "weekly (give one time)")
+                )
+        return self
+
+    @property
+    def doses_per_day_scheduled(self) -> int:
+        return self.per_day or 1
+
+    @property
+    def daily_frequency(self) -> float:
+        """Average doses per day (weekly dosing averaged over 7 days)."""
+        return self.per_week / 7.0 if self.per_week is not None else float(self.per_day or 1)
+
+    @property
+    def display_name(self) -> str:
+        return self.product or self.substance or "?"
+
+    def parts(self) -> tuple[Ingredient, ...]:
+        """The substances this entry delivers, one :class:`Ingredient` each."""
+        if self.ingredients is not None:
+            return self.ingredients
+        assert self.substance is not None
+        assert self.amount is not None
+        return (Ingredient(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),)
+
+
+class MedicationUse(_Input):
+    """A medication the person takes; ``times`` when known."""
+
+    name: Name
+    times: tuple[TimeText, ...] | None = None
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, times: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if times is None else tuple(_check_time(t) for t in times)
+
+
+class Day(_Input):
+    """Clock times (``HH:MM``) of the named slots of the person's day."""
+
+    wake: TimeText | None = None
+    breakfast: TimeText | None = None
+    lunch: TimeText | None = None
+    dinner: TimeText | None = None
+    bedtime: TimeText | None = None
+
+    @field_validator("wake", "breakfast", "lunch", "dinner", "bedtime")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is not None and _clock.clock_minutes(value) is None:
+            raise ValueError(f"{value!r} is not a 24-hour HH:MM time")
+        return value
+
+    def slots(self) -> dict[str, str]:
+        """Every slot's clock time, with the defaults filled in."""
+        given = self.model_dump(exclude_none=True)
+        return {slot: given.get(slot, default) for slot, default in _clock.DEFAULT_DAY.items()}
+
+
+class Profile(_Input):
+    """Who takes the regimen."""
+
+    age: Annotated[float, Field(ge=0, le=130)] | None = None
+    sex: Literal["female", "male"] | None = None
+    pregnant: bool = False
+    lactating: bool = False
+    conditions: tuple[Name, ...] = ()
+    medications: tuple[MedicationUse, ...] = ()
+    day: Day = Field(default_factory=Day)
+
+    @field_validator("medications", mode="before")
+    @classmethod
+    def _names_to_uses(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @field_validator("sex", mode="before")
+    @classmethod
+    def _sex_case(cls, value: Any) -> Any:
+        return value.strip().casefold() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _life_stage(self) -> Self:
+        if self.sex == "male" and (self.pregnant or self.lactating):
+            raise ValueError("pregnant/lactating is set for sex 'male'")
+        if self.age is not None and self.age < 9 and (self.pregnant or self.lactating):
+            raise ValueError("pregnant/lactating is set for a child under 9")
+        return self
+
+
+class RegimenFile(_Input):
+    """A whole regimen file: ``profile`` and ``regimen``."""
+
+    profile: Profile = Field(default_factory=Profile)
+    regimen: tuple[RegimenEntry, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_comments(cls, data: Any) -> Any:
+        # JSON has no comments; "_comment" keys are the convention the examples use.
+        if isinstance(data, Mapping):
+            return {k: v for k, v in data.items() if not (isinstance(k, str) and k.startswith("_comment"))}
+        return data
+
+    @model_validator(mode="after")
+    def _units_apply(self, info: ValidationInfo) -> Self:
+        knowledge = info.context.get("knowledge") if isinstance(info.context, Mapping) else None
+        if knowledge is None:
+            from ._kb.loader import default_knowledge
+
+            knowledge = default_knowledge()
+        problems = unit_problems(self, knowledge)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        """Validate a mapping; raise :class:`~suppcheck.InputError` on any problem."""
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except ValidationError as exc:
+            raise InputError(describe_errors(exc, obj)) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        """Validate a JSON document; raise :class:`~suppcheck.InputError` on any problem."""
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except ValidationError as exc:
+            try:
+                raw = json.loads(json_data)
+            except ValueError:
+                raw = None
+            raise InputError(describe_errors(exc, raw)) from None
+
+
+def unit_problems(regimen: RegimenFile, knowledge: KnowledgeBase) -> list[str]:
+    """One line per amount whose unit cannot apply to its substance and form."""
+    problems = []
+    for index, entry in enumerate(regimen.regimen):
+        for part_path, part in _part_paths(entry):
+            message = knowledge.unit_problem(part.substance, part.form, part.amount.unit)
+            if message:
+                problems.append(f"{_entry_label(index, entry.display_name)}{part_path}.amount: {message}")
+    return problems
+
+
+def _part_paths(entry: RegimenEntry) -> list[tuple[str, Ingredient]]:
+    if entry.ingredients is None:
+        return [("", part) for part in entry.parts()]
+    return [(f".ingredients[{i}] ({part.substance})", part) for i, part in enumerate(entry.ingredients)]
+
+
+def _entry_label(index: int, name: str | None) -> str:
+    return f"regimen[{index}] ({name})" if name else f"regimen[{index}]"
+
+
+def describe_errors(exc: ValidationError, raw: Any) -> list[str]:
+    """pydantic errors as ``path: message`` lines, entries named by index and name."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = list(error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (not in regimen format v1)"
+        elif error["type"] == "missing":
+            message = "field is required"
+        elif error["type"] == "json_invalid":
+            message = f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
+        if loc == [] and "\n" in message:
+            lines.extend(message.splitlines())
+            continue
+        lines.append(f"{_path(loc, raw)}: {message}" if loc else message)
+    return lines
+
+
+def _path(loc: Sequence[int | str], raw: Any) -> str:
+    out = ""
+    node = raw
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, Sequence) and not isinstance(node, str) and part < len(node) else None
+            if i >= 1 and loc[i - 1] in ("regimen", "ingredients") and isinstance(node, Mapping):
+                name = node.get("substance") or node.get("product")
+                if isinstance(name, str):
+                    out += f" ({name})"
+        else:
+            out += ("." if out else "") + str(part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return out

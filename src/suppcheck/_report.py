@@ -1,0 +1,91 @@
+"""The report (output format v1): what :func:`suppcheck.check` returns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._severity import Evidence, Severity
+
+DISCLAIMER = (
+    "suppcheck is a decision-support aid for pharmacists and clinicians, not medical advice. "
+    "It checks only what its knowledge base covers; a finding's absence is not proof of safety."
+)
+
+
+class _Output(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ReferenceInfo(_Output):
+    """A cited source."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    pmid: str | None = None
+
+
+class Finding(_Output):
+    """One clinical or input finding. Findings are values, never exceptions."""
+
+    code: str
+    severity: Severity
+    evidence: Evidence | None
+    substances: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    entries: tuple[int, ...] = ()
+    rule_id: str
+    message: str
+    recommendation: str
+    mechanism: str | None = None
+    references: tuple[ReferenceInfo, ...] = ()
+    hours_required: float | None = Field(default=None, description="timing.separation: the window")
+    hours_scheduled: float | None = Field(default=None, description="timing.separation: the closest gap")
+    suggestions: tuple[str, ...] = Field(default=(), description="input.unrecognized_*: close known names")
+
+    def sort_key(self) -> tuple[int, str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...], str]:
+        return (
+            -self.severity.rank,
+            self.code,
+            self.rule_id,
+            self.substances,
+            self.medications,
+            self.entries,
+            self.message,
+        )
+
+
+class Total(_Output):
+    """A substance's daily total across all entries, and its limits."""
+
+    substance: str
+    daily_amount: float
+    unit: str
+    basis: str = Field(description="What the upper limit counts: total, supplemental, folic_acid, preformed, synthetic")
+    upper_limit: float | None = None
+    ratio_to_upper_limit: float | None = None
+    amount_counted_for_upper_limit: float | None = None
+    recommended_intake: float | None = None
+    recommended_intake_unit: str | None = None
+    recommended_intake_kind: str | None = None
+    life_stage: str
+    entries: tuple[int, ...]
+
+
+class Report(_Output):
+    """The result of checking one regimen."""
+
+    suppcheck_version: str
+    knowledge_version: str
+    ok: bool
+    complete: bool
+    max_severity: Severity | None
+    totals: tuple[Total, ...]
+    findings: tuple[Finding, ...]
+    disclaimer: str = DISCLAIMER
+
+    def at_or_above(self, severity: Severity) -> tuple[Finding, ...]:
+        """Findings at ``severity`` or worse."""
+        return tuple(f for f in self.findings if f.severity >= severity)

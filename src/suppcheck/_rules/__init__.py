@@ -1,0 +1,22 @@
+"""Rule families: each is a small module that follows :class:`Family`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from .._report import Finding
+from . import conditions, depletion, dose, duplicates, interactions, timing
+from .context import Context
+
+
+class Family(Protocol):
+    """A rule family: the finding codes it raises and how it finds them."""
+
+    @property
+    def CODES(self) -> tuple[str, ...]: ...
+
+    def evaluate(self, ctx: Context) -> Iterator[Finding]: ...
+
+
+FAMILIES: tuple[Family, ...] = (dose, interactions, timing, conditions, depletion, duplicates)

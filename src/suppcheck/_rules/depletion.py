@@ -1,0 +1,39 @@
+"""Nutrients that a medication depletes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._report import Finding
+from .context import Context, rule_finding
+from .dose import fmt
+
+CODES: tuple[str, ...] = ("depletion.medication",)
+
+
+def evaluate(ctx: Context) -> Iterator[Finding]:
+    keys = sorted({k for m in ctx.medications for k in m.keys})
+    for rule in sorted(ctx.kb.depletion_rules(keys), key=lambda r: r.id):
+        meds = ctx.matched_medications(rule)
+        if not meds or not ctx.partners_ok(rule):
+            continue
+        supplied = []
+        entries: list[int] = []
+        for substance_id in rule.substances:
+            substance = ctx.kb.substances[substance_id]
+            doses = ctx.by_substance.get(substance_id, [])
+            entries += [d.entry for d in doses]
+            if doses:
+                amount = f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day"
+                supplied.append(f"the regimen supplies {amount} of {substance.name.lower()}")
+            else:
+                supplied.append(f"the regimen has no {substance.name.lower()}")
+        names = " and ".join(ctx.kb.substances[s].name.lower() for s in rule.substances)
+        yield rule_finding(
+            ctx,
+            rule,
+            message=f"{ctx.medication_names(meds)} can lower {names}: {rule.mechanism} Here {'; '.join(supplied)}.",
+            substances=rule.substances,
+            medications=[m.id for m in meds],
+            entries=entries,
+        )

@@ -1,0 +1,241 @@
+"""Daily totals and the dose family: upper limits, usual ranges, per-dose limits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from .._clock import format_minutes
+from .._kb.models import Limit, LimitBasis, LimitType, Substance
+from .._report import Finding, Total
+from .._severity import Evidence, Severity
+from .._units import UnitError, parse_unit
+from .context import Context, Dose
+
+CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
+
+# Float noise from unit factors must not push a total that equals a limit over it.
+_TOLERANCE = 1e-9
+
+_BASIS_PHRASE = {
+    LimitBasis.TOTAL: "total intake; food adds to this",
+    LimitBasis.SUPPLEMENTAL: "supplemental {name}; food is not counted",
+    LimitBasis.FOLIC_ACID: "folic acid from supplements and fortified food only",
+    LimitBasis.PREFORMED: "preformed vitamin A (retinol, retinyl esters) only",
+    LimitBasis.SYNTHETIC: "synthetic {name} from supplements and fortified food",
+}
+
+
+def fmt(value: float) -> str:
+    """A number for a message: ``1,000``, ``37.5``, ``2.29``.
+
+    >>> fmt(1000.0), fmt(37.5), fmt(2.2857), fmt(0.0004)
+    ('1,000', '37.5', '2.29', '0.0004')
+    """
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.2g}"
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def severity_for_ratio(ratio: float) -> Severity:
+    """How bad a total is by how far it exceeds its upper limit.
+
+    >>> [severity_for_ratio(r).value for r in (1.01, 1.5, 1.51, 2.29)]
+    ['moderate', 'moderate', 'major', 'major']
+    """
+    return Severity.MODERATE if ratio <= 1.5 else Severity.MAJOR
+
+
+def _first(ctx: Context, substance: Substance, kind: LimitType, prefer: str) -> tuple[Limit, float] | None:
+    for limit in ctx.kb.limits_for(substance.id, kind):
+        value = ctx.stage.value(limit, prefer="low" if prefer == "low" else "high")
+        if value is not None:
+            return limit, value
+    return None
+
+
+def _basis_phrase(limit: Limit, substance: Substance) -> str:
+    return _BASIS_PHRASE[limit.basis].format(name=substance.name.lower())
+
+
+def _amount_in(ctx: Context, dose: Dose, unit: str) -> float | None:
+    """The dose's daily amount in a limit's unit (folate's mcg DFE), or None."""
+    if unit == dose.substance.unit:
+        return dose.daily
+    try:
+        per_unit = ctx.kb.unit_factor(dose.substance, dose.form, parse_unit(unit), for_upper_limit=False)
+    except UnitError:
+        return None
+    return dose.daily / per_unit
+
+
+def totals(ctx: Context) -> list[Total]:
+    """One :class:`Total` per substance in the regimen, sorted by substance id."""
+    out = []
+    for substance_id in sorted(ctx.by_substance):
+        doses = ctx.by_substance[substance_id]
+        substance = doses[0].substance
+        upper = _first(ctx, substance, LimitType.UPPER_LIMIT, "low")
+        recommended = _first(ctx, substance, LimitType.RECOMMENDED, "high")
+        counted = sum(d.daily_ul for d in doses)
+        out.append(
+            Total(
+                substance=substance_id,
+                daily_amount=round(sum(d.daily for d in doses), 4),
+                unit=substance.unit,
+                basis=upper[0].basis.value if upper else LimitBasis.TOTAL.value,
+                upper_limit=upper[1] if upper else None,
+                ratio_to_upper_limit=round(counted / upper[1], 2) if upper and upper[1] > 0 else None,
+                amount_counted_for_upper_limit=round(counted, 4) if upper else None,
+                recommended_intake=recommended[1] if recommended else None,
+                recommended_intake_unit=recommended[0].unit if recommended else None,
+                recommended_intake_kind=recommended[0].intake_kind if recommended else None,
+                life_stage=ctx.stage.label(),
+                entries=tuple(sorted({d.entry for d in doses})),
+            )
+        )
+    return out
+
+
+def evaluate(ctx: Context) -> Iterator[Finding]:
+    for doses in ctx.by_substance.values():
+        substance = doses[0].substance
+        entries = tuple(sorted({d.entry for d in doses}))
+        unit = substance.unit
+        upper = _first(ctx, substance, LimitType.UPPER_LIMIT, "low")
+        if upper is not None:
+            limit, value = upper
+            counted = sum(d.daily_ul for d in doses)
+            if counted > value * (1 + _TOLERANCE):
+                ratio = counted / value if value > 0 else float("inf")
+                phrase = _basis_phrase(limit, substance)
+                yield _limit_finding(
+                    ctx,
+                    limit,
+                    "dose.above_upper_limit",
+                    severity_for_ratio(ratio),
+                    substance,
+                    entries,
+                    f"{substance.name} totals {fmt(counted)} {unit}/day ({phrase}), above the {fmt(value)} "
+                    f"{unit}/day upper limit for {ctx.stage.label()}: {fmt(ratio)} times the limit.",
+                    f"Reduce {substance.name.lower()} to at most {fmt(value)} {unit}/day ({phrase}) unless a "
+                    f"clinician directs a higher dose and monitors it. {limit.recommendation}",
+                )
+        typical = _first(ctx, substance, LimitType.USUAL_MAX, "low")
+        if typical is not None:
+            limit, value = typical
+            total = sum(d.daily for d in doses)
+            more_permissive = upper is None or upper[1] > value
+            if more_permissive and total > value * (1 + _TOLERANCE):
+                yield _limit_finding(
+                    ctx,
+                    limit,
+                    "dose.above_typical",
+                    limit.severity or Severity.MINOR,
+                    substance,
+                    entries,
+                    f"{substance.name} totals {fmt(total)} {unit}/day, above the usual range (at most "
+                    f"{fmt(value)} {unit}/day) for {ctx.stage.label()}.",
+                    limit.recommendation,
+                )
+        yield from _below(ctx, substance, doses, entries)
+        yield from _per_dose(ctx, substance, doses)
+
+
+def _below(ctx: Context, substance: Substance, doses: list[Dose], entries: tuple[int, ...]) -> Iterator[Finding]:
+    usual_min = _first(ctx, substance, LimitType.USUAL_MIN, "low")
+    if usual_min is not None:
+        limit, value = usual_min
+        total = sum(d.daily for d in doses)
+        if total < value * (1 - _TOLERANCE):
+            yield _limit_finding(
+                ctx,
+                limit,
+                "dose.below_typical",
+                limit.severity or Severity.INFO,
+                substance,
+                entries,
+                f"{substance.name} totals {fmt(total)} {substance.unit}/day, below the usual effective range "
+                f"(from {fmt(value)} {substance.unit}/day).",
+                limit.recommendation,
+            )
+            return
+    recommended = _first(ctx, substance, LimitType.RECOMMENDED, "high")
+    if recommended is None:
+        return
+    limit, value = recommended
+    amounts = [_amount_in(ctx, d, limit.unit) for d in doses]
+    if any(a is None for a in amounts):
+        return  # a form without a conversion to the limit's unit: no honest comparison
+    total = sum(a for a in amounts if a is not None)
+    if total < value * (1 - _TOLERANCE):
+        kind = limit.intake_kind or "recommended intake"
+        yield _limit_finding(
+            ctx,
+            limit,
+            "dose.below_typical",
+            Severity.INFO,
+            substance,
+            entries,
+            f"Supplements provide {fmt(total)} {limit.unit}/day of {substance.name.lower()}, below the "
+            f"{fmt(value)} {limit.unit}/day {kind} for {ctx.stage.label()}.",
+            f"No action if diet supplies the rest; if the supplement is meant to correct a deficiency, "
+            f"check the dose. {limit.recommendation}",
+        )
+
+
+def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator[Finding]:
+    found = _first(ctx, substance, LimitType.PER_DOSE_MAX, "low")
+    if found is None:
+        return
+    limit, value = found
+    # Doses at the same clock time are taken at once, whichever entry they come from.
+    at_once: dict[tuple[int, int], list[Dose]] = defaultdict(list)
+    for dose in doses:
+        if dose.times is None:
+            at_once[(-1, dose.entry)].append(dose)
+        else:
+            for minute in set(dose.times):
+                at_once[(minute, -1)].append(dose)
+    for (minute, _), group in sorted(at_once.items()):
+        amount = sum(d.amount for d in group)
+        if amount > value * (1 + _TOLERANCE):
+            when = f" at {format_minutes(minute)}" if minute >= 0 else ""
+            sources = ", ".join(sorted({d.label for d in group}))
+            yield _limit_finding(
+                ctx,
+                limit,
+                "dose.per_dose_limit",
+                limit.severity or Severity.MINOR,
+                substance,
+                tuple(sorted({d.entry for d in group})),
+                f"{fmt(amount)} {substance.unit} of {substance.name.lower()} is taken at once{when} ({sources}); "
+                f"at most {fmt(value)} {substance.unit} per dose is absorbed well.",
+                f"Split it into doses of at most {fmt(value)} {substance.unit} at different times of day. "
+                f"{limit.recommendation}",
+            )
+
+
+def _limit_finding(
+    ctx: Context,
+    limit: Limit,
+    code: str,
+    severity: Severity,
+    substance: Substance,
+    entries: tuple[int, ...],
+    message: str,
+    recommendation: str,
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity,
+        evidence=Evidence(limit.evidence),
+        substances=(substance.id,),
+        entries=entries,
+        rule_id=limit.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=limit.mechanism,
+        references=ctx.references(limit.references),
+    )

@@ -1,0 +1,34 @@
+"""The same substance from more than one entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._report import Finding
+from .._severity import Severity
+from .context import Context
+from .dose import fmt
+
+CODES: tuple[str, ...] = ("duplicate.substance",)
+
+
+def evaluate(ctx: Context) -> Iterator[Finding]:
+    for substance_id, doses in sorted(ctx.by_substance.items()):
+        entries = sorted({d.entry for d in doses})
+        if len(entries) < 2:
+            continue
+        substance = doses[0].substance
+        sources = "; ".join(f"{d.label} {fmt(d.daily)} {substance.unit}/day" for d in doses)
+        yield Finding(
+            code="duplicate.substance",
+            severity=Severity.INFO,
+            evidence=None,
+            substances=(substance_id,),
+            entries=tuple(entries),
+            rule_id="duplicate.substance",
+            message=(
+                f"{substance.name} comes from {len(entries)} entries ({sources}): "
+                f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day in all, which the totals count together."
+            ),
+            recommendation=f"Confirm that taking {substance.name.lower()} from several products is intended.",
+        )

@@ -1,0 +1,81 @@
+"""Timing advice: when in the day, and with or without food, a substance is best taken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .._clock import format_minutes
+from .._kb.models import RuleFamily, Timing
+from .._report import Finding
+from .context import Context, Dose, rule_finding
+
+CODES: tuple[str, ...] = ("timing.advice",)
+
+
+def evaluate(ctx: Context) -> Iterator[Finding]:
+    for substance_id in sorted(ctx.by_substance):
+        for rule in ctx.kb.rules_for_substance(substance_id):
+            if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None or not ctx.partners_ok(rule):
+                continue
+            for dose in ctx.subject_doses(rule, substance_id):
+                problem = _problem(ctx, rule.timing, dose)
+                if problem is not None:
+                    yield rule_finding(
+                        ctx,
+                        rule,
+                        message=f"{dose.label}: {problem}",
+                        substances=[substance_id],
+                        entries=[dose.entry],
+                        conditions=ctx.matched_conditions(rule),
+                    )
+
+
+def wanted(timing: Timing) -> str:
+    """``30-60 min before bedtime, without food``."""
+    parts = []
+    if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
+        parts.append(_window(timing.anchor, timing.earliest_minutes, timing.latest_minutes))
+    if timing.food is not None:
+        parts.append("with food" if timing.food == "with" else "on an empty stomach")
+    return ", ".join(parts)
+
+
+def _window(anchor: str, earliest: int, latest: int) -> str:
+    if earliest < 0 and latest <= 0:
+        return f"{-latest}-{-earliest} min before {anchor}" if latest else f"within {-earliest} min before {anchor}"
+    if earliest >= 0:
+        return f"{earliest}-{latest} min after {anchor}"
+    return f"from {-earliest} min before to {latest} min after {anchor}"
+
+
+def offset(minute: int, anchor: int) -> int:
+    """Signed minutes from the anchor, in [-720, 720).
+
+    >>> offset(22 * 60, 22 * 60 + 30), offset(30, 23 * 60 + 30)
+    (-30, 60)
+    """
+    return (minute - anchor + 720) % 1440 - 720
+
+
+def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:
+    want = wanted(timing)
+    problems = []
+    if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
+        if dose.times is None:
+            problems.append("no time given")
+        else:
+            anchor = ctx.day[timing.anchor]
+            off = [t for t in dose.times if not timing.earliest_minutes <= offset(t, anchor) <= timing.latest_minutes]
+            if off:
+                problems.append(
+                    f"scheduled at {', '.join(format_minutes(t) for t in off)} ({timing.anchor} is at "
+                    f"{format_minutes(anchor)})"
+                )
+    if timing.food is not None:
+        if dose.with_food is None:
+            problems.append("whether it is taken with food is not given")
+        elif dose.with_food != (timing.food == "with"):
+            problems.append("taken with food" if dose.with_food else "taken without food")
+    if not problems:
+        return None
+    return f"best taken {want}; {'; '.join(problems)}."
