@@ -16,3 +16,14 @@ def name_key(name: str) -> str:
     'vitamind'
     """
     return _IGNORED.sub("", name.casefold())
+
+
+def in_sentence(name: str) -> str:
+    """A display name inside a sentence: ``Vitamin D`` becomes ``vitamin D``.
+
+    >>> in_sentence("Vitamin D"), in_sentence("Coenzyme Q10"), in_sentence("5-HTP")
+    ('vitamin D', 'coenzyme Q10', '5-HTP')
+    """
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -54,7 +55,8 @@ def _check_time(value: str) -> str:
     return value.strip()
 
 
-TimeText = Annotated[str, Field(min_length=1, max_length=20)]
+TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_check_time)]
+ClockText = Annotated[str, Field(min_length=1, max_length=20)]
 
 
 class Amount(_Input):
@@ -125,11 +127,6 @@ class RegimenEntry(_Input):
     times: tuple[TimeText, ...] | None = None
     with_food: bool | None = None
 
-    @field_validator("times")
-    @classmethod
-    def _times(cls, times: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if times is None else tuple(_check_time(t) for t in times)
-
     @model_validator(mode="after")
     def _shape(self) -> Self:
         if (self.substance is None) == (self.product is None):
@@ -185,20 +182,15 @@ class MedicationUse(_Input):
     name: Name
     times: tuple[TimeText, ...] | None = None
 
-    @field_validator("times")
-    @classmethod
-    def _times(cls, times: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        return None if times is None else tuple(_check_time(t) for t in times)
-
 
 class Day(_Input):
     """Clock times (``HH:MM``) of the named slots of the person's day."""
 
-    wake: TimeText | None = None
-    breakfast: TimeText | None = None
-    lunch: TimeText | None = None
-    dinner: TimeText | None = None
-    bedtime: TimeText | None = None
+    wake: ClockText | None = None
+    breakfast: ClockText | None = None
+    lunch: ClockText | None = None
+    dinner: ClockText | None = None
+    bedtime: ClockText | None = None
 
     @field_validator("wake", "breakfast", "lunch", "dinner", "bedtime")
     @classmethod

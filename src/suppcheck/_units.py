@@ -111,21 +111,33 @@ def _build_registry() -> Any:
     # One context per substance-specific conversion; the parameter is the
     # target amount per source unit, which the knowledge base gives per
     # substance and form.
-    for name, source, target in (
-        ("iu_to_mass", "[vitamin_activity]", "[mass]"),
-        ("iu_to_rae", "[vitamin_activity]", "[retinol_activity]"),
-        ("mass_to_rae", "[mass]", "[retinol_activity]"),
-        ("dfe_to_mass", "[folate_activity]", "[mass]"),
-    ):
-        ctx = pint.Context(name, defaults={"per_unit": 1.0})
+    for source, target in _CONVERSIONS:
+        ctx = pint.Context(_context_name(source, target), defaults={"per_unit": 1.0})
         ctx.add_transformation(source, target, _scale(source, target))
         ureg.add_context(ctx)
     return ureg
 
 
+_BASE_UNIT = {
+    "[vitamin_activity]": "IU",
+    "[retinol_activity]": "mcg_RAE",
+    "[folate_activity]": "mcg_DFE",
+    "[mass]": "mcg",
+}
+_CONVERSIONS = [
+    (source, target)
+    for source in ("[vitamin_activity]", "[retinol_activity]", "[folate_activity]", "[mass]")
+    for target in ("[mass]", "[retinol_activity]")
+    if source != target
+]
+
+
+def _context_name(source: str, target: str) -> str:
+    return f"{source.strip('[]')}_to_{target.strip('[]')}"
+
+
 def _scale(source: str, target: str) -> Any:
-    src_unit = {"[vitamin_activity]": "IU", "[mass]": "mcg", "[folate_activity]": "mcg_DFE"}[source]
-    dst_unit = {"[mass]": "mcg", "[retinol_activity]": "mcg_RAE"}[target]
+    src_unit, dst_unit = _BASE_UNIT[source], _BASE_UNIT[target]
 
     def transform(ureg: Any, x: Any, per_unit: float) -> Any:
         return x.to(src_unit).magnitude * per_unit * ureg.Unit(dst_unit)
@@ -174,7 +186,7 @@ def _parse_with_pint(text: str) -> UnitSpec:
 
 
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
-_AMOUNT = re.compile(rf"^\s*([+-]?(?:{_NUMBER}))\s*(.*?)\s*$")
+_AMOUNT = re.compile(rf"^\s*([+-]?(?:{_NUMBER}))\s*([^\d\s,.].*?)?\s*$")
 
 
 def split_amount(text: str) -> tuple[float, str]:
@@ -227,20 +239,16 @@ def convert(value: float, unit: str, canonical: str, *, per_unit: float | None =
     if spec.dimension == "volume":
         raise UnitError(f"unit {unit!r} needs a known concentration")
     if spec.is_mass and canonical == "mcg RAE":
-        return float(quantity.to(target, "mass_to_rae", per_unit=1.0).magnitude)
+        return float(quantity.to(target, "mass_to_retinol_activity", per_unit=1.0).magnitude)
     if spec.is_mass or spec.dimension == canonical:
         return float(quantity.to(target).magnitude)
     if per_unit is None:
         raise UnitError(f"unit {unit!r} does not convert to {canonical} without a factor")
-    context = {
-        ("IU", "mcg RAE"): "iu_to_rae",
-        ("mcg DFE", "mcg"): "dfe_to_mass",
-    }.get((spec.dimension, canonical), "iu_to_mass" if spec.dimension == "IU" else "")
-    if not context:
-        raise UnitError(f"unit {unit!r} does not convert to {canonical}")
-    # The contexts land in micrograms; their parameter is micrograms per unit.
-    mcg_per_unit = per_unit * (1000.0 if canonical == "mg" else 1.0)
-    return float(quantity.to(target, context, per_unit=mcg_per_unit).magnitude)
+    source_dim = next(d for d, name in _DIMENSIONS.items() if name == spec.dimension)
+    target_dim = "[retinol_activity]" if canonical == "mcg RAE" else "[mass]"
+    # The contexts land in the target's base unit (micrograms for a mass).
+    scaled = per_unit * (1000.0 if canonical == "mg" else 1.0)
+    return float(quantity.to(target, _context_name(source_dim, target_dim), per_unit=scaled).magnitude)
 
 
 def _pint_spelling(unit: str, spec: UnitSpec) -> str:

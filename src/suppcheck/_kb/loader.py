@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from .._errors import KnowledgeBaseError
 from .._names import name_key
 from .base import KnowledgeBase
-from .models import KnowledgeFile, LimitType
+from .models import KnowledgeFile, LimitBasis, LimitType
 
 SECTIONS = ("references", "substances", "forms", "limits", "medication_classes", "medications", "conditions", "rules")
 StrPath = str | PathLike[str]
@@ -253,7 +253,13 @@ def _cycles(section: str, edges: dict[str, tuple[str, ...]], where: dict[str, di
 
 
 def _recommended_within_upper(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:
-    upper = {(lim.substance, lim.unit): lim for lim in doc.limits if lim.type is LimitType.UPPER_LIMIT}
+    # Magnesium's upper limit counts supplements only while its RDA counts food too:
+    # the two measure different intakes, so only comparable limits are compared.
+    upper = {
+        (lim.substance, lim.unit): lim
+        for lim in doc.limits
+        if lim.type is LimitType.UPPER_LIMIT and lim.basis is not LimitBasis.SUPPLEMENTAL
+    }
     for lim in doc.limits:
         if lim.type is not LimitType.RECOMMENDED:
             continue

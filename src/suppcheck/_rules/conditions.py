@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._kb.models import RuleFamily
+from .._names import in_sentence
 from .._report import Finding
 from .context import Context, rule_finding
 from .dose import fmt
@@ -16,20 +17,18 @@ _FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAI
 def evaluate(ctx: Context) -> Iterator[Finding]:
     for substance_id in sorted(ctx.by_substance):
         for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family not in _FAMILIES or not ctx.partners_ok(rule):
+            if rule.family not in _FAMILIES:
                 continue
-            doses = ctx.subject_doses(rule, substance_id)
+            doses = ctx.applies(rule, substance_id)
             if not doses:
                 continue
-            total = sum(d.daily for d in doses)
-            if rule.min_daily_amount is not None and total < rule.min_daily_amount:
-                continue
+            total = sum(d.daily_ul for d in doses)
             substance = doses[0].substance
             meds = ctx.matched_medications(rule)
             if (rule.medications or rule.medication_classes) and not meds:
                 continue
             if rule.family is RuleFamily.CONTRAINDICATION_CONDITION:
-                who = f"with {', '.join(ctx.kb.conditions[c].name.lower() for c in ctx.matched_conditions(rule))}"
+                who = f"with {', '.join(in_sentence(ctx.kb.conditions[c].name) for c in ctx.matched_conditions(rule))}"
             else:
                 who = f"in {ctx.stage.label()}"
             amount = f" ({fmt(total)} {substance.unit}/day)" if rule.min_daily_amount is not None else ""

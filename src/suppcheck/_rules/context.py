@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .. import _clock
 from .._kb.base import KnowledgeBase
 from .._kb.models import Form, Reference, Rule, Substance
+from .._names import in_sentence
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo
 from .._severity import Evidence, Severity
@@ -83,13 +84,20 @@ class Context:
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
 
-    def daily_total(self, substance_id: str) -> float:
-        return sum(d.daily for d in self.by_substance.get(substance_id, ()))
+    def applies(self, rule: Rule, substance_id: str) -> list[Dose]:
+        """The doses of ``substance_id`` a rule applies to; empty when it does not apply.
 
-    def subject_doses(self, rule: Rule, substance_id: str) -> list[Dose]:
+        Medications are matched by the caller, which reports them.
+        ``min_daily_amount`` is compared with the amount the substance's upper
+        limit counts (preformed vitamin A, folic acid), the basis of harm.
+        """
         doses = self.by_substance.get(substance_id, [])
         if rule.forms:
             doses = [d for d in doses if d.form is not None and d.form.id in rule.forms]
+        if not doses or not self.partners_ok(rule):
+            return []
+        if rule.min_daily_amount is not None and sum(d.daily_ul for d in doses) < rule.min_daily_amount:
+            return []
         return doses
 
     def matched_medications(self, rule: Rule) -> list[MedicationTaken]:
@@ -163,7 +171,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                             f" The {part.amount} is a compound weight, so it could not be converted and is "
                             "NOT counted in the totals."
                             if excluded
-                            else f" The amount was taken as elemental {substance.name.lower()}, as on a label."
+                            else f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
                         ),
                     )
                 )

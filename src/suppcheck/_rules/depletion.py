@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._names import in_sentence
 from .._report import Finding
 from .context import Context, rule_finding
 from .dose import fmt
@@ -25,10 +26,10 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             entries += [d.entry for d in doses]
             if doses:
                 amount = f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day"
-                supplied.append(f"the regimen supplies {amount} of {substance.name.lower()}")
+                supplied.append(f"the regimen supplies {amount} of {in_sentence(substance.name)}")
             else:
-                supplied.append(f"the regimen has no {substance.name.lower()}")
-        names = " and ".join(ctx.kb.substances[s].name.lower() for s in rule.substances)
+                supplied.append(f"the regimen has no {in_sentence(substance.name)}")
+        names = " and ".join(in_sentence(ctx.kb.substances[s].name) for s in rule.substances)
         yield rule_finding(
             ctx,
             rule,

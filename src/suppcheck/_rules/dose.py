@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from .._clock import format_minutes
 from .._kb.models import Limit, LimitBasis, LimitType, Substance
+from .._names import in_sentence
 from .._report import Finding, Total
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
@@ -56,7 +57,7 @@ def _first(ctx: Context, substance: Substance, kind: LimitType, prefer: str) -> 
 
 
 def _basis_phrase(limit: Limit, substance: Substance) -> str:
-    return _BASIS_PHRASE[limit.basis].format(name=substance.name.lower())
+    return _BASIS_PHRASE[limit.basis].format(name=in_sentence(substance.name))
 
 
 def _amount_in(ctx: Context, dose: Dose, unit: str) -> float | None:
@@ -119,7 +120,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                     entries,
                     f"{substance.name} totals {fmt(counted)} {unit}/day ({phrase}), above the {fmt(value)} "
                     f"{unit}/day upper limit for {ctx.stage.label()}: {fmt(ratio)} times the limit.",
-                    f"Reduce {substance.name.lower()} to at most {fmt(value)} {unit}/day ({phrase}) unless a "
+                    f"Reduce {in_sentence(substance.name)} to at most {fmt(value)} {unit}/day ({phrase}) unless a "
                     f"clinician directs a higher dose and monitors it. {limit.recommendation}",
                 )
         typical = _first(ctx, substance, LimitType.USUAL_MAX, "low")
@@ -178,7 +179,7 @@ def _below(ctx: Context, substance: Substance, doses: list[Dose], entries: tuple
             Severity.INFO,
             substance,
             entries,
-            f"Supplements provide {fmt(total)} {limit.unit}/day of {substance.name.lower()}, below the "
+            f"Supplements provide {fmt(total)} {limit.unit}/day of {in_sentence(substance.name)}, below the "
             f"{fmt(value)} {limit.unit}/day {kind} for {ctx.stage.label()}.",
             f"No action if diet supplies the rest; if the supplement is meant to correct a deficiency, "
             f"check the dose. {limit.recommendation}",
@@ -210,7 +211,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator
                 limit.severity or Severity.MINOR,
                 substance,
                 tuple(sorted({d.entry for d in group})),
-                f"{fmt(amount)} {substance.unit} of {substance.name.lower()} is taken at once{when} ({sources}); "
+                f"{fmt(amount)} {substance.unit} of {in_sentence(substance.name)} is taken at once{when} ({sources}); "
                 f"at most {fmt(value)} {substance.unit} per dose is absorbed well.",
                 f"Split it into doses of at most {fmt(value)} {substance.unit} at different times of day. "
                 f"{limit.recommendation}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._names import in_sentence
 from .._report import Finding
 from .._severity import Severity
 from .context import Context
@@ -30,5 +31,5 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                 f"{substance.name} comes from {len(entries)} entries ({sources}): "
                 f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day in all, which the totals count together."
             ),
-            recommendation=f"Confirm that taking {substance.name.lower()} from several products is intended.",
+            recommendation=f"Confirm that taking {in_sentence(substance.name)} from several products is intended.",
         )

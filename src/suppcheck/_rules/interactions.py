@@ -13,6 +13,7 @@ from typing import Any
 
 from .._clock import format_minutes
 from .._kb.models import Rule, RuleFamily
+from .._names import in_sentence
 from .._report import Finding
 from .._severity import Severity
 from .context import Context, Dose, MedicationTaken, rule_finding
@@ -33,12 +34,10 @@ CODES: tuple[str, ...] = (*sorted(f.value for f in FAMILIES), "timing.separation
 def evaluate(ctx: Context) -> Iterator[Finding]:
     for substance_id in sorted(ctx.by_substance):
         for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family not in FAMILIES or not ctx.partners_ok(rule):
+            if rule.family not in FAMILIES:
                 continue
-            subject = ctx.subject_doses(rule, substance_id)
+            subject = ctx.applies(rule, substance_id)
             if not subject:
-                continue
-            if rule.min_daily_amount is not None and ctx.daily_total(substance_id) < rule.min_daily_amount:
                 continue
             takes_medication = bool(rule.medications or rule.medication_classes)
             medications = ctx.matched_medications(rule)
@@ -68,12 +67,12 @@ def _pair(
     med_ids = [m.id for m in medications]
     conditions = ctx.matched_conditions(rule)
     if partner_doses:
-        partner_name = partner_doses[0].substance.name.lower()
+        partner_name = in_sentence(partner_doses[0].substance.name)
         partner_times = _times(partner_doses)
     else:
         partner_name = ctx.medication_names(medications)
         partner_times = _med_times(medications)
-    subject_name = substance.name.lower()
+    subject_name = in_sentence(substance.name)
     base = f"{substance.name} with {partner_name}: {_first_sentence(rule.mechanism)}"
 
     def emit(**fields: Any) -> Finding:

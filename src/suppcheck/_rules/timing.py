@@ -15,9 +15,9 @@ CODES: tuple[str, ...] = ("timing.advice",)
 def evaluate(ctx: Context) -> Iterator[Finding]:
     for substance_id in sorted(ctx.by_substance):
         for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None or not ctx.partners_ok(rule):
+            if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None:
                 continue
-            for dose in ctx.subject_doses(rule, substance_id):
+            for dose in ctx.applies(rule, substance_id):
                 problem = _problem(ctx, rule.timing, dose)
                 if problem is not None:
                     yield rule_finding(
