@@ -100,6 +100,9 @@ def test_recommended_above_upper_limit(tmp_path: Path) -> None:
         {**copy.deepcopy(data["limits"][0]), "id": "rda.magnesium", "type": "recommended", "intake_kind": "RDA"}
     )
     data["limits"][1]["values"]["19-30"] = 400
+    # Magnesium's supplemental-only upper limit and its RDA count different intakes.
+    load_knowledge(write(tmp_path, data))
+    data["limits"][0]["basis"] = "total"
     assert "limits[1].values['19-30']: recommended 400 mg is above the upper limit 350" in error_of(tmp_path, data)
 
 

@@ -72,6 +72,13 @@ class KnowledgeBase:
             substance: _keys((f.id, (f.id, f.name, *f.synonyms)) for f in forms)
             for substance, forms in forms_by_substance.items()
         }
+        # A form name used as a substance ("ferrous sulfate", "vitamin D3") names
+        # its substance too, where no other form shares the name.
+        form_owners: dict[str, set[str]] = defaultdict(set)
+        for form in data.forms:
+            for name in (form.id, form.name, *form.synonyms):
+                form_owners[name_key(name)].add(form.id)
+        self._global_form_keys = {k: next(iter(v)) for k, v in form_owners.items() if len(v) == 1}
         limits: dict[tuple[str, LimitType], list[Limit]] = defaultdict(list)
         for limit in data.limits:
             limits[(limit.substance, limit.type)].append(limit)
@@ -110,6 +117,26 @@ class KnowledgeBase:
         """
         found = self._substance_keys.get(name_key(name))
         return self.substances[found] if found else None
+
+    def resolve(self, name: str, form_name: str | None = None) -> tuple[Substance, Form | None] | None:
+        """A substance entry's substance and form; a form's name may stand for both.
+
+        >>> from suppcheck import load_knowledge
+        >>> substance, form = load_knowledge().resolve("ferrous sulfate")
+        >>> substance.id, form.id
+        ('iron', 'ferrous_sulfate')
+        """
+        substance = self.substance(name)
+        implied: Form | None = None
+        if substance is None:
+            form_id = self._global_form_keys.get(name_key(name))
+            if form_id is None:
+                return None
+            implied = self.forms[form_id]
+            substance = self.substances[implied.substance]
+        if form_name:
+            return substance, self.form(substance.id, form_name)
+        return substance, implied
 
     def form(self, substance_id: str, name: str) -> Form | None:
         """A form of ``substance_id`` by name or synonym (``citrate``), or None."""
@@ -203,10 +230,10 @@ class KnowledgeBase:
 
     def unit_problem(self, substance_name: str, form_name: str | None, unit: str) -> str | None:
         """Why ``unit`` cannot apply to this substance and form, or None if it can."""
-        substance = self.substance(substance_name)
-        if substance is None:
+        resolved = self.resolve(substance_name, form_name)
+        if resolved is None:
             return None  # reported as an unrecognized substance, not an input error
-        form = self.form(substance.id, form_name) if form_name else None
+        substance, form = resolved
         try:
             spec = parse_unit(unit)
             self.unit_factor(substance, form, spec, for_upper_limit=False)

@@ -66,11 +66,21 @@ def load_knowledge(path: StrPath | None = None, extra: Iterable[StrPath] = ()) -
     if path is None and not extras:
         return default_knowledge()
     base = bundled_path() if path is None else Path(fspath(path)).resolve()
-    return _load_cached((base, *extras))
+    paths = (base, *extras)
+    return _load_cached(paths, tuple(_fingerprint(p) for p in paths))
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)  # read_file reports the problem
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
-def _load_cached(paths: tuple[Path, ...]) -> KnowledgeBase:
+def _load_cached(paths: tuple[Path, ...], fingerprints: tuple[tuple[int, int], ...]) -> KnowledgeBase:
+    # Keyed on each file's mtime and size too, so an edited file is read again.
     return _load(paths)
 
 

@@ -1,0 +1,1 @@
+"""The knowledge base: records (models), loading (loader) and lookups (base)."""
