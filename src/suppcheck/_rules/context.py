@@ -147,15 +147,15 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     for index, entry in enumerate(regimen.regimen):
         times = None if entry.times is None else tuple(_clock.resolve(t, slots) for t in entry.times)
         for part in entry.parts():
-            substance = kb.substance(part.substance)
-            if substance is None:
+            resolved = kb.resolve(part.substance, part.form)
+            if resolved is None:
                 ctx.findings.append(
                     _unrecognized(
                         "substance", part.substance, kb.suggestions("substance", part.substance), entries=(index,)
                     )
                 )
                 continue
-            form = kb.form(substance.id, part.form) if part.form else None
+            substance, form = resolved
             counted = True
             if part.form and form is None:
                 suggestions = kb.suggestions("form", part.form, substance_id=substance.id)
