@@ -33,8 +33,13 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         yield rule_finding(
             ctx,
             rule,
-            message=f"{ctx.medication_names(meds)} can lower {names}: {rule.mechanism} Here {'; '.join(supplied)}.",
+            message=f"{_capital(ctx.medication_names(meds))} can lower {names}: {rule.mechanism} "
+            f"Here {'; '.join(supplied)}.",
             substances=rule.substances,
             medications=[m.id for m in meds],
             entries=entries,
         )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

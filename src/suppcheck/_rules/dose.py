@@ -21,8 +21,8 @@ _TOLERANCE = 1e-9
 _BASIS_PHRASE = {
     LimitBasis.TOTAL: "total intake; food adds to this",
     LimitBasis.SUPPLEMENTAL: "supplemental {name}; food is not counted",
-    LimitBasis.FOLIC_ACID: "folic acid from supplements and fortified food only",
-    LimitBasis.PREFORMED: "preformed vitamin A (retinol, retinyl esters) only",
+    LimitBasis.FOLIC_ACID: "folic acid only; food folate is not counted",
+    LimitBasis.PREFORMED: "preformed vitamin A only, as retinol and retinyl esters; beta-carotene is not counted",
     LimitBasis.SYNTHETIC: "synthetic {name} from supplements and fortified food",
 }
 
@@ -213,8 +213,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator
                 tuple(sorted({d.entry for d in group})),
                 f"{fmt(amount)} {substance.unit} of {in_sentence(substance.name)} is taken at once{when} ({sources}); "
                 f"at most {fmt(value)} {substance.unit} per dose is absorbed well.",
-                f"Split it into doses of at most {fmt(value)} {substance.unit} at different times of day. "
-                f"{limit.recommendation}",
+                limit.recommendation,
             )
 
 

@@ -117,7 +117,6 @@ def _pair(
     yield emit(
         code="timing.separation",
         message=f"{substance.name} and {partner_name} {where}; {advice}. {_first_sentence(rule.mechanism)}",
-        recommendation=f"{advice[0].upper()}{advice[1:]}. {rule.recommendation}",
         hours_required=required,
         hours_scheduled=worst.closest_hours,
     )
