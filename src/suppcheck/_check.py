@@ -35,7 +35,7 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     kb = knowledge if knowledge is not None else default_knowledge()
     if isinstance(regimen, RegimenFile):
         parsed = regimen
-        problems = unit_problems(parsed, kb)
+        problems = [] if parsed.units_checked_against(kb) else unit_problems(parsed, kb)
         if problems:
             raise InputError(problems)
     else:

@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -173,7 +174,10 @@ class RegimenEntry(_Input):
             return self.ingredients
         assert self.substance is not None
         assert self.amount is not None
-        return (Ingredient(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),)
+        # Every field was validated on this entry already.
+        return (
+            Ingredient.model_construct(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),
+        )
 
 
 class MedicationUse(_Input):
@@ -242,6 +246,12 @@ class RegimenFile(_Input):
 
     profile: Profile = Field(default_factory=Profile)
     regimen: tuple[RegimenEntry, ...] = Field(min_length=1)
+    # The knowledge base whose units this file was validated against, so that
+    # check() need not repeat the work with the same one.
+    _checked_against: object = PrivateAttr(default=None)
+
+    def units_checked_against(self, knowledge: KnowledgeBase) -> bool:
+        return self._checked_against is knowledge
 
     @model_validator(mode="before")
     @classmethod
@@ -261,6 +271,7 @@ class RegimenFile(_Input):
         problems = unit_problems(self, knowledge)
         if problems:
             raise ValueError("\n".join(problems))
+        self._checked_against = knowledge
         return self
 
     @classmethod

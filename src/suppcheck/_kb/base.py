@@ -101,6 +101,8 @@ class KnowledgeBase:
                 for substance in rule.substances:
                     by_substance[substance].append(rule)
         self._rules_by_substance = {k: tuple(v) for k, v in by_substance.items()}
+        # Values the engine derives from records and reuses across checks.
+        self.memo: dict[object, object] = {}
         self._depletions = {k: tuple(v) for k, v in depletions.items()}
 
     def __repr__(self) -> str:

@@ -118,8 +118,13 @@ class Context:
             return False
         return not rule.life_stages or bool(set(rule.life_stages) & self.stage.tags)
 
-    def references(self, ids: Iterable[str]) -> tuple[ReferenceInfo, ...]:
-        return tuple(_reference_info(self.kb.references[i]) for i in ids if i in self.kb.references)
+    def references(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
+        key = ("references", ids)
+        found = self.kb.memo.get(key)
+        if found is None:
+            found = tuple(_reference_info(self.kb.references[i]) for i in ids if i in self.kb.references)
+            self.kb.memo[key] = found
+        return found  # type: ignore[return-value]
 
     def medication_names(self, meds: Iterable[MedicationTaken]) -> str:
         return ", ".join(sorted({m.display.lower() for m in meds}))
@@ -274,7 +279,8 @@ def rule_finding(
     hours_scheduled: float | None = None,
 ) -> Finding:
     """A finding raised by a knowledge-base rule, with its evidence and sources."""
-    return Finding(
+    # Internal values of known types: construct without re-validating.
+    return Finding.model_construct(
         code=code or rule.family.value,
         severity=severity or rule.severity,
         evidence=Evidence(rule.evidence),
@@ -289,4 +295,5 @@ def rule_finding(
         references=ctx.references(rule.references),
         hours_required=hours_required,
         hours_scheduled=hours_scheduled,
+        suggestions=(),
     )

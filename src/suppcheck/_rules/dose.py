@@ -227,15 +227,20 @@ def _limit_finding(
     message: str,
     recommendation: str,
 ) -> Finding:
-    return Finding(
+    return Finding.model_construct(
         code=code,
         severity=severity,
         evidence=Evidence(limit.evidence),
         substances=(substance.id,),
+        medications=(),
+        conditions=(),
         entries=entries,
         rule_id=limit.id,
         message=message,
         recommendation=recommendation,
         mechanism=limit.mechanism,
         references=ctx.references(limit.references),
+        hours_required=None,
+        hours_scheduled=None,
+        suggestions=(),
     )
