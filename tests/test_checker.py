@@ -220,6 +220,10 @@ def test_medication_names_brands_and_classes(name: str) -> None:
 def test_a_form_name_stands_for_its_substance() -> None:
     report = check(regimen({"substance": "magnesium citrate", "amount": "100 mg"}))
     assert [t.substance for t in report.totals] == ["magnesium"]
+    # "L-methylfolate" names folate and a form outside the folic-acid upper limit.
+    methylfolate = check(regimen({"substance": "L-methylfolate", "amount": "1,500 mcg"}))
+    assert not find(methylfolate, "dose.above_upper_limit")
+    assert find(check(regimen({"substance": "folic acid", "amount": "1,500 mcg"})), "dose.above_upper_limit")
 
 
 # -- report shape ---------------------------------------------------------------------

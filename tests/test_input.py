@@ -45,6 +45,10 @@ def doc(*entries: dict[str, Any], **profile: Any) -> dict[str, Any]:
         ({"substance": "magnesium", "amount": "400 furlongs"}, "regimen[1] (magnesium).amount.unit: unknown unit"),
         ({"substance": "magnesium"}, "regimen[1] (magnesium): field 'amount' is required"),
         ({"substance": "magnesium", "amount": "1 g", "basis": "compound"}, "needs a form"),
+        (
+            {"substance": "iron", "form": "polysaccharide-iron complex", "amount": "150 mg", "basis": "compound"},
+            "regimen[1] (iron).amount: basis 'compound' needs an elemental fraction",
+        ),
         ({"substance": "magnesium", "amount": "1 mg", "per_day": 2, "per_week": 3}, "not both"),
         ({"substance": "magnesium", "amount": "1 mg", "per_day": 2, "times": ["08:00"]}, "times has 1 item"),
         (

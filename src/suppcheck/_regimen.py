@@ -300,7 +300,7 @@ def unit_problems(regimen: RegimenFile, knowledge: KnowledgeBase) -> list[str]:
     problems = []
     for index, entry in enumerate(regimen.regimen):
         for part_path, part in _part_paths(entry):
-            message = knowledge.unit_problem(part.substance, part.form, part.amount.unit)
+            message = knowledge.amount_problem(part.substance, part.form, part.amount.unit, part.basis)
             if message:
                 problems.append(f"{_entry_label(index, entry.display_name)}{part_path}.amount: {message}")
     return problems

@@ -138,6 +138,9 @@ class KnowledgeBase:
             substance = self.substances[implied.substance]
         if form_name:
             return substance, self.form(substance.id, form_name)
+        if implied is None:
+            # "folic acid" and "cholecalciferol" name a substance and its form at once.
+            implied = self.form(substance.id, name)
         return substance, implied
 
     def form(self, substance_id: str, name: str) -> Form | None:
@@ -230,12 +233,17 @@ class KnowledgeBase:
         hint = f"; use a mass or {', '.join(accepted)}" if accepted else "; use a mass unit (mg, mcg, g)"
         return f"unit {spec.text!r} does not apply to {of}{hint}"
 
-    def unit_problem(self, substance_name: str, form_name: str | None, unit: str) -> str | None:
-        """Why ``unit`` cannot apply to this substance and form, or None if it can."""
+    def amount_problem(self, substance_name: str, form_name: str | None, unit: str, basis: str) -> str | None:
+        """Why an amount cannot be converted for this substance and form, or None if it can."""
         resolved = self.resolve(substance_name, form_name)
         if resolved is None:
             return None  # reported as an unrecognized substance, not an input error
         substance, form = resolved
+        if basis == "compound" and form is not None and form.elemental_fraction is None:
+            return (
+                f"basis 'compound' needs an elemental fraction, and none is known for {form.name}; "
+                "give the elemental amount from the label"
+            )
         try:
             spec = parse_unit(unit)
             self.unit_factor(substance, form, spec, for_upper_limit=False)
