@@ -319,8 +319,13 @@ def _entry_label(index: int, name: str | None) -> str:
 def describe_errors(exc: ValidationError, raw: Any) -> list[str]:
     """pydantic errors as ``path: message`` lines, entries named by index and name."""
     lines = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors:
         loc = list(error["loc"])
+        if error["type"] == "too_short" and any(
+            len(e["loc"]) > len(loc) and list(e["loc"][: len(loc)]) == loc for e in errors
+        ):
+            continue  # the list is short only because its bad items were reported already
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field (not in regimen format v1)"

@@ -1,0 +1,218 @@
+"""``suppcheck check --batch``: one regimen per JSONL line in, one report per line out.
+
+The input is streamed: lines are read in chunks, at most a few chunks per
+worker are in flight, and results are written as soon as the oldest chunk is
+done, so memory stays flat however long the file is and the output keeps the
+input order.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from ._errors import SuppcheckError
+from ._report import Report
+from ._severity import Severity
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from rich.progress import Progress
+
+CHUNK_LINES = 32
+CHUNKS_PER_WORKER = 4
+_EXIT_RANK = {0: 0, 3: 1, 1: 2, 2: 3}
+
+
+def report_exit_code(report: Report, *, fail_on: Severity, allow_unknown: bool) -> int:
+    """1 with a finding at or above ``fail_on``, else 3 when incomplete (unless allowed), else 0."""
+    if report.at_or_above(fail_on):
+        return 1
+    return 3 if not report.complete and not allow_unknown else 0
+
+
+def worst_exit_code(*codes: int) -> int:
+    """The code that matters most across inputs: 2 > 1 > 3 > 0."""
+    return max(codes, key=lambda code: _EXIT_RANK.get(code, 4), default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What every worker needs; picklable, so it can travel to worker processes."""
+
+    extra: tuple[str, ...]
+    fail_on: Severity
+    allow_unknown: bool
+    min_severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    line: int
+    text: str  # the JSON record, without the newline
+    code: int
+    worst: Severity | None
+    nbytes: int
+
+
+def check_line(number: int, line: str, options: Options) -> Result:
+    """Check one JSONL line; a bad line becomes an error record, never an exception."""
+    from ._check import check
+    from ._files import validate_document
+    from ._kb.loader import load_knowledge
+    from ._render import visible
+
+    nbytes = len(line.encode("utf-8"))
+    try:
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SuppcheckError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+        kb = load_knowledge(extra=options.extra) if options.extra else None
+        report = check(validate_document(raw, source=f"line {number}", knowledge=kb), knowledge=kb)
+    except SuppcheckError as exc:
+        record: dict[str, Any] = {"line": number, "error": exc.problems[0], "problems": list(exc.problems)}
+        return Result(number, json.dumps(record, ensure_ascii=False), 2, None, nbytes)
+    except Exception as exc:  # a bug must not cost the other lines their reports
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        record = {"line": number, "error": problem, "problems": [problem]}
+        return Result(number, json.dumps(record, ensure_ascii=False), 2, None, nbytes)
+    shown = visible(report, options.min_severity).model_dump(mode="json")
+    code = report_exit_code(report, fail_on=options.fail_on, allow_unknown=options.allow_unknown)
+    text = json.dumps({"line": number, **shown}, ensure_ascii=False)
+    return Result(number, text, code, report.max_severity, nbytes)
+
+
+def check_chunk(chunk: list[tuple[int, str]], options: Options) -> list[Result]:
+    return [check_line(number, line, options) for number, line in chunk]
+
+
+def _chunks(stream: IO[str], size: int) -> Iterator[tuple[list[tuple[int, str]], int]]:
+    """Non-blank lines with their 1-based numbers, ``size`` at a time, plus the bytes skipped."""
+    chunk: list[tuple[int, str]] = []
+    skipped = 0
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            skipped += len(line.encode("utf-8"))
+            continue
+        chunk.append((number, line))
+        if len(chunk) >= size:
+            yield chunk, skipped
+            chunk, skipped = [], 0
+    if chunk or skipped:
+        yield chunk, skipped
+
+
+def _results(stream: IO[str], options: Options, workers: int) -> Iterator[Result | int]:
+    """Results in input order; an int is a count of blank-line bytes (for the progress bar)."""
+    if workers <= 1:
+        for chunk, skipped in _chunks(stream, CHUNK_LINES):
+            yield skipped
+            yield from check_chunk(chunk, options)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # forkserver: forking a process that may hold threads (progress bar, pytest) can deadlock.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[Future[list[Result]], int]] = deque()
+        for chunk, skipped in _chunks(stream, CHUNK_LINES):
+            pending.append((pool.submit(check_chunk, chunk, options), skipped))
+            while len(pending) >= workers * CHUNKS_PER_WORKER:
+                future, skipped_bytes = pending.popleft()
+                yield skipped_bytes
+                yield from future.result()
+        while pending:
+            future, skipped_bytes = pending.popleft()
+            yield skipped_bytes
+            yield from future.result()
+
+
+@dataclass
+class Summary:
+    lines: int = 0
+    errors: int = 0
+    code: int = 0
+
+    def __post_init__(self) -> None:
+        self.worst: Counter[str] = Counter()
+
+    def add(self, result: Result) -> None:
+        self.lines += 1
+        self.code = worst_exit_code(self.code, result.code)
+        if result.code == 2:
+            self.errors += 1
+        else:
+            self.worst[result.worst.value if result.worst else "none"] += 1
+
+    def text(self) -> str:
+        order = [s.value for s in reversed(Severity)] + ["none"]
+        counts = ", ".join(f"{key} {self.worst[key]}" for key in order)
+        checked = self.lines - self.errors
+        return f"batch: {self.lines} lines, {checked} checked, {self.errors} errors; worst severity: {counts}"
+
+
+def run(path: str, *, output: str | None, workers: int, options: Options) -> int:
+    """Check every line of ``path`` (``-``: standard input); return the exit code."""
+    from contextlib import ExitStack
+
+    with ExitStack() as files:
+        source = sys.stdin if path == "-" else files.enter_context(open(path, encoding="utf-8"))
+        sink = sys.stdout if output is None else files.enter_context(open(output, "w", encoding="utf-8"))
+        summary = _stream(source, sink, options, workers, total=None if path == "-" else _size(path))
+    print(summary.text(), file=sys.stderr)
+    return 2 if summary.errors else summary.code
+
+
+def _size(path: str) -> int | None:
+    import os
+
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def _stream(source: IO[str], sink: IO[str], options: Options, workers: int, *, total: int | None) -> Summary:
+    summary = Summary()
+    progress = _progress(total) if sys.stderr.isatty() else None
+    try:
+        for item in _results(source, options, workers):
+            if isinstance(item, int):
+                advance = item
+            else:
+                sink.write(item.text + "\n")
+                summary.add(item)
+                advance = item.nbytes
+            if progress is not None and advance:
+                progress.advance(progress.task_ids[0], advance)
+    finally:
+        if progress is not None:
+            progress.stop()
+    sink.flush()
+    return summary
+
+
+def _progress(total: int | None) -> Progress:
+    """A bar over the bytes read (the line count is unknown until the end), on standard error."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=sys.stderr),
+        transient=True,
+    )
+    bar.add_task("batch", total=total)
+    bar.start()
+    return bar

@@ -1,0 +1,476 @@
+"""The ``suppcheck`` command line: a thin layer over the public API.
+
+Start-up stays light: rich is imported only to print a table, yaml only to
+read YAML, and ``--version`` reads the knowledge base's version without
+building it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import _batch
+from ._check import check
+from ._errors import InputError, KnowledgeBaseError, SuppcheckError
+from ._files import is_yaml, parse_text, validate_document
+from ._kb.base import KnowledgeBase
+from ._kb.loader import build, bundled_path, load_knowledge, read_file, stats
+from ._regimen import RegimenFile
+from ._report import Report
+from ._severity import Severity
+from ._version import __version__
+
+SEVERITIES = [s.value for s in Severity]
+STDIN = "<stdin>"
+EX_INTERNAL = 70  # sysexits.h EX_SOFTWARE
+
+MAIN_EPILOG = """\
+exit codes:
+  0  checked; no finding at or above --fail-on, every input recognized
+  1  checked; at least one finding at or above --fail-on (default: major)
+  2  input error: nothing was checked (batch: at least one line failed)
+  3  checked, nothing at or above --fail-on, but some input not recognized
+
+examples:
+  suppcheck check patient.yaml
+  suppcheck explain ul.magnesium
+  suppcheck lookup "magnesium citrate"
+"""
+
+CHECK_EPILOG = """\
+examples:
+  suppcheck check patient.yaml
+  suppcheck check a.yaml b.json --format json --fail-on moderate
+  cat patient.json | suppcheck check - --format markdown
+  suppcheck check --batch regimens.jsonl --workers 4 --output reports.jsonl
+
+FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML).
+--format json prints one report, or an array of reports for several files
+(files that failed are reported on standard error and left out).
+Batch mode reads one JSON regimen per line and writes one JSON record per
+line, in input order, each with a "line" field; a bad line gives
+{"line": N, "error": ..., "problems": [...]} and the others are still checked.
+"""
+
+
+def _severity(text: str) -> Severity:
+    try:
+        return Severity(text.strip().lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid severity {text!r} (choose from {', '.join(SEVERITIES)})") from None
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--workers needs a whole number of at least 1, not {text!r}")
+    return value
+
+
+class _Version(argparse.Action):
+    """``--version``: the knowledge-base version is read lazily, only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"suppcheck {__version__} (knowledge base {_kb_version()})")
+        parser.exit(0)
+
+
+def _kb_version() -> str:
+    # A plain json read: building the knowledge base would validate every record.
+    try:
+        raw = json.loads(bundled_path().read_text(encoding="utf-8"))
+        return str(raw.get("knowledge_version") or "unversioned") if isinstance(raw, dict) else "unreadable"
+    except (OSError, ValueError):
+        return "unreadable"
+
+
+def _command(
+    subparsers: Any, name: str, help_text: str, epilog: str, func: Callable[[argparse.Namespace], int] | None
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help_text, description=help_text, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.set_defaults(parser=parser)
+    if func is not None:
+        parser.set_defaults(func=func)
+    return parser
+
+
+def _rules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules",
+        action="append",
+        default=[],
+        metavar="EXTRA.json",
+        help="an extra rules file merged over the bundled knowledge base (repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="suppcheck",
+        description="Check dietary-supplement regimens against a sourced knowledge base.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=_Version, help="print the version and the knowledge-base version")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = _command(commands, "check", "check regimen files and print a report", CHECK_EPILOG, cmd_check)
+    p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
+    p.add_argument("--format", choices=["table", "json", "jsonl", "markdown"], help="output format (default: table)")
+    p.add_argument(
+        "--fail-on",
+        type=_severity,
+        default=Severity.MAJOR,
+        metavar="SEVERITY",
+        help="exit 1 at or above this (default: major)",
+    )
+    p.add_argument(
+        "--min-severity",
+        type=_severity,
+        default=Severity.INFO,
+        metavar="SEVERITY",
+        help="hide findings below this (exit codes still count them)",
+    )
+    p.add_argument("--allow-unknown", action="store_true", help="exit 0 instead of 3 when some input is not recognized")
+    _rules_option(p)
+    p.add_argument("--batch", metavar="FILE.jsonl", help="check one JSON regimen per line ('-': standard input)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="batch: parallel processes (default: CPU count)",
+    )
+    p.add_argument("--output", metavar="OUT.jsonl", help="batch: write the reports here instead of standard output")
+
+    p = _command(
+        commands,
+        "explain",
+        "explain a rule, limit or finding code: what it covers, why, and its sources",
+        "examples:\n  suppcheck explain ul.magnesium\n  suppcheck explain input.missing_age\n",
+        cmd_explain,
+    )
+    p.add_argument("rule_id", metavar="RULE_ID", help="a rule id, limit id (ul.magnesium) or finding code")
+    _rules_option(p)
+
+    p = _command(
+        commands,
+        "lookup",
+        "what the knowledge base holds on a substance, form, medication, class or condition",
+        'examples:\n  suppcheck lookup magnesium\n  suppcheck lookup "magnesium citrate"\n  suppcheck lookup Lasix\n',
+        cmd_lookup,
+    )
+    p.add_argument("name", metavar="NAME", help="any name or synonym, any case")
+    _rules_option(p)
+
+    p = _command(
+        commands,
+        "kb",
+        "knowledge-base statistics and validation",
+        "examples:\n  suppcheck kb stats --format json\n  suppcheck kb validate my-rules.json\n",
+        None,  # its subcommands run
+    )
+    kb_commands = p.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    s = _command(
+        kb_commands,
+        "stats",
+        "count what the knowledge base holds",
+        "example:\n  suppcheck kb stats --format json\n",
+        cmd_kb_stats,
+    )
+    s.add_argument("--format", choices=["table", "json"], default="table", help="output format (default: table)")
+    _rules_option(s)
+    s = _command(
+        kb_commands,
+        "validate",
+        "validate the bundled knowledge base, a full knowledge-base file, or an extra rules file",
+        "examples:\n  suppcheck kb validate\n  suppcheck kb validate my-rules.json\n",
+        cmd_kb_validate,
+    )
+    s.add_argument(
+        "file", nargs="?", metavar="FILE", help="a knowledge-base or extra rules file (default: the bundled one)"
+    )
+    return parser
+
+
+# -- errors ----------------------------------------------------------------------
+
+
+def _error(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _report_error(exc: SuppcheckError, source: str | None = None, rename: dict[str, str] | None = None) -> None:
+    """One line per problem, each naming the file it is about."""
+    rename = rename or {}
+    prefix = rename.get(exc.source, exc.source) if exc.source else source
+    for problem in exc.problems:
+        for long, short in rename.items():
+            if problem.startswith(f"{long}: "):
+                problem = f"{short}: {problem[len(long) + 2 :]}"
+                break
+        else:
+            if prefix:
+                problem = f"{prefix}: {problem}"
+        _error(problem)
+
+
+def _knowledge(extra: Sequence[str]) -> KnowledgeBase | None:
+    """The knowledge base with extra rules, or None for the bundled one (loaded on first use)."""
+    if not extra:
+        return None
+    try:
+        return load_knowledge(extra=extra)
+    except KnowledgeBaseError as exc:
+        rename = {str(Path(p).resolve()): p for p in extra}
+        _report_error(exc, None, rename)
+        raise SystemExit(2) from None
+
+
+# -- check -----------------------------------------------------------------------
+
+
+def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
+    if name != "-":
+        path = Path(name)
+        if path.is_dir():
+            raise InputError("is a directory, not a regimen file", source=name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=name) from None
+        return validate_document(parse_text(text, yaml=is_yaml(name), source=name), source=name, knowledge=kb)
+    text = sys.stdin.read()
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        try:
+            raw = parse_text(text, yaml=True, source=STDIN)
+        except InputError:
+            if text.lstrip().startswith(("{", "[")):  # it meant to be JSON: say what is wrong with it
+                parse_text(text, yaml=False, source=STDIN)
+            raise
+    return validate_document(raw, source=STDIN, knowledge=kb)
+
+
+def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report]:
+    source = STDIN if name == "-" else name
+    regimen = _read(name, kb)
+    try:
+        return regimen, check(regimen, knowledge=kb)
+    except InputError as exc:
+        raise exc.with_source(source) from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    if args.batch is not None:
+        if args.files:
+            args.parser.error("give FILE... or --batch FILE.jsonl, not both")
+        if args.format not in (None, "jsonl"):
+            args.parser.error("--batch always writes JSONL; leave out --format")
+        _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
+        extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
+        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity)
+        return _batch.run(args.batch, output=args.output, workers=args.workers, options=options)
+    if not args.files:
+        args.parser.error("give at least one FILE (or '-' for standard input), or --batch")
+    if args.output is not None:
+        args.parser.error("--output is for --batch; redirect standard output instead")
+    if args.files.count("-") > 1:
+        args.parser.error("standard input ('-') can be read only once")
+    kb = _knowledge(args.rules)
+    return _check_files(args, kb)
+
+
+def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
+    from ._render import visible
+
+    fmt = args.format or "table"
+    console = None
+    collected: list[dict[str, Any]] = []
+    code = 0
+    # With several files each JSON record names its file, and a file that failed
+    # keeps its place as an error record, so reports never shift onto another file.
+    several = len(args.files) > 1
+    for number, name in enumerate(args.files):
+        source = STDIN if name == "-" else name
+        try:
+            regimen, report = _check_one(name, kb)
+        except InputError as exc:
+            _report_error(exc, source)
+            code = _batch.worst_exit_code(code, 2)
+            if several and fmt in ("json", "jsonl"):
+                record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
+                if fmt == "json":
+                    collected.append(record)
+                else:
+                    print(json.dumps(record, ensure_ascii=False))
+            continue
+        code = _batch.worst_exit_code(
+            code, _batch.report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown)
+        )
+        if fmt in ("json", "jsonl"):
+            data = visible(report, args.min_severity).model_dump(mode="json")
+            if several:
+                data = {"source": source, **data}
+            if fmt == "json":
+                collected.append(data)
+            else:
+                print(json.dumps(data, ensure_ascii=False))
+        elif fmt == "markdown":
+            from ._render import render_markdown
+
+            print(
+                ("\n---\n\n" if number else "")
+                + render_markdown(report, regimen, source=source, min_severity=args.min_severity),
+                end="",
+            )
+        else:
+            from ._render import make_console, render_table
+
+            if console is None:
+                console = make_console(sys.stdout)
+            elif number:
+                console.print()
+            render_table(console, report, regimen, source=source, min_severity=args.min_severity)
+    if fmt == "json" and (collected or len(args.files) > 1):
+        print(json.dumps(collected[0] if len(args.files) == 1 else collected, indent=2, ensure_ascii=False))
+    return code
+
+
+# -- explain, lookup, kb ------------------------------------------------------------
+
+
+def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
+    return _knowledge(extra) or load_knowledge()
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from ._render import FINDING_CODES, close_matches, explain
+
+    kb = _kb_or_bundled(args.rules)
+    text = explain(kb, args.rule_id)
+    if text is None:
+        ids = [*kb.rules, *kb.limits, *FINDING_CODES]
+        hint = close_matches(args.rule_id, ids)
+        suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
+        _error(f"suppcheck: no rule, limit or finding code {args.rule_id!r}{suffix}")
+        return 2
+    print(text)
+    return 0
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    from ._render import lookup, lookup_suggestions
+
+    kb = _kb_or_bundled(args.rules)
+    found = lookup(kb, args.name)
+    if not found:
+        hint = lookup_suggestions(kb, args.name)
+        suffix = f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
+        _error(f"suppcheck: nothing named {args.name!r} in the knowledge base{suffix}")
+        return 2
+    print("\n\n".join(found))
+    return 0
+
+
+def cmd_kb_stats(args: argparse.Namespace) -> int:
+    counts = stats(_kb_or_bundled(args.rules))
+    if args.format == "json":
+        print(json.dumps(counts, indent=2))
+        return 0
+    keys = [*counts, *(f"  {k}" for v in counts.values() if isinstance(v, dict) for k in v)]
+    width = max(len(k) for k in keys) + 2
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for sub, count in value.items():
+                print(f"{'  ' + sub:<{width}}{count:>6}")
+        else:
+            print(f"{key:<{width}}{value:>6}" if isinstance(value, int) else f"{key:<{width}}{value}")
+    return 0
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    name: str | None = args.file
+    bundled = bundled_path()
+    try:
+        if name is None:
+            kb = build([(str(bundled), read_file(bundled))])
+        else:
+            data = read_file(Path(name))
+            standalone = data.knowledge_version is not None and bool(data.substances)
+            files = [(name, data)] if standalone else [(str(bundled), read_file(bundled)), (name, data)]
+            kb = build(files)
+    except KnowledgeBaseError as exc:
+        shown = name or str(bundled)
+        _report_error(exc, shown, {shown: shown})
+        return 2
+    counts = stats(kb)
+    summary = ", ".join(
+        f"{counts[k]} {k.replace('_', ' ')}"
+        for k in (
+            "substances",
+            "forms",
+            "limits",
+            "medications",
+            "medication_classes",
+            "conditions",
+            "rules",
+            "references",
+        )
+    )
+    what = "extra rules on the bundled knowledge base" if name and len(kb.sources) > 1 else "knowledge base"
+    print(f"OK: {name or bundled}: {what} {kb.version}: {summary}")
+    return 0
+
+
+# -- entry point --------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (never raises, never prints a traceback)."""
+    try:
+        args = build_parser().parse_args(argv)
+        code: int = args.func(args)
+        sys.stdout.flush()
+        return code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    except KnowledgeBaseError as exc:
+        _report_error(exc, str(bundled_path()))
+        return 2
+    except SuppcheckError as exc:
+        _report_error(exc)
+        return 2
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, and keep Python from complaining at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"suppcheck: {where}{exc.strerror or exc}")
+        return 2
+    except KeyboardInterrupt:
+        _error("suppcheck: interrupted")
+        return 130
+    except Exception as exc:
+        _error(f"suppcheck: internal error: {type(exc).__name__}: {exc} (please report this)")
+        return EX_INTERNAL
