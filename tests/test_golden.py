@@ -10,6 +10,7 @@ suggestion; ``hours_required``/``hours_scheduled`` compare numbers.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,12 @@ def test_every_shared_example_is_a_golden_case() -> None:
     assert shared <= {p.name for p in CASES}
     for name in shared:
         assert (EXAMPLES / name).read_bytes() == (GOLDEN / name).read_bytes(), name
+
+
+def test_golden_cases_raise_every_code_of_the_report_format() -> None:
+    contract = (Path(__file__).resolve().parents[1] / "docs" / "report-format.md").read_text(encoding="utf-8")
+    table = contract.split("## Finding codes", 1)[1].split("##", 1)[0]
+    codes = set(re.findall(r"`([a-z_]+\.[a-z_]+)`", table))
+    assert len(codes) >= 19
+    raised = {f.code for case in CASES for f in check(load_regimen(case)).findings}
+    assert codes - raised == set()
