@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
 
-.PHONY: demo test lint typecheck schema clean
+.PHONY: demo test lint typecheck schema bench clean
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,14 +19,17 @@ test: $(BIN)/suppcheck
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/suppcheck
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(BIN)/suppcheck
 	$(BIN)/mypy --strict src
 
 schema: $(BIN)/suppcheck
 	$(BIN)/python -m suppcheck._kb.schema > data/interactions.schema.json
+
+bench: $(BIN)/suppcheck
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

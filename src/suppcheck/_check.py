@@ -9,7 +9,7 @@ from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._regimen import RegimenFile, unit_problems
-from ._report import Report
+from ._report import SEVERITY_RANK, Finding, Report
 from ._rules import FAMILIES
 from ._rules.context import build_context
 from ._rules.dose import totals
@@ -44,14 +44,18 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     findings = list(ctx.findings)
     for family in FAMILIES:
         findings.extend(family.evaluate(ctx))
-    findings.sort(key=lambda f: f.sort_key())
-    worst = max((f.severity for f in findings), default=None)
+    findings.sort(key=Finding.sort_key)
+    # Sorted worst first: the first finding's severity is the worst.
+    worst = findings[0].severity if findings else None
     return Report(
         suppcheck_version=__version__,
         knowledge_version=kb.version,
-        ok=not any(f.severity >= Severity.MODERATE for f in findings),
+        ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
         complete=not any(f.code.startswith("input.unrecognized_") for f in findings),
         max_severity=worst,
         totals=tuple(totals(ctx)),
         findings=tuple(findings),
     )
+
+
+_MODERATE = SEVERITY_RANK[Severity.MODERATE.value]

@@ -47,7 +47,24 @@ class _Input(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Every spelling _clock.is_time accepts as it stands (HH:MM, H:MM, slot names), filled
+# on first use: the common case is a set lookup, and anything else takes the full check.
+_EXACT_TIMES: set[str] = set()
+
+
+def _exact_times() -> set[str]:
+    if not _EXACT_TIMES:
+        _EXACT_TIMES.update(
+            [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+            + [f"{h}:{m:02d}" for h in range(10) for m in range(60)]
+            + [*_clock.SLOTS, *_clock.SLOT_ALIASES]
+        )
+    return _EXACT_TIMES
+
+
 def _check_time(value: str) -> str:
+    if value in (_EXACT_TIMES or _exact_times()):
+        return value
     if not _clock.is_time(value):
         raise ValueError(
             f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
@@ -60,6 +77,9 @@ TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_ch
 ClockText = Annotated[str, Field(min_length=1, max_length=20)]
 
 
+_split_amounts: dict[str, tuple[float, str]] = {}  # "400 mg" -> (400.0, "mg"): people write few spellings
+
+
 class Amount(_Input):
     """A number and a unit: ``"400 mg"``, ``"1,000 IU"`` or ``{value: 400, unit: mg}``."""
 
@@ -70,11 +90,16 @@ class Amount(_Input):
     @classmethod
     def _from_text(cls, data: Any) -> Any:
         if isinstance(data, str):
-            try:
-                value, unit = split_amount(data)
-            except UnitError as exc:
-                raise ValueError(str(exc)) from None
-            return {"value": value, "unit": unit}
+            split = _split_amounts.get(data)
+            if split is None:
+                try:
+                    split = split_amount(data)
+                except UnitError as exc:
+                    raise ValueError(str(exc)) from None
+                if len(_split_amounts) >= 4096:
+                    _split_amounts.clear()
+                _split_amounts[data] = split
+            return {"value": split[0], "unit": split[1]}
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             raise ValueError(f"{data!r} has no unit: write e.g. '{data} mg'")
         return data
@@ -205,8 +230,8 @@ class Day(_Input):
 
     def slots(self) -> dict[str, str]:
         """Every slot's clock time, with the defaults filled in."""
-        given = self.model_dump(exclude_none=True)
-        return {slot: given.get(slot, default) for slot, default in _clock.DEFAULT_DAY.items()}
+        given = {slot: getattr(self, slot) for slot in _clock.DEFAULT_DAY}
+        return {slot: default if given[slot] is None else given[slot] for slot, default in _clock.DEFAULT_DAY.items()}
 
 
 class Profile(_Input):
@@ -298,18 +323,23 @@ class RegimenFile(_Input):
 def unit_problems(regimen: RegimenFile, knowledge: KnowledgeBase) -> list[str]:
     """One line per amount whose unit cannot apply to its substance and form."""
     problems = []
+    amount_problem = knowledge.amount_problem
     for index, entry in enumerate(regimen.regimen):
-        for part_path, part in _part_paths(entry):
-            message = knowledge.amount_problem(part.substance, part.form, part.amount.unit, part.basis)
+        if entry.ingredients is None:
+            # A single entry is its own part (see parts()), without building an Ingredient.
+            assert entry.substance is not None
+            assert entry.amount is not None
+            message = amount_problem(entry.substance, entry.form, entry.amount.unit, entry.basis)
             if message:
-                problems.append(f"{_entry_label(index, entry.display_name)}{part_path}.amount: {message}")
+                problems.append(f"{_entry_label(index, entry.display_name)}.amount: {message}")
+            continue
+        for i, part in enumerate(entry.ingredients):
+            message = amount_problem(part.substance, part.form, part.amount.unit, part.basis)
+            if message:
+                problems.append(
+                    f"{_entry_label(index, entry.display_name)}.ingredients[{i}] ({part.substance}).amount: {message}"
+                )
     return problems
-
-
-def _part_paths(entry: RegimenEntry) -> list[tuple[str, Ingredient]]:
-    if entry.ingredients is None:
-        return [("", part) for part in entry.parts()]
-    return [(f".ingredients[{i}] ({part.substance})", part) for i, part in enumerate(entry.ingredients)]
 
 
 def _entry_label(index: int, name: str | None) -> str:

@@ -47,7 +47,7 @@ class Finding(_Output):
 
     def sort_key(self) -> tuple[int, str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...], str]:
         return (
-            -self.severity.rank,
+            -SEVERITY_RANK[self.severity.value],
             self.code,
             self.rule_id,
             self.substances,
@@ -55,6 +55,50 @@ class Finding(_Output):
             self.entries,
             self.message,
         )
+
+
+# Severity.rank by value: a str-keyed lookup, without the enum's Python-level __hash__.
+SEVERITY_RANK: dict[str, int] = {s.value: s.rank for s in Severity}
+
+
+def new_finding(
+    code: str,
+    severity: Severity,
+    evidence: Evidence | None,
+    substances: tuple[str, ...],
+    medications: tuple[str, ...],
+    conditions: tuple[str, ...],
+    entries: tuple[int, ...],
+    rule_id: str,
+    message: str,
+    recommendation: str,
+    mechanism: str | None,
+    references: tuple[ReferenceInfo, ...],
+    hours_required: float | None,
+    hours_scheduled: float | None,
+) -> Finding:
+    """A :class:`Finding` from the engine's own values, already of the right types.
+
+    Constructed without validation: each field was validated where it came
+    from (the knowledge base or the regimen).
+    """
+    return Finding.model_construct(
+        code=code,
+        severity=severity,
+        evidence=evidence,
+        substances=substances,
+        medications=medications,
+        conditions=conditions,
+        entries=entries,
+        rule_id=rule_id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=mechanism,
+        references=references,
+        hours_required=hours_required,
+        hours_scheduled=hours_scheduled,
+        suggestions=(),
+    )
 
 
 class Total(_Output):
@@ -88,4 +132,5 @@ class Report(_Output):
 
     def at_or_above(self, severity: Severity) -> tuple[Finding, ...]:
         """Findings at ``severity`` or worse."""
-        return tuple(f for f in self.findings if f.severity >= severity)
+        rank = SEVERITY_RANK[severity.value]
+        return tuple(f for f in self.findings if SEVERITY_RANK[f.severity.value] >= rank)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, Final, TypeVar
 
 from .._names import name_key
 from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
@@ -29,6 +29,10 @@ from .models import (
 )
 
 _EMPTY: tuple[Rule, ...] = ()
+_MISSING: Final[Any] = object()
+# Each name cache holds at most this many spellings: a server sees a few
+# hundred; an adversarial stream of new names cannot grow memory without bound.
+CACHE_SIZE = 4096
 _T = TypeVar("_T", Reference, Substance, Form, Limit, MedicationClass, Medication, Condition, Rule)
 
 
@@ -104,6 +108,19 @@ class KnowledgeBase:
         # Values the engine derives from records and reuses across checks.
         self.memo: dict[object, object] = {}
         self._depletions = {k: tuple(v) for k, v in depletions.items()}
+        # Answers to name and amount questions, by the spelling asked about.
+        self._keys_cache: dict[str, str] = {}
+        self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
+        self._medication_cache: dict[str, MedicationMatch | None] = {}
+        self._amount_problems: dict[tuple[str, str | None, str, str], str | None] = {}
+
+    def _key(self, name: str) -> str:
+        """``name_key(name)``, remembered."""
+        key = self._keys_cache.get(name)
+        if key is None:
+            key = name_key(name)
+            _remember(self._keys_cache, name, key)
+        return key
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {self.version}: {len(self.rules)} rules>"
@@ -117,7 +134,7 @@ class KnowledgeBase:
         >>> load_knowledge().substance("Cholecalciferol").id
         'vitamin_d'
         """
-        found = self._substance_keys.get(name_key(name))
+        found = self._substance_keys.get(self._key(name))
         return self.substances[found] if found else None
 
     def resolve(self, name: str, form_name: str | None = None) -> tuple[Substance, Form | None] | None:
@@ -128,10 +145,18 @@ class KnowledgeBase:
         >>> substance.id, form.id
         ('iron', 'ferrous_sulfate')
         """
+        cache_key = (name, form_name)
+        found = self._resolved.get(cache_key, _MISSING)
+        if found is _MISSING:
+            found = self._resolve(name, form_name)
+            _remember(self._resolved, cache_key, found)
+        return found  # type: ignore[no-any-return]
+
+    def _resolve(self, name: str, form_name: str | None) -> tuple[Substance, Form | None] | None:
         substance = self.substance(name)
         implied: Form | None = None
         if substance is None:
-            form_id = self._global_form_keys.get(name_key(name))
+            form_id = self._global_form_keys.get(self._key(name))
             if form_id is None:
                 return None
             implied = self.forms[form_id]
@@ -146,7 +171,7 @@ class KnowledgeBase:
     def form(self, substance_id: str, name: str) -> Form | None:
         """A form of ``substance_id`` by name or synonym (``citrate``), or None."""
         keys = self._form_keys.get(substance_id, {})
-        found = keys.get(name_key(name))
+        found = keys.get(self._key(name))
         if found is None:
             # "magnesium citrate" for magnesium: drop the substance's own name.
             substance = self.substances.get(substance_id)
@@ -160,7 +185,14 @@ class KnowledgeBase:
 
     def medication(self, name: str) -> MedicationMatch | None:
         """A medication (with all its classes) or a class, by any name or brand."""
-        found = self._medication_keys.get(name_key(name))
+        match = self._medication_cache.get(name, _MISSING)
+        if match is _MISSING:
+            match = self._medication(name)
+            _remember(self._medication_cache, name, match)
+        return match  # type: ignore[no-any-return]
+
+    def _medication(self, name: str) -> MedicationMatch | None:
+        found = self._medication_keys.get(self._key(name))
         if found is None:
             return None
         kind, ident = found.split(":", 1)
@@ -171,7 +203,7 @@ class KnowledgeBase:
 
     def condition(self, name: str) -> str | None:
         """The condition id a name or synonym refers to, or None."""
-        return self._condition_keys.get(name_key(name))
+        return self._condition_keys.get(self._key(name))
 
     def condition_closure(self, condition_id: str) -> frozenset[str]:
         """The condition and every condition it implies."""
@@ -235,6 +267,14 @@ class KnowledgeBase:
 
     def amount_problem(self, substance_name: str, form_name: str | None, unit: str, basis: str) -> str | None:
         """Why an amount cannot be converted for this substance and form, or None if it can."""
+        cache_key = (substance_name, form_name, unit, basis)
+        problem = self._amount_problems.get(cache_key, _MISSING)
+        if problem is _MISSING:
+            problem = self._amount_problem(substance_name, form_name, unit, basis)
+            _remember(self._amount_problems, cache_key, problem)
+        return problem  # type: ignore[no-any-return]
+
+    def _amount_problem(self, substance_name: str, form_name: str | None, unit: str, basis: str) -> str | None:
         resolved = self.resolve(substance_name, form_name)
         if resolved is None:
             return None  # reported as an unrecognized substance, not an input error
@@ -267,6 +307,12 @@ class KnowledgeBase:
             for rule in self._depletions.get(ident, _EMPTY):
                 seen.setdefault(rule.id, rule)
         return list(seen.values())
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
 
 
 def _by_id(records: Iterable[_T]) -> Mapping[str, _T]:

@@ -3,23 +3,42 @@
 Resolution turns names into knowledge-base records, amounts into canonical
 units and times into clock minutes. Names it cannot resolve become
 ``input.*`` findings here; nothing is dropped silently.
+
+What the engine derives from the knowledge base alone (a rule's partner
+sets, its sources, a substance's rules by family, a limit's value at a life
+stage) is computed on first use and kept in :attr:`KnowledgeBase.memo`
+(see :class:`Derived`), so a check costs what its regimen holds: it never
+scans the rules, and ten thousand rules on other substances cost nothing.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from .. import _clock
 from .._kb.base import KnowledgeBase
-from .._kb.models import Form, Reference, Rule, Substance
+from .._kb.models import Form, Limit, LimitType, Reference, Rule, RuleFamily, Substance, Timing
 from .._names import in_sentence
 from .._regimen import RegimenFile
-from .._report import Finding, ReferenceInfo
+from .._report import Finding, ReferenceInfo, new_finding
 from .._severity import Evidence, Severity
 from .._units import parse_unit
 from .stage import Stage
+
+_INTERACTION_FAMILIES = frozenset(
+    {
+        RuleFamily.INTERACTION_MEDICATION,
+        RuleFamily.INTERACTION_SUPPLEMENT,
+        RuleFamily.ABSORPTION_REDUCED,
+        RuleFamily.ABSORPTION_ENHANCED,
+    }
+)
+_CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
+_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +83,167 @@ class MedicationTaken:
         return self.classes | {self.id}
 
 
+# -- what the engine derives from the knowledge base ---------------------------------
+
+
+# Plain classes with __slots__, not dataclasses: creating a dataclass costs about
+# a millisecond at import, on every start of the command line.
+
+
+class RuleView:
+    """A rule with what every check asks of it computed once (read-only by convention)."""
+
+    __slots__ = (
+        "code",
+        "condition_set",
+        "conditions",
+        "evidence",
+        "first_sentence",
+        "forms",
+        "life_stages",
+        "medication_keys",
+        "partners",
+        "references",
+        "rule",
+        "with_substances",
+    )
+
+    def __init__(self, rule: Rule, references: tuple[ReferenceInfo, ...]) -> None:
+        head, dot, _ = rule.mechanism.partition(". ")
+        self.rule = rule
+        self.code: str = rule.family.value
+        self.evidence = Evidence(rule.evidence)
+        self.forms = frozenset(rule.forms)
+        self.with_substances = frozenset(rule.with_substances)  # any one must be in the regimen
+        self.partners = tuple(sorted(self.with_substances))  # the partners a finding is raised for
+        self.medication_keys = frozenset(rule.medications) | frozenset(rule.medication_classes)  # any one taken
+        self.conditions = rule.conditions
+        self.condition_set = frozenset(rule.conditions)  # any one present
+        self.life_stages: frozenset[str] = frozenset(rule.life_stages)
+        self.references = references
+        self.first_sentence = head + "." if dot else rule.mechanism  # of the mechanism
+
+
+class SubstanceLimits:
+    """A substance's limits at one life stage: each the first limit of its type with a value there."""
+
+    __slots__ = ("per_dose", "recommended", "upper", "usual_max", "usual_min")
+
+    def __init__(
+        self,
+        upper: tuple[Limit, float] | None,
+        recommended: tuple[Limit, float] | None,
+        usual_max: tuple[Limit, float] | None,
+        usual_min: tuple[Limit, float] | None,
+        per_dose: tuple[Limit, float] | None,
+    ) -> None:
+        self.upper = upper
+        self.recommended = recommended
+        self.usual_max = usual_max
+        self.usual_min = usual_min
+        self.per_dose = per_dose
+
+
+class SubstanceRules:
+    """A substance's rules (depletions aside), split by the family that reads them."""
+
+    __slots__ = ("conditions", "interactions", "timing")
+
+    def __init__(
+        self,
+        interactions: tuple[RuleView, ...],
+        timing: tuple[tuple[RuleView, Timing], ...],
+        conditions: tuple[RuleView, ...],
+    ) -> None:
+        self.interactions = interactions
+        self.timing = timing
+        self.conditions = conditions
+
+
+_EMPTY_RULES = SubstanceRules((), (), ())
+
+
+class Derived:
+    """Values derived from one knowledge base, computed on first use and kept for its lifetime.
+
+    Lives in ``kb.memo``; every table is filled from the knowledge base's
+    indexes (``rules_for_substance``, ``limits_for``), never by a scan.
+    Thread-safe: a value computed twice by two threads is the same value.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.rule_views: dict[str, RuleView] = {}
+        self.substance_rules: dict[str, SubstanceRules] = {}
+        self.references: dict[tuple[str, ...], tuple[ReferenceInfo, ...]] = {}
+        # (substance id, limit type, prefer, stage key) -> the first limit with a value, and the value
+        self.first_limits: dict[tuple[str, LimitType, str, tuple[object, ...]], tuple[Limit, float] | None] = {}
+        # (substance id, form id, unit) -> (canonical factor, factor counted for the upper limit)
+        self.factors: dict[tuple[str, str | None, str], tuple[float, float]] = {}
+        self.substance_limits: dict[tuple[str, tuple[object, ...]], SubstanceLimits] = {}
+        self.names: dict[str, str] = {}  # display name -> the same inside a sentence
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> Derived:
+        found = kb.memo.get(_MEMO_KEY)
+        if found is None:
+            with _derived_lock:
+                found = kb.memo.get(_MEMO_KEY)
+                if found is None:
+                    found = kb.memo[_MEMO_KEY] = cls(kb)
+        return found  # type: ignore[return-value]
+
+    def view(self, rule: Rule) -> RuleView:
+        found = self.rule_views.get(rule.id)
+        if found is None or found.rule is not rule:
+            found = self.rule_views[rule.id] = self._view(rule)
+        return found
+
+    def _view(self, rule: Rule) -> RuleView:
+        return RuleView(rule, self.reference_infos(rule.references))
+
+    def rules_of(self, substance_id: str) -> SubstanceRules:
+        found = self.substance_rules.get(substance_id)
+        if found is None:
+            rules = self.kb.rules_for_substance(substance_id)
+            if not rules:
+                return _EMPTY_RULES
+            found = SubstanceRules(
+                interactions=tuple(self.view(r) for r in rules if r.family in _INTERACTION_FAMILIES),
+                timing=tuple(
+                    (self.view(r), r.timing)
+                    for r in rules
+                    if r.family is RuleFamily.TIMING_ADVICE and r.timing is not None
+                ),
+                conditions=tuple(self.view(r) for r in rules if r.family in _CONDITION_FAMILIES),
+            )
+            self.substance_rules[substance_id] = found
+        return found
+
+    def reference_infos(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
+        found = self.references.get(ids)
+        if found is None:
+            refs = self.kb.references
+            found = tuple(_reference_info(refs[i]) for i in ids if i in refs)
+            self.references[ids] = found
+        return found
+
+    def in_sentence(self, name: str) -> str:
+        found = self.names.get(name)
+        if found is None:
+            found = in_sentence(name)
+            if len(self.names) < _CACHE_SIZE:
+                self.names[name] = found
+        return found
+
+
+_MEMO_KEY = "suppcheck._rules.context.Derived"
+_derived_lock = threading.Lock()
+
+
+# -- the resolved regimen -------------------------------------------------------------
+
+
 @dataclass
 class Context:
     """Everything the rule families need about one regimen."""
@@ -79,10 +259,32 @@ class Context:
 
     def __post_init__(self) -> None:
         self.by_substance: dict[str, list[Dose]] = defaultdict(list)
+        self.derived = Derived.of(self.kb)
+        self.stage_tags = self.stage.tags
+        self.stage_key = self.stage.key()
+        self._stage_label: str | None = None
+        # medication or class id -> positions in self.medications; rebuilt when medications change
+        self._medication_index: dict[str, list[int]] = {}
+        self._taken: frozenset[str] = frozenset()
+        self._indexed_medications = -1
+        self._present: frozenset[str] = frozenset()
+        self._present_doses = -1
+        self._summaries: dict[str, tuple[tuple[int, ...], float, float]] = {}
+        self._summarised_doses = -1
+
+    @property
+    def stage_label(self) -> str:
+        """``women 51-70``: the person's stage as messages name it."""
+        if self._stage_label is None:
+            self._stage_label = self.stage.label()
+        return self._stage_label
 
     def add_dose(self, dose: Dose) -> None:
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
+
+    def view(self, rule: Rule) -> RuleView:
+        return self.derived.view(rule)
 
     def applies(self, rule: Rule, substance_id: str) -> list[Dose]:
         """The doses of ``substance_id`` a rule applies to; empty when it does not apply.
@@ -91,55 +293,209 @@ class Context:
         ``min_daily_amount`` is compared with the amount the substance's upper
         limit counts (preformed vitamin A, folic acid), the basis of harm.
         """
-        doses = self.by_substance.get(substance_id, [])
-        if rule.forms:
-            doses = [d for d in doses if d.form is not None and d.form.id in rule.forms]
-        if not doses or not self.partners_ok(rule):
+        return self.applies_view(self.derived.view(rule), substance_id)
+
+    def applies_view(self, view: RuleView, substance_id: str) -> list[Dose]:
+        # The partner tests first: set operations that turn most rules away.
+        if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return []
-        if rule.min_daily_amount is not None and sum(d.daily_ul for d in doses) < rule.min_daily_amount:
+        if view.condition_set and view.condition_set.isdisjoint(self.conditions):
+            return []
+        if view.life_stages and view.life_stages.isdisjoint(self.stage_tags):
+            return []
+        doses = self.by_substance.get(substance_id)
+        if not doses:
+            return []
+        if view.forms:
+            forms = view.forms
+            doses = [d for d in doses if d.form is not None and d.form.id in forms]
+            if not doses:
+                return []
+        minimum = view.rule.min_daily_amount
+        if minimum is not None and sum(d.daily_ul for d in doses) < minimum:
             return []
         return doses
 
     def matched_medications(self, rule: Rule) -> list[MedicationTaken]:
-        wanted = set(rule.medications) | set(rule.medication_classes)
-        if not wanted:
+        return self.matched_medications_view(self.derived.view(rule))
+
+    def matched_medications_view(self, view: RuleView) -> list[MedicationTaken]:
+        """The medications taken that the rule names, in the order they were given."""
+        wanted = view.medication_keys
+        if not wanted or not self.medications:
             return []
-        return [m for m in self.medications if m.keys & wanted]
+        if self._indexed_medications != len(self.medications):
+            self._index_medications()
+        index = self._medication_index
+        positions = {i for key in wanted if key in index for i in index[key]}
+        if not positions:
+            return []
+        meds = self.medications
+        return [meds[i] for i in sorted(positions)]
+
+    def medication_keys(self) -> frozenset[str]:
+        """Every medication and class id taken: a rule naming none of them cannot apply."""
+        if self._indexed_medications != len(self.medications):
+            self._index_medications()
+        return self._taken
+
+    def _index_medications(self) -> None:
+        index: dict[str, list[int]] = {}
+        for i, med in enumerate(self.medications):
+            for key in med.keys:
+                index.setdefault(key, []).append(i)
+        self._medication_index = index
+        self._taken = frozenset(index)
+        self._indexed_medications = len(self.medications)
 
     def matched_conditions(self, rule: Rule) -> list[str]:
         """The person's conditions (as they gave them) that satisfy the rule."""
-        return sorted({self.conditions[c] for c in rule.conditions if c in self.conditions})
+        return self.matched_conditions_of(rule.conditions)
+
+    def matched_conditions_of(self, conditions: tuple[str, ...]) -> list[str]:
+        if not conditions or not self.conditions:
+            return []
+        mine = self.conditions
+        return sorted({mine[c] for c in conditions if c in mine})
 
     def partners_ok(self, rule: Rule) -> bool:
         """Every non-empty partner list of the rule is matched (medications aside)."""
-        if rule.with_substances and not any(self.by_substance.get(s) for s in rule.with_substances):
+        return self.partners_ok_view(self.derived.view(rule))
+
+    def partners_ok_view(self, view: RuleView) -> bool:
+        if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return False
-        if rule.conditions and not any(c in self.conditions for c in rule.conditions):
+        if view.condition_set and view.condition_set.isdisjoint(self.conditions):
             return False
-        return not rule.life_stages or bool(set(rule.life_stages) & self.stage.tags)
+        return not view.life_stages or not view.life_stages.isdisjoint(self.stage_tags)
+
+    def summary(self, substance_id: str) -> tuple[tuple[int, ...], float, float]:
+        """A substance's entries (sorted), daily total and daily total counted for the upper limit.
+
+        Summed over its doses in order, as each family did on its own before.
+        """
+        if self._summarised_doses != len(self.doses):
+            self._summaries = {}
+            self._summarised_doses = len(self.doses)
+        found = self._summaries.get(substance_id)
+        if found is None:
+            doses = self.by_substance.get(substance_id, ())
+            found = (
+                tuple(sorted({d.entry for d in doses})),
+                sum(d.daily for d in doses),
+                sum(d.daily_ul for d in doses),
+            )
+            self._summaries[substance_id] = found
+        return found
+
+    def present(self) -> frozenset[str]:
+        """The substances the regimen delivers."""
+        if self._present_doses != len(self.doses):
+            self._present = frozenset(k for k, v in self.by_substance.items() if v)
+            self._present_doses = len(self.doses)
+        return self._present
 
     def references(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
-        key = ("references", ids)
-        found = self.kb.memo.get(key)
-        if found is None:
-            found = tuple(_reference_info(self.kb.references[i]) for i in ids if i in self.kb.references)
-            self.kb.memo[key] = found
-        return found  # type: ignore[return-value]
+        return self.derived.reference_infos(ids)
 
     def medication_names(self, meds: Iterable[MedicationTaken]) -> str:
         return ", ".join(sorted({m.display.lower() for m in meds}))
+
+    def limits(self, substance: Substance) -> SubstanceLimits:
+        """Every limit of ``substance`` that applies at this person's stage (remembered)."""
+        key = (substance.id, self.stage_key)
+        table = self.derived.substance_limits
+        found = table.get(key)
+        if found is None:
+            found = SubstanceLimits(
+                upper=self.first_limit(substance, LimitType.UPPER_LIMIT, "low"),
+                recommended=self.first_limit(substance, LimitType.RECOMMENDED, "high"),
+                usual_max=self.first_limit(substance, LimitType.USUAL_MAX, "low"),
+                usual_min=self.first_limit(substance, LimitType.USUAL_MIN, "low"),
+                per_dose=self.first_limit(substance, LimitType.PER_DOSE_MAX, "low"),
+            )
+            if len(table) < _CACHE_SIZE:
+                table[key] = found
+        return found
+
+    def first_limit(self, substance: Substance, kind: LimitType, prefer: str) -> tuple[Limit, float] | None:
+        """The first limit of ``kind`` with a value at this person's stage, and the value."""
+        key = (substance.id, kind, prefer, self.stage_key)
+        table = self.derived.first_limits
+        try:
+            return table[key]
+        except KeyError:
+            pass
+        found = None
+        side: Literal["low", "high"] = "low" if prefer == "low" else "high"
+        for limit in self.kb.limits_for(substance.id, kind):
+            value = self.stage.value(limit, prefer=side)
+            if value is not None:
+                found = (limit, value)
+                break
+        if len(table) < _CACHE_SIZE:
+            table[key] = found
+        return found
 
 
 def _reference_info(ref: Reference) -> ReferenceInfo:
     return ReferenceInfo(id=ref.id, title=ref.title, publisher=ref.publisher, url=ref.url, pmid=ref.pmid)
 
 
+# -- resolving ------------------------------------------------------------------------
+
+_clock_cache: dict[str, int | None] = {}
+_slot_cache: dict[str, str | None] = {}
+
+
+def _clock_minutes(text: str) -> int | None:
+    """``_clock.clock_minutes``, remembered."""
+    minutes = _clock_cache.get(text, -1)
+    if minutes == -1:
+        minutes = _clock.clock_minutes(text)
+        _remember(_clock_cache, text, minutes)
+    return minutes
+
+
+def _time_resolver(day: Mapping[str, str]) -> Callable[[str], int]:
+    """``_clock.resolve`` with ``day``'s slots, remembering what each spelling means."""
+    slot_minutes: dict[str, int] = {}
+
+    def resolve(text: str) -> int:
+        minutes = _clock_minutes(text)
+        if minutes is not None:
+            return minutes
+        slot = _slot_cache.get(text, "")
+        if slot == "":
+            slot = _clock.slot_name(text)
+            _remember(_slot_cache, text, slot)
+        if slot is None:
+            raise ValueError(f"{text!r} is neither HH:MM nor a slot name")
+        found = slot_minutes.get(slot)
+        if found is None:
+            # as _clock.resolve: the day's time for the slot, else the default day's
+            value = _clock_minutes(day.get(slot) or _clock.DEFAULT_DAY[slot])
+            assert value is not None  # day values are validated on input
+            found = slot_minutes[slot] = value
+        return found
+
+    return resolve
+
+
+def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+
+
 def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     """Resolve every name, amount and time of a validated regimen."""
     profile = regimen.profile
     slots = profile.day.slots()
-    day = {slot: _clock.resolve(slot, slots) for slot in _clock.SLOTS}
+    minutes = _time_resolver(slots)
+    day = {slot: minutes(slot) for slot in _clock.SLOTS}
     ctx = Context(kb, regimen, Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating), day)
+    factors = ctx.derived.factors
     if profile.age is None:
         ctx.findings.append(
             _input_finding(
@@ -150,8 +506,11 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             )
         )
     for index, entry in enumerate(regimen.regimen):
-        times = None if entry.times is None else tuple(_clock.resolve(t, slots) for t in entry.times)
-        for part in entry.parts():
+        times = None if entry.times is None else tuple(minutes(t) for t in entry.times)
+        per_day = entry.daily_frequency
+        # A single entry is its own part: the same fields an Ingredient has, validated already.
+        parts: Iterable[Any] = entry.ingredients if entry.ingredients is not None else (entry,)
+        for part in parts:
             resolved = kb.resolve(part.substance, part.form)
             if resolved is None:
                 ctx.findings.append(
@@ -161,6 +520,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 )
                 continue
             substance, form = resolved
+            amount_given = part.amount
             counted = True
             if part.form and form is None:
                 suggestions = kb.suggestions("form", part.form, substance_id=substance.id)
@@ -173,7 +533,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                         entries=(index,),
                         substances=(substance.id,),
                         extra=(
-                            f" The {part.amount} is a compound weight, so it could not be converted and is "
+                            f" The {amount_given} is a compound weight, so it could not be converted and is "
                             "NOT counted in the totals."
                             if excluded
                             else f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
@@ -181,26 +541,37 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                     )
                 )
                 counted = not excluded
-            spec = parse_unit(part.amount.unit)
-            factor = kb.unit_factor(substance, form, spec, for_upper_limit=False) if counted else 0.0
-            ul_factor = kb.unit_factor(substance, form, spec, for_upper_limit=True) if counted else 0.0
+            if counted:
+                key = (substance.id, form.id if form is not None else None, amount_given.unit)
+                pair = factors.get(key)
+                if pair is None:
+                    spec = parse_unit(amount_given.unit)
+                    pair = (
+                        kb.unit_factor(substance, form, spec, for_upper_limit=False),
+                        kb.unit_factor(substance, form, spec, for_upper_limit=True),
+                    )
+                    if len(factors) < _CACHE_SIZE:
+                        factors[key] = pair
+                factor, ul_factor = pair
+            else:
+                factor = ul_factor = 0.0
             if part.basis == "compound" and form is not None and form.elemental_fraction is not None:
                 factor *= form.elemental_fraction
                 ul_factor *= form.elemental_fraction
-            amount = part.amount.value * factor
+            value = amount_given.value
             counts = form is None or form.counts_toward_upper_limit
             ctx.add_dose(
                 Dose(
-                    entry=index,
-                    entry_name=entry.product or substance.id,
-                    substance=substance,
-                    form=form,
-                    amount=amount,
-                    ul_amount=part.amount.value * ul_factor if counts else 0.0,
-                    per_day=entry.daily_frequency,
-                    times=times,
-                    with_food=entry.with_food,
-                    counted=counted,
+                    index,
+                    entry.product or substance.id,
+                    substance,
+                    form,
+                    value * factor,
+                    value * ul_factor if counts else 0.0,
+                    per_day,
+                    times,
+                    entry.with_food,
+                    counted,
                 )
             )
     for use in profile.medications:
@@ -215,7 +586,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 id=match.id,
                 display=record.name,
                 classes=match.classes,
-                times=None if use.times is None else tuple(_clock.resolve(t, slots) for t in use.times),
+                times=None if use.times is None else tuple(minutes(t) for t in use.times),
             )
         )
     for name in profile.conditions:
@@ -226,6 +597,9 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
         for implied in kb.condition_closure(condition):
             ctx.conditions.setdefault(implied, condition)
     return ctx
+
+
+# -- findings -------------------------------------------------------------------------
 
 
 def _input_finding(code: str, severity: Severity, message: str, recommendation: str, **fields: object) -> Finding:
@@ -263,6 +637,12 @@ def _unrecognized(
     )
 
 
+def _sorted_unique(items: Iterable[Any]) -> tuple[Any, ...]:
+    if isinstance(items, tuple | list) and len(items) == 1:
+        return tuple(items)
+    return tuple(sorted(set(items)))
+
+
 def rule_finding(
     ctx: Context,
     rule: Rule,
@@ -277,23 +657,24 @@ def rule_finding(
     recommendation: str | None = None,
     hours_required: float | None = None,
     hours_scheduled: float | None = None,
+    view: RuleView | None = None,
 ) -> Finding:
     """A finding raised by a knowledge-base rule, with its evidence and sources."""
-    # Internal values of known types: construct without re-validating.
-    return Finding.model_construct(
-        code=code or rule.family.value,
-        severity=severity or rule.severity,
-        evidence=Evidence(rule.evidence),
-        substances=tuple(sorted(set(substances))),
-        medications=tuple(sorted(set(medications))),
-        conditions=tuple(sorted(set(conditions))),
-        entries=tuple(sorted(set(entries))),
-        rule_id=rule.id,
-        message=message,
-        recommendation=recommendation or rule.recommendation,
-        mechanism=rule.mechanism,
-        references=ctx.references(rule.references),
-        hours_required=hours_required,
-        hours_scheduled=hours_scheduled,
-        suggestions=(),
+    if view is None:
+        view = ctx.derived.view(rule)
+    return new_finding(
+        code or view.code,
+        severity or rule.severity,
+        view.evidence,
+        _sorted_unique(substances),
+        _sorted_unique(medications),
+        _sorted_unique(conditions),
+        _sorted_unique(entries),
+        rule.id,
+        message,
+        recommendation or rule.recommendation,
+        rule.mechanism,
+        view.references,
+        hours_required,
+        hours_scheduled,
     )

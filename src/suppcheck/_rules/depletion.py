@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .._names import in_sentence
 from .._report import Finding
 from .context import Context, rule_finding
 from .dose import fmt
@@ -13,7 +12,8 @@ CODES: tuple[str, ...] = ("depletion.medication",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
-    keys = sorted({k for m in ctx.medications for k in m.keys})
+    keys = sorted(ctx.medication_keys())
+    sentence = ctx.derived.in_sentence
     for rule in sorted(ctx.kb.depletion_rules(keys), key=lambda r: r.id):
         meds = ctx.matched_medications(rule)
         if not meds or not ctx.partners_ok(rule):
@@ -26,10 +26,10 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             entries += [d.entry for d in doses]
             if doses:
                 amount = f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day"
-                supplied.append(f"the regimen supplies {amount} of {in_sentence(substance.name)}")
+                supplied.append(f"the regimen supplies {amount} of {sentence(substance.name)}")
             else:
-                supplied.append(f"the regimen has no {in_sentence(substance.name)}")
-        names = " and ".join(in_sentence(ctx.kb.substances[s].name) for s in rule.substances)
+                supplied.append(f"the regimen has no {sentence(substance.name)}")
+        names = " and ".join(sentence(ctx.kb.substances[s].name) for s in rule.substances)
         yield rule_finding(
             ctx,
             rule,

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .._clock import format_minutes
 from .._kb.models import Limit, LimitBasis, LimitType, Substance
-from .._names import in_sentence
-from .._report import Finding, Total
+from .._report import Finding, Total, new_finding
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
-from .context import Context, Dose
+from .context import Context, Dose, SubstanceLimits
+from .separation import hhmm
 
 CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
 
@@ -33,10 +32,19 @@ def fmt(value: float) -> str:
     >>> fmt(1000.0), fmt(37.5), fmt(2.2857), fmt(0.0004)
     ('1,000', '37.5', '2.29', '0.0004')
     """
-    if value != 0 and abs(value) < 0.01:
-        return f"{value:.2g}"
-    text = f"{value:,.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    found = _formatted.get(value)
+    if found is None:
+        if value != 0 and abs(value) < 0.01:
+            found = f"{value:.2g}"
+        else:
+            text = f"{value:,.2f}"
+            found = text.rstrip("0").rstrip(".") if "." in text else text
+        if value and len(_formatted) < 4096:  # not zero: 0.0 and -0.0 are one key but print apart
+            _formatted[value] = found
+    return found
+
+
+_formatted: dict[float, str] = {}
 
 
 def severity_for_ratio(ratio: float) -> Severity:
@@ -49,15 +57,12 @@ def severity_for_ratio(ratio: float) -> Severity:
 
 
 def _first(ctx: Context, substance: Substance, kind: LimitType, prefer: str) -> tuple[Limit, float] | None:
-    for limit in ctx.kb.limits_for(substance.id, kind):
-        value = ctx.stage.value(limit, prefer="low" if prefer == "low" else "high")
-        if value is not None:
-            return limit, value
-    return None
+    """The first limit of ``kind`` with a value at the person's stage, and the value (remembered)."""
+    return ctx.first_limit(substance, kind, prefer)
 
 
-def _basis_phrase(limit: Limit, substance: Substance) -> str:
-    return _BASIS_PHRASE[limit.basis].format(name=in_sentence(substance.name))
+def _basis_phrase(ctx: Context, limit: Limit, substance: Substance) -> str:
+    return _BASIS_PHRASE[limit.basis].format(name=ctx.derived.in_sentence(substance.name))
 
 
 def _amount_in(ctx: Context, dose: Dose, unit: str) -> float | None:
@@ -74,16 +79,18 @@ def _amount_in(ctx: Context, dose: Dose, unit: str) -> float | None:
 def totals(ctx: Context) -> list[Total]:
     """One :class:`Total` per substance in the regimen, sorted by substance id."""
     out = []
+    stage = ctx.stage_label
     for substance_id in sorted(ctx.by_substance):
         doses = ctx.by_substance[substance_id]
         substance = doses[0].substance
-        upper = _first(ctx, substance, LimitType.UPPER_LIMIT, "low")
-        recommended = _first(ctx, substance, LimitType.RECOMMENDED, "high")
-        counted = sum(d.daily_ul for d in doses)
+        limits = ctx.limits(substance)
+        upper = limits.upper
+        recommended = limits.recommended
+        entries, daily, counted = ctx.summary(substance_id)
         out.append(
             Total(
                 substance=substance_id,
-                daily_amount=round(sum(d.daily for d in doses), 4),
+                daily_amount=round(daily, 4),
                 unit=substance.unit,
                 basis=upper[0].basis.value if upper else LimitBasis.TOTAL.value,
                 upper_limit=upper[1] if upper else None,
@@ -92,25 +99,25 @@ def totals(ctx: Context) -> list[Total]:
                 recommended_intake=recommended[1] if recommended else None,
                 recommended_intake_unit=recommended[0].unit if recommended else None,
                 recommended_intake_kind=recommended[0].intake_kind if recommended else None,
-                life_stage=ctx.stage.label(),
-                entries=tuple(sorted({d.entry for d in doses})),
+                life_stage=stage,
+                entries=entries,
             )
         )
     return out
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
-    for doses in ctx.by_substance.values():
+    for substance_id, doses in ctx.by_substance.items():
         substance = doses[0].substance
-        entries = tuple(sorted({d.entry for d in doses}))
+        entries, total, counted = ctx.summary(substance_id)
         unit = substance.unit
-        upper = _first(ctx, substance, LimitType.UPPER_LIMIT, "low")
+        limits = ctx.limits(substance)
+        upper = limits.upper
         if upper is not None:
             limit, value = upper
-            counted = sum(d.daily_ul for d in doses)
             if counted > value * (1 + _TOLERANCE):
                 ratio = counted / value if value > 0 else float("inf")
-                phrase = _basis_phrase(limit, substance)
+                phrase = _basis_phrase(ctx, limit, substance)
                 yield _limit_finding(
                     ctx,
                     limit,
@@ -119,14 +126,13 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                     substance,
                     entries,
                     f"{substance.name} totals {fmt(counted)} {unit}/day ({phrase}), above the {fmt(value)} "
-                    f"{unit}/day upper limit for {ctx.stage.label()}: {fmt(ratio)} times the limit.",
-                    f"Reduce {in_sentence(substance.name)} to at most {fmt(value)} {unit}/day ({phrase}) unless a "
-                    f"clinician directs a higher dose and monitors it. {limit.recommendation}",
+                    f"{unit}/day upper limit for {ctx.stage_label}: {fmt(ratio)} times the limit.",
+                    f"Reduce {ctx.derived.in_sentence(substance.name)} to at most {fmt(value)} {unit}/day ({phrase}) "
+                    f"unless a clinician directs a higher dose and monitors it. {limit.recommendation}",
                 )
-        typical = _first(ctx, substance, LimitType.USUAL_MAX, "low")
+        typical = limits.usual_max
         if typical is not None:
             limit, value = typical
-            total = sum(d.daily for d in doses)
             more_permissive = upper is None or upper[1] > value
             if more_permissive and total > value * (1 + _TOLERANCE):
                 yield _limit_finding(
@@ -137,18 +143,26 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                     substance,
                     entries,
                     f"{substance.name} totals {fmt(total)} {unit}/day, above the usual range (at most "
-                    f"{fmt(value)} {unit}/day) for {ctx.stage.label()}.",
+                    f"{fmt(value)} {unit}/day) for {ctx.stage_label}.",
                     limit.recommendation,
                 )
-        yield from _below(ctx, substance, doses, entries)
-        yield from _per_dose(ctx, substance, doses)
+        if limits.usual_min is not None or limits.recommended is not None:
+            yield from _below(ctx, substance, doses, entries, total, limits)
+        if limits.per_dose is not None:
+            yield from _per_dose(ctx, substance, doses, limits)
 
 
-def _below(ctx: Context, substance: Substance, doses: list[Dose], entries: tuple[int, ...]) -> Iterator[Finding]:
-    usual_min = _first(ctx, substance, LimitType.USUAL_MIN, "low")
+def _below(
+    ctx: Context,
+    substance: Substance,
+    doses: list[Dose],
+    entries: tuple[int, ...],
+    total: float,
+    limits: SubstanceLimits,
+) -> Iterator[Finding]:
+    usual_min = limits.usual_min
     if usual_min is not None:
         limit, value = usual_min
-        total = sum(d.daily for d in doses)
         if total < value * (1 - _TOLERANCE):
             yield _limit_finding(
                 ctx,
@@ -162,7 +176,7 @@ def _below(ctx: Context, substance: Substance, doses: list[Dose], entries: tuple
                 limit.recommendation,
             )
             return
-    recommended = _first(ctx, substance, LimitType.RECOMMENDED, "high")
+    recommended = limits.recommended
     if recommended is None:
         return
     limit, value = recommended
@@ -179,15 +193,15 @@ def _below(ctx: Context, substance: Substance, doses: list[Dose], entries: tuple
             Severity.INFO,
             substance,
             entries,
-            f"Supplements provide {fmt(total)} {limit.unit}/day of {in_sentence(substance.name)}, below the "
-            f"{fmt(value)} {limit.unit}/day {kind} for {ctx.stage.label()}.",
+            f"Supplements provide {fmt(total)} {limit.unit}/day of {ctx.derived.in_sentence(substance.name)}, "
+            f"below the {fmt(value)} {limit.unit}/day {kind} for {ctx.stage_label}.",
             f"No action if diet supplies the rest; if the supplement is meant to correct a deficiency, "
             f"check the dose. {limit.recommendation}",
         )
 
 
-def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator[Finding]:
-    found = _first(ctx, substance, LimitType.PER_DOSE_MAX, "low")
+def _per_dose(ctx: Context, substance: Substance, doses: list[Dose], limits: SubstanceLimits) -> Iterator[Finding]:
+    found = limits.per_dose
     if found is None:
         return
     limit, value = found
@@ -202,7 +216,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator
     for (minute, _), group in sorted(at_once.items()):
         amount = sum(d.amount for d in group)
         if amount > value * (1 + _TOLERANCE):
-            when = f" at {format_minutes(minute)}" if minute >= 0 else ""
+            when = f" at {hhmm(minute)}" if minute >= 0 else ""
             sources = ", ".join(sorted({d.label for d in group}))
             yield _limit_finding(
                 ctx,
@@ -211,7 +225,8 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose]) -> Iterator
                 limit.severity or Severity.MINOR,
                 substance,
                 tuple(sorted({d.entry for d in group})),
-                f"{fmt(amount)} {substance.unit} of {in_sentence(substance.name)} is taken at once{when} ({sources}); "
+                f"{fmt(amount)} {substance.unit} of {ctx.derived.in_sentence(substance.name)} is taken at once{when} "
+                f"({sources}); "
                 f"at most {fmt(value)} {substance.unit} per dose is absorbed well.",
                 limit.recommendation,
             )
@@ -227,20 +242,19 @@ def _limit_finding(
     message: str,
     recommendation: str,
 ) -> Finding:
-    return Finding.model_construct(
-        code=code,
-        severity=severity,
-        evidence=Evidence(limit.evidence),
-        substances=(substance.id,),
-        medications=(),
-        conditions=(),
-        entries=entries,
-        rule_id=limit.id,
-        message=message,
-        recommendation=recommendation,
-        mechanism=limit.mechanism,
-        references=ctx.references(limit.references),
-        hours_required=None,
-        hours_scheduled=None,
-        suggestions=(),
+    return new_finding(
+        code,
+        severity,
+        Evidence(limit.evidence),
+        (substance.id,),
+        (),
+        (),
+        entries,
+        limit.id,
+        message,
+        recommendation,
+        limit.mechanism,
+        ctx.references(limit.references),
+        None,
+        None,
     )

@@ -15,7 +15,7 @@ CODES: tuple[str, ...] = ("duplicate.substance",)
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     for substance_id, doses in sorted(ctx.by_substance.items()):
-        entries = sorted({d.entry for d in doses})
+        entries, daily, _ = ctx.summary(substance_id)
         if len(entries) < 2:
             continue
         substance = doses[0].substance
@@ -25,11 +25,11 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             severity=Severity.INFO,
             evidence=None,
             substances=(substance_id,),
-            entries=tuple(entries),
+            entries=entries,
             rule_id="duplicate.substance",
             message=(
                 f"{substance.name} comes from {len(entries)} entries ({sources}): "
-                f"{fmt(sum(d.daily for d in doses))} {substance.unit}/day in all, which the totals count together."
+                f"{fmt(daily)} {substance.unit}/day in all, which the totals count together."
             ),
             recommendation=f"Confirm that taking {in_sentence(substance.name)} from several products is intended.",
         )

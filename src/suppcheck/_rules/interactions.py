@@ -9,16 +9,13 @@ its severity, with the window.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from .._clock import format_minutes
-from .._kb.models import Rule, RuleFamily
-from .._names import in_sentence
-from .._report import Finding
+from .._kb.models import RuleFamily
+from .._report import Finding, new_finding
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken, rule_finding
+from .context import Context, Dose, MedicationTaken, RuleView
 from .dose import fmt
-from .separation import window_text, worst_gap
+from .separation import closest_pairs, hhmm, hours_apart, window_text
 
 FAMILIES = frozenset(
     {
@@ -32,93 +29,104 @@ CODES: tuple[str, ...] = (*sorted(f.value for f in FAMILIES), "timing.separation
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
-    for substance_id in sorted(ctx.by_substance):
-        for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family not in FAMILIES:
-                continue
-            subject = ctx.applies(rule, substance_id)
+    by_substance = ctx.by_substance
+    rules_of = ctx.derived.rules_of
+    taken = ctx.medication_keys()
+    for substance_id in sorted(by_substance):
+        for view in rules_of(substance_id).interactions:
+            if view.medication_keys and view.medication_keys.isdisjoint(taken):
+                continue  # names medications, none of them taken
+            subject = ctx.applies_view(view, substance_id)
             if not subject:
                 continue
-            takes_medication = bool(rule.medications or rule.medication_classes)
-            medications = ctx.matched_medications(rule)
-            if takes_medication and not medications:
-                continue
-            if rule.with_substances:
-                for partner_id in sorted(set(rule.with_substances)):
-                    partner = [d for d in ctx.by_substance.get(partner_id, []) if d.substance.id != substance_id]
+            medications = ctx.matched_medications_view(view)
+            if view.partners:
+                for partner_id in view.partners:
+                    partner = [d for d in by_substance.get(partner_id, ()) if d.substance.id != substance_id]
                     if partner:
-                        yield from _pair(ctx, rule, subject, partner_doses=partner, medications=medications)
+                        yield _pair(ctx, view, subject, partner_doses=partner, medications=medications)
             else:
                 for med in sorted(medications, key=lambda m: m.id):
-                    yield from _pair(ctx, rule, subject, partner_doses=[], medications=[med])
+                    yield _pair(ctx, view, subject, partner_doses=[], medications=[med])
 
 
 def _pair(
     ctx: Context,
-    rule: Rule,
+    view: RuleView,
     subject: list[Dose],
     *,
     partner_doses: list[Dose],
     medications: list[MedicationTaken],
-) -> Iterator[Finding]:
+) -> Finding:
+    rule = view.rule
     substance = subject[0].substance
-    entries = {d.entry for d in subject} | {d.entry for d in partner_doses}
-    substances = {substance.id} | {d.substance.id for d in partner_doses}
-    med_ids = [m.id for m in medications]
-    conditions = ctx.matched_conditions(rule)
+    subject_entries = {d.entry for d in subject}
+    names = ctx.derived.in_sentence
     if partner_doses:
-        partner_name = in_sentence(partner_doses[0].substance.name)
-        partner_times = _times(partner_doses)
+        partner_entries = {d.entry for d in partner_doses}
+        entries = tuple(sorted(subject_entries | partner_entries))
+        substances = tuple(sorted({substance.id, *(d.substance.id for d in partner_doses)}))
+        partner_name = names(partner_doses[0].substance.name)
     else:
-        partner_name = ctx.medication_names(medications)
-        partner_times = _med_times(medications)
-    subject_name = in_sentence(substance.name)
-    base = f"{substance.name} with {partner_name}: {_first_sentence(rule.mechanism)}"
-
-    def emit(**fields: Any) -> Finding:
-        return rule_finding(
-            ctx, rule, substances=substances, medications=med_ids, conditions=conditions, entries=entries, **fields
-        )
-
+        partner_entries = set()
+        entries = tuple(sorted(subject_entries))
+        substances = (substance.id,)
+        partner_name = medications[0].display.lower() if len(medications) == 1 else ctx.medication_names(medications)
+    med_ids = (medications[0].id,) if len(medications) == 1 else tuple(sorted({m.id for m in medications}))
+    conditions = tuple(ctx.matched_conditions_of(view.conditions))
+    subject_name = names(substance.name)
+    base = f"{substance.name} with {partner_name}: {view.first_sentence}"
+    code = view.code
+    severity = rule.severity
+    recommendation = rule.recommendation
+    hours_required = hours_scheduled = None
     window = rule.separation
     if window is None:
-        yield emit(message=base)
-        return
-    required = max(window.other_before_hours, window.other_after_hours)
-    advice = window_text(window.other_before_hours, window.other_after_hours, partner_name, subject_name)
-    subject_times = _times(subject)
-    if subject_times is None or partner_times is None:
-        yield emit(
-            message=f"{base} Times were not given for every dose: {advice}.",
-            hours_required=required,
-        )
-        return
-    worst, closest = worst_gap(subject_times, partner_times, window.other_before_hours, window.other_after_hours)
-    if worst is None:
-        yield emit(
-            severity=Severity.INFO,
-            message=(
-                f"{substance.name} and {partner_name} are separated as required ({advice}); "
-                f"the closest doses are {fmt(closest.closest_hours)} h apart."
-            ),
-            recommendation="Keep the current schedule.",
-            hours_required=required,
-            hours_scheduled=closest.closest_hours,
-        )
-        return
-    same_product = bool(partner_doses) and {d.entry for d in subject} & {d.entry for d in partner_doses}
-    if same_product and worst.closest_hours == 0:
-        where = "are in the same product, so they are always taken together"
+        message = base
     else:
-        where = (
-            f"are scheduled {fmt(worst.closest_hours)} h apart ({subject_name} at "
-            f"{format_minutes(worst.subject_minute)}, {partner_name} at {format_minutes(worst.partner_minute)})"
-        )
-    yield emit(
-        code="timing.separation",
-        message=f"{substance.name} and {partner_name} {where}; {advice}. {_first_sentence(rule.mechanism)}",
-        hours_required=required,
-        hours_scheduled=worst.closest_hours,
+        before, after = window.other_before_hours, window.other_after_hours
+        hours_required = max(before, after)
+        advice = window_text(before, after, partner_name, subject_name)
+        subject_times = _times(subject)
+        partner_times = _times(partner_doses) if partner_doses else _med_times(medications)
+        if subject_times is None or partner_times is None:
+            message = f"{base} Times were not given for every dose: {advice}."
+        else:
+            worst, closest = closest_pairs(subject_times, partner_times, before, after)
+            if worst is None:
+                severity = Severity.INFO
+                hours_scheduled = hours_apart(closest[0])
+                message = (
+                    f"{substance.name} and {partner_name} are separated as required ({advice}); "
+                    f"the closest doses are {fmt(hours_scheduled)} h apart."
+                )
+                recommendation = "Keep the current schedule."
+            else:
+                hours_scheduled = hours_apart(worst[0])
+                if hours_scheduled == 0 and not subject_entries.isdisjoint(partner_entries):
+                    where = "are in the same product, so they are always taken together"
+                else:
+                    where = (
+                        f"are scheduled {fmt(hours_scheduled)} h apart ({subject_name} at "
+                        f"{hhmm(worst[1])}, {partner_name} at {hhmm(worst[2])})"
+                    )
+                code = "timing.separation"
+                message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}"
+    return new_finding(
+        code,
+        severity,
+        view.evidence,
+        substances,
+        med_ids,
+        conditions,
+        entries,
+        rule.id,
+        message,
+        recommendation,
+        rule.mechanism,
+        view.references,
+        hours_required,
+        hours_scheduled,
     )
 
 

@@ -13,6 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 DAY = 1440
+_HHMM: tuple[str, ...] = ()  # built on first use: building it at import would cost every start
+
+
+def hhmm(minutes: int) -> str:
+    """``_clock.format_minutes`` by table lookup: ``HH:MM``, wrapping around the day.
+
+    >>> hhmm(1500), hhmm(6 * 60 + 5)
+    ('01:00', '06:05')
+    """
+    global _HHMM
+    if not _HHMM:
+        _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(DAY))
+    return _HHMM[minutes % DAY]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +63,46 @@ def separated(gap: Gap, before_hours: float, after_hours: float) -> bool:
 def worst_gap(
     subject: Iterable[int], partner: Iterable[int], before_hours: float, after_hours: float
 ) -> tuple[Gap | None, Gap]:
-    """The closest violating pair (or None) and the closest pair overall."""
-    pairs = [Gap(s, p) for s in subject for p in partner]
-    closest = min(pairs, key=lambda g: (g.closest_hours, g.subject_minute, g.partner_minute))
-    violations = [g for g in pairs if not separated(g, before_hours, after_hours)]
-    worst = min(violations, key=lambda g: (g.closest_hours, g.subject_minute, g.partner_minute)) if violations else None
+    """The closest violating pair (or None) and the closest pair overall.
+
+    >>> worst_gap([8 * 60], [9 * 60, 20 * 60], 2, 4)
+    (Gap(subject_minute=480, partner_minute=540), Gap(subject_minute=480, partner_minute=540))
+    >>> worst_gap([8 * 60], [13 * 60], 2, 4)
+    (None, Gap(subject_minute=480, partner_minute=780))
+    """
+    worst, closest = closest_pairs(subject, partner, before_hours, after_hours)
+    return (None if worst is None else Gap(worst[1], worst[2])), Gap(closest[1], closest[2])
+
+
+def closest_pairs(
+    subject: Iterable[int], partner: Iterable[int], before_hours: float, after_hours: float
+) -> tuple[tuple[int, int, int] | None, tuple[int, int, int]]:
+    """:func:`worst_gap` as ``(minutes apart, subject minute, partner minute)`` triples.
+
+    Pairs are ordered by how close they are, then by the subject's and the
+    partner's minute. For whole minutes, ordering by minutes apart is ordering
+    by :attr:`Gap.closest_hours`: hours rounded to 0.01 keep whole minutes apart.
+    """
+    lowest, highest = round(after_hours * 60), DAY - round(before_hours * 60)
+    partner = tuple(partner)
+    closest: tuple[int, int, int] | None = None
+    worst: tuple[int, int, int] | None = None
+    for s in subject:
+        for p in partner:
+            after = (p - s) % DAY
+            key = (after if after <= DAY - after else DAY - after, s, p)
+            if closest is None or key < closest:
+                closest = key
+            if not lowest <= after <= highest and (worst is None or key < worst):
+                worst = key
+    if closest is None:
+        raise ValueError("worst_gap() needs at least one subject and one partner time")
     return worst, closest
+
+
+def hours_apart(minutes: int) -> float:
+    """:attr:`Gap.closest_hours` of a pair ``minutes`` apart (at most 720)."""
+    return round(minutes / 60, 2)
 
 
 def window_text(before_hours: float, after_hours: float, partner: str, subject: str) -> str:

@@ -50,6 +50,10 @@ class Stage:
         band = ASSUMED_ADULT_BAND if age is None else band_for_age(age)
         return cls(band, sex, pregnant, lactating, age)
 
+    def key(self) -> tuple[object, ...]:
+        """What :meth:`value` depends on: equal keys give equal values for every limit."""
+        return (self.band, self.sex, self.pregnant, self.lactating, self.adult, self.reproductive_band)
+
     @property
     def adult(self) -> bool:
         return self.age is None or self.age >= 19

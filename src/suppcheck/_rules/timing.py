@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._clock import format_minutes
-from .._kb.models import RuleFamily, Timing
+from .._kb.models import Timing
 from .._report import Finding
 from .context import Context, Dose, rule_finding
 
@@ -13,20 +13,20 @@ CODES: tuple[str, ...] = ("timing.advice",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    rules_of = ctx.derived.rules_of
     for substance_id in sorted(ctx.by_substance):
-        for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None:
-                continue
-            for dose in ctx.applies(rule, substance_id):
-                problem = _problem(ctx, rule.timing, dose)
+        for view, timing in rules_of(substance_id).timing:
+            for dose in ctx.applies_view(view, substance_id):
+                problem = _problem(ctx, timing, dose)
                 if problem is not None:
                     yield rule_finding(
                         ctx,
-                        rule,
+                        view.rule,
                         message=f"{dose.label}: {problem}",
-                        substances=[substance_id],
-                        entries=[dose.entry],
-                        conditions=ctx.matched_conditions(rule),
+                        substances=(substance_id,),
+                        entries=(dose.entry,),
+                        conditions=ctx.matched_conditions_of(view.conditions),
+                        view=view,
                     )
 
 
@@ -58,7 +58,6 @@ def offset(minute: int, anchor: int) -> int:
 
 
 def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:
-    want = wanted(timing)
     problems = []
     if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
         if dose.times is None:
@@ -78,4 +77,4 @@ def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:
             problems.append("taken with food" if dose.with_food else "taken without food")
     if not problems:
         return None
-    return f"best taken {want}; {'; '.join(problems)}."
+    return f"best taken {wanted(timing)}; {'; '.join(problems)}."
