@@ -314,11 +314,16 @@ def test_public_api_is_pinned() -> None:
         "KnowledgeBase",
         "KnowledgeBaseError",
         "MedicationUse",
+        "Plan",
+        "PlannedDose",
+        "PlannedMedication",
+        "PlannedSplit",
         "Profile",
         "ReferenceInfo",
         "RegimenEntry",
         "RegimenFile",
         "Report",
+        "RuleStatus",
         "Severity",
         "SuppcheckError",
         "Total",
@@ -326,6 +331,7 @@ def test_public_api_is_pinned() -> None:
         "check",
         "load_knowledge",
         "load_regimen",
+        "plan",
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None

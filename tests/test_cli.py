@@ -674,3 +674,78 @@ def test_console_script_entry_point_and_module_agree(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["max_severity"] == "major"
+
+
+# -- schedule --------------------------------------------------------------------
+
+
+CLASH = {
+    "profile": {"age": 60, "sex": "female", "medications": [{"name": "levothyroxine", "times": ["06:30"]}]},
+    "regimen": [
+        {"substance": "iron", "amount": "18 mg", "times": ["breakfast"]},
+        {"substance": "calcium", "form": "carbonate", "amount": "500 mg", "times": ["breakfast"]},
+    ],
+}
+
+
+def test_schedule_table_json_and_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "clash.yaml", CLASH)
+    code, out, _ = cli(capsys, "schedule", "clash.yaml")
+    assert code == 0
+    assert "levothyroxine" in out
+    assert "prescribed" in out
+    assert "\x1b[" not in out
+    code, out, _ = cli(capsys, "schedule", "clash.yaml", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["all_satisfied"] is True
+    times = {d["name"]: d["time"] for d in data["doses"]}
+    assert times["iron"] != times["calcium"]
+    code, out, _ = cli(capsys, "schedule", "clash.yaml", "--format", "json", "--prefer", "own-times")
+    assert json.loads(out)["prefer"] == "own_times"
+
+
+def test_schedule_reports_what_it_cannot_keep(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    same_product = {
+        "profile": {"age": 60},
+        "regimen": [
+            {
+                "product": "Multi",
+                "ingredients": [{"substance": "iron", "amount": "18 mg"}, {"substance": "calcium", "amount": "200 mg"}],
+            }
+        ],
+    }
+    write(tmp_path / "multi.json", same_product)
+    code, out, _ = cli(capsys, "schedule", "multi.json")
+    assert code == 1
+    assert "abs.iron.calcium" in out
+
+
+def test_schedule_ics_parses_back(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import icalendar
+
+    write(tmp_path / "clash.yaml", CLASH)
+    code, out, _ = cli(capsys, "schedule", "clash.yaml", "--format", "ics")
+    assert code == 0
+    calendar = icalendar.Calendar.from_ical(out)
+    events = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert len(events) == 2
+    assert all(e["RRULE"]["FREQ"] == ["DAILY"] for e in events)
+
+
+def test_schedule_input_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    write(tmp_path / "bad.json", MALFORMED)
+    code, _, err = cli(capsys, "schedule", "bad.json")
+    assert code == 2
+    assert err.startswith("bad.json: regimen[0] (magnesium).amount")
+    code, _, err = cli(capsys, "schedule", "missing.yaml")
+    assert code == 2
+    assert "missing.yaml" in err
+
+
+def test_schedule_through_the_real_entry_point(tmp_path: Path) -> None:
+    write(tmp_path / "clash.json", CLASH)
+    result = run(["schedule", "clash.json", "--format", "json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["all_satisfied"] is True
+    assert run(["schedule", "--help"], cwd=tmp_path).stdout.count("suppcheck schedule") >= 2

@@ -17,6 +17,7 @@ from ._errors import InputError, KnowledgeBaseError, SuppcheckError
 from ._files import load_regimen
 from ._kb.base import KnowledgeBase
 from ._kb.loader import load_knowledge
+from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
 from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
 from ._report import Finding, ReferenceInfo, Report, Total
 from ._severity import Evidence, Severity
@@ -32,11 +33,16 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeBaseError",
     "MedicationUse",
+    "Plan",
+    "PlannedDose",
+    "PlannedMedication",
+    "PlannedSplit",
     "Profile",
     "ReferenceInfo",
     "RegimenEntry",
     "RegimenFile",
     "Report",
+    "RuleStatus",
     "Severity",
     "SuppcheckError",
     "Total",
@@ -44,4 +50,5 @@ __all__ = [
     "check",
     "load_knowledge",
     "load_regimen",
+    "plan",
 ]

@@ -39,6 +39,7 @@ exit codes:
 
 examples:
   suppcheck check patient.yaml
+  suppcheck schedule patient.yaml
   suppcheck explain ul.magnesium
   suppcheck lookup "magnesium citrate"
 """
@@ -51,11 +52,25 @@ examples:
   suppcheck check --batch regimens.jsonl --workers 4 --output reports.jsonl
 
 FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML).
---format json prints one report, or an array of reports for several files
-(files that failed are reported on standard error and left out).
+--format json prints one report, or an array for several files; with several
+files each record has a "source" field, and a file that failed keeps its
+place as {"source": ..., "error": ..., "problems": [...]}.
 Batch mode reads one JSON regimen per line and writes one JSON record per
 line, in input order, each with a "line" field; a bad line gives
 {"line": N, "error": ..., "problems": [...]} and the others are still checked.
+"""
+
+
+SCHEDULE_EPILOG = """\
+examples:
+  suppcheck schedule patient.yaml
+  suppcheck schedule patient.yaml --format ics > supplements.ics
+  suppcheck schedule patient.yaml --format json --prefer own-times
+
+Medications keep the times the profile gives; supplement doses move, between
+wake and bedtime on a 15-minute grid, to keep every separation window, timing
+rule and per-dose limit of the checker. Exit 0 when every rule is kept, 1 when
+some could not be (each is named, with why), 2 on an input error.
 """
 
 
@@ -156,6 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="batch: parallel processes (default: CPU count)",
     )
     p.add_argument("--output", metavar="OUT.jsonl", help="batch: write the reports here instead of standard output")
+
+    p = _command(
+        commands,
+        "schedule",
+        "plan a daily timetable that keeps every separation and timing rule",
+        SCHEDULE_EPILOG,
+        cmd_schedule,
+    )
+    p.add_argument("file", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
+    p.add_argument("--format", choices=["table", "json", "ics"], default="table", help="output format (default: table)")
+    p.add_argument(
+        "--prefer",
+        choices=["fewest-times", "own-times"],
+        default="fewest-times",
+        help="after breaking the fewest rules: fewest times a day first (default), or the regimen's own times first",
+    )
+    _rules_option(p)
 
     p = _command(
         commands,
@@ -359,6 +391,21 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
 
 def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
     return _knowledge(extra) or load_knowledge()
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from ._plan import plan
+    from ._plan.render import print_schedule
+
+    kb = _knowledge(args.rules)
+    source = STDIN if args.file == "-" else args.file
+    regimen = _read(args.file, kb)
+    try:
+        result = plan(regimen, knowledge=kb, prefer="own_times" if args.prefer == "own-times" else "fewest_times")
+    except InputError as exc:
+        raise exc.with_source(source) from None
+    print_schedule(result, args.format, source=source)
+    return 0 if result.all_satisfied else 1
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -1,0 +1,8 @@
+"""The planner: a daily timetable that keeps every separation window and timing rule it can."""
+
+from __future__ import annotations
+
+from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
+from .planner import plan
+
+__all__ = ["Plan", "PlannedDose", "PlannedMedication", "PlannedSplit", "Prefer", "RuleStatus", "plan"]

@@ -1,0 +1,293 @@
+"""``plan()``: a regimen in, a daily timetable that keeps the knowledge base's timing rules out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import _clock
+from .._errors import InputError
+from .._kb.base import KnowledgeBase
+from .._kb.loader import default_knowledge
+from .._regimen import RegimenFile, unit_problems
+from .._rules.context import Context, build_context
+from .._rules.dose import fmt
+from .._rules.separation import worst_gap
+from .._rules.timing import wanted
+from .._version import __version__
+from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
+from .problem import Group, Problem, Score, build, evaluate
+from .solver import conflicts, solve
+
+_hhmm = _clock.format_minutes
+
+
+def plan(
+    regimen: RegimenFile | Mapping[str, Any],
+    *,
+    knowledge: KnowledgeBase | None = None,
+    prefer: Prefer = "fewest_times",
+) -> Plan:
+    """A daily timetable for a regimen that keeps every separation, timing and per-dose rule it can.
+
+    Medications stay at the times the profile gives; supplement doses move,
+    between wake and bedtime, on a 15-minute grid or the day's slot times. A
+    dose at breakfast, lunch or dinner is taken with food, any other dose
+    without. Of the timetables that break the least (fewest broken rules of
+    the worst severity, then of the next), it takes the fewest distinct times
+    a day, then the fewest changes to the regimen's own times, then the
+    earliest (least total time after waking); ``prefer="own_times"`` puts the
+    regimen's own times before the number of times. A malformed regimen raises
+    :class:`~suppcheck.InputError`, as :func:`~suppcheck.check` does.
+
+    >>> p = plan({"profile": {"age": 40},
+    ...           "regimen": [{"substance": "iron", "amount": "18 mg", "times": ["breakfast"]},
+    ...                       {"substance": "calcium", "form": "carbonate", "amount": "500 mg",
+    ...                        "times": ["breakfast"]}]})
+    >>> [(d.name, d.time, d.with_food) for d in p.doses]
+    [('calcium', '07:30', True), ('iron', '09:30', False)]
+    >>> p.all_satisfied, p.moves
+    (True, 1)
+    >>> [e.times for e in p.apply().regimen]
+    [('09:30',), ('07:30',)]
+    """
+    kb = knowledge if knowledge is not None else default_knowledge()
+    parsed = _validated(regimen, kb)
+    ctx = build_context(parsed, kb)
+    problem = build(ctx)
+    result = solve(problem, prefer)
+    score = evaluate(problem, result.times)
+    if result.optimal:
+        clashes = conflicts(problem, score.broken)
+    else:  # the broken rules may be avoidable after all; only those no time keeps are named
+        clashes = [(g,) for g in sorted(score.broken) if problem.groups[g].always_broken is not None]
+    statuses = [_status(problem, g, result.times, score, clashes) for g in range(len(problem.groups))]
+    made = Plan(
+        suppcheck_version=__version__,
+        knowledge_version=kb.version,
+        day={slot: _hhmm(minute) for slot, minute in problem.day.items()},
+        doses=tuple(_doses(problem, parsed, result.times, score)),
+        medications=tuple(_medications(ctx, problem)),
+        splits=tuple(_splits(problem, parsed)),
+        satisfied=tuple(s for s in statuses if s.satisfied),
+        unsatisfied=tuple(s for s in statuses if not s.satisfied),
+        conflicts=tuple(sorted({tuple(sorted({problem.groups[g].rule_id for g in c})) for c in clashes})),
+        all_satisfied=all(s.satisfied for s in statuses),
+        optimal=result.optimal,
+        prefer=prefer,
+        times_per_day=score.times_per_day,
+        moves=score.moves,
+    )
+    made._regimen = parsed
+    return made
+
+
+def _validated(regimen: RegimenFile | Mapping[str, Any], kb: KnowledgeBase) -> RegimenFile:
+    # As check() does: a RegimenFile validated against this knowledge base is not validated again.
+    if isinstance(regimen, RegimenFile):
+        problems = [] if regimen.units_checked_against(kb) else unit_problems(regimen, kb)
+        if problems:
+            raise InputError(problems)
+        return regimen
+    return RegimenFile.model_validate(regimen, context={"knowledge": kb})
+
+
+# -- doses ------------------------------------------------------------------------------------------
+
+
+def _doses(problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score) -> list[PlannedDose]:
+    out: list[tuple[tuple[int, int, int], PlannedDose]] = []
+    for slots, chosen in zip(problem.entries, times, strict=True):
+        entry = regimen.regimen[slots.entry]
+        ordered = sorted(chosen, key=problem.after_wake)
+        origins = _origins(problem, slots.user, ordered)
+        amount = None if entry.amount is None else f"{fmt(entry.amount.value / slots.split)} {entry.amount.unit}"
+        for number, minute in enumerate(ordered, start=1):
+            slot = next((s for s in _clock.SLOTS if problem.day[s] == minute), None)
+            parts = [origins[minute]]
+            if slot is not None:
+                parts.append(f"at {slot}" + (", with food" if minute in problem.meals else ""))
+            if slots.split > 1:
+                parts.append(f"dose {number} of {slots.doses} after the split ({slots.split_rule})")
+            notes = _rule_notes(problem, slots.entry, minute, times, score)
+            parts.extend(note for _, _, note in notes)
+            dose = PlannedDose(
+                entry=slots.entry,
+                name=slots.name,
+                dose=number,
+                doses_per_day=slots.doses,
+                per_week=entry.per_week,
+                time=_hhmm(minute),
+                slot=slot,
+                with_food=minute in problem.meals,
+                amount=amount,
+                your_time=minute in slots.user,
+                keeps=tuple(dict.fromkeys(rule for rule, broken, _ in notes if not broken)),
+                breaks=tuple(dict.fromkeys(rule for rule, broken, _ in notes if broken)),
+                reason="; ".join(parts),
+            )
+            out.append(((problem.after_wake(minute), slots.entry, number), dose))
+    return [dose for _, dose in sorted(out, key=lambda item: item[0])]
+
+
+def _origins(problem: Problem, user: Sequence[int], planned: Sequence[int]) -> dict[int, str]:
+    """Where each planned time comes from: the regimen's own, one of its times moved, or none given."""
+    if not user:
+        return dict.fromkeys(planned, "no time given")
+    kept = set(user) & set(planned)
+    lost = sorted(set(user) - kept, key=problem.after_wake)
+    out = {}
+    for minute in planned:
+        if minute in kept:
+            out[minute] = "your time"
+        elif lost:
+            out[minute] = f"moved from {_hhmm(lost.pop(0))}"
+        else:
+            out[minute] = "an added dose"
+    return out
+
+
+def _rule_notes(
+    problem: Problem, entry: int, minute: int, times: Sequence[Sequence[int]], score: Score
+) -> list[tuple[str, bool, str]]:
+    """(rule id, broken, ``keeps med.iron.thyroid_hormones: 4 h after levothyroxine (06:30)``) per rule."""
+    notes = []
+    for g, group in enumerate(problem.groups):
+        if entry not in group.entries or group.unplannable is not None or group.kind == "per_dose":
+            continue
+        broken = g in score.broken
+        verb = "breaks" if broken else "keeps"
+        if group.kind == "timing":
+            assert group.timing is not None
+            notes.append((group.rule_id, broken, f"{verb} {group.rule_id} ({wanted(group.timing)})"))
+            continue
+        name, others = _other_side(group, entry, times)
+        if group.always_broken is not None:
+            notes.append((group.rule_id, broken, f"{verb} {group.rule_id} ({group.always_broken})"))
+            continue
+        other = min(others, key=lambda t: (min((minute - t) % 1440, (t - minute) % 1440), t))
+        ahead = (minute - other) % 1440
+        if ahead == 0:
+            relation = f"with {name} ({_hhmm(other)})"
+        elif ahead <= 720:
+            relation = f"{fmt(ahead / 60)} h after {name} ({_hhmm(other)})"
+        else:
+            relation = f"{fmt((1440 - ahead) / 60)} h before {name} ({_hhmm(other)})"
+        notes.append((group.rule_id, broken, f"{verb} {group.rule_id}: {relation}"))
+    return notes
+
+
+def _other_side(group: Group, entry: int, times: Sequence[Sequence[int]]) -> tuple[str, list[int]]:
+    """The other side of a separation rule as seen from ``entry``: its name and times."""
+    if entry in group.subject_entries:
+        if group.medication_minutes:
+            return group.partner, list(group.medication_minutes)
+        return group.partner, [t for e in group.partner_entries for t in times[e]]
+    return group.subject, [t for e in group.subject_entries for t in times[e]]
+
+
+# -- rules ------------------------------------------------------------------------------------------
+
+
+def _status(
+    problem: Problem, g: int, times: Sequence[Sequence[int]], score: Score, clashes: Sequence[Sequence[int]]
+) -> RuleStatus:
+    group = problem.groups[g]
+    if group.unplannable is not None:
+        why = "no_medication_time"
+        reason = f"{group.requirement}: {group.unplannable}, so the plan cannot place doses around it."
+    elif group.always_broken is not None:
+        why = "always_broken"
+        reason = f"{group.requirement}: {group.always_broken}; no timetable can keep it."
+    else:
+        why = "broken" if g in score.broken else "kept"
+        reason = f"{group.requirement}: {_detail(problem, group, times)}."
+        clash = next((c for c in clashes if g in c), None)
+        if why == "broken" and clash is not None:
+            others = sorted({problem.groups[h].rule_id for h in clash if h != g})
+            reason += (
+                f" No timetable between wake {_hhmm(problem.wake)} and bedtime {_hhmm(problem.bedtime)} keeps it"
+                + (f" together with {', '.join(others)}." if others else ".")
+            )
+        elif why == "broken":
+            reason += " Keeping it would break a more severe rule, or more rules."
+    return RuleStatus(
+        rule_id=group.rule_id,
+        kind=group.kind,
+        severity=group.severity,
+        substances=group.substances,
+        medications=group.medications,
+        entries=group.entries,
+        satisfied=why == "kept",
+        why=why,
+        reason=reason,
+    )
+
+
+def _detail(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> str:
+    subject = sorted({t for e in group.subject_entries for t in times[e]}, key=problem.after_wake)
+    if group.kind == "timing":
+        return f"{group.subject} at {', '.join(_hhmm(t) for t in subject)}"
+    if group.kind == "per_dose":
+        at_once: dict[int, float] = {}
+        for entry, amount in group.amounts:
+            for t in set(times[entry]):
+                at_once[t] = at_once.get(t, 0.0) + amount
+        minute, most = max(at_once.items(), key=lambda item: (item[1], -problem.after_wake(item[0])))
+        return f"the most at once is {fmt(most)} {group.unit} ({_hhmm(minute)})"
+    assert group.window is not None
+    partner = list(group.medication_minutes) or [t for e in group.partner_entries for t in times[e]]
+    worst, closest = worst_gap(subject, partner, *group.window)
+    gap = worst or closest
+    return (
+        f"{group.subject} at {_hhmm(gap.subject_minute)} and {group.partner} at {_hhmm(gap.partner_minute)} "
+        f"are {fmt(gap.closest_hours)} h apart"
+    )
+
+
+# -- medications and splits -------------------------------------------------------------------------
+
+
+def _medications(ctx: Context, problem: Problem) -> list[PlannedMedication]:
+    out = []
+    for med in ctx.medications:
+        if med.times:
+            note = "at the prescriber's times; the plan never moves a medication"
+        else:
+            rules = sorted({g.rule_id for g in problem.groups if med.id in g.medications})
+            note = "no times given" + (
+                f": {', '.join(rules)} cannot be planned around it; add its times to the profile" if rules else ""
+            )
+        times = tuple(_hhmm(t) for t in sorted(set(med.times or ()), key=problem.after_wake))
+        out.append(PlannedMedication(name=med.name, id=med.id, times=times, note=note))
+    return out
+
+
+def _splits(problem: Problem, regimen: RegimenFile) -> list[PlannedSplit]:
+    out = []
+    for slots in problem.entries:
+        if slots.split == 1:
+            continue
+        entry = regimen.regimen[slots.entry]
+        if entry.amount is not None:
+            per_dose = f"{fmt(entry.amount.value / slots.split)} {entry.amount.unit}"
+            was = f"{fmt(entry.amount.value)} {entry.amount.unit} at once"
+        else:
+            per_dose = f"every ingredient's amount divided by {slots.split}"
+            was = "one dose of it"
+        before = entry.doses_per_day_scheduled
+        out.append(
+            PlannedSplit(
+                entry=slots.entry,
+                name=slots.name,
+                factor=slots.split,
+                doses_per_day=slots.doses,
+                amount_per_dose=per_dose,
+                rule_id=slots.split_rule,
+                reason=(
+                    f"{was} is more than {slots.split_rule} allows in one dose: taken as {slots.split} doses of "
+                    f"{per_dose} ({before} to {slots.doses} a day); the daily total is unchanged"
+                ),
+            )
+        )
+    return out
