@@ -6,14 +6,13 @@ units and times into clock minutes. Names it cannot resolve become
 
 What the engine derives from the knowledge base alone (a rule's partner
 sets, its sources, a substance's rules by family, a limit's value at a life
-stage) is computed on first use and kept in :attr:`KnowledgeBase.memo`
-(see :class:`Derived`), so a check costs what its regimen holds: it never
-scans the rules, and ten thousand rules on other substances cost nothing.
+stage) comes from :mod:`.derived`, computed once per knowledge base, so a
+check costs what its regimen holds: it never scans the rules, and ten
+thousand rules on other substances cost nothing.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,24 +20,14 @@ from typing import Any, Literal
 
 from .. import _clock
 from .._kb.base import KnowledgeBase
-from .._kb.models import Form, Limit, LimitType, Reference, Rule, RuleFamily, Substance, Timing
+from .._kb.models import Form, Limit, LimitType, Rule, Substance
 from .._names import in_sentence
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo, new_finding
-from .._severity import Evidence, Severity
+from .._severity import Severity
 from .._units import parse_unit
+from .derived import CACHE_SIZE, Derived, RuleView, SubstanceLimits
 from .stage import Stage
-
-_INTERACTION_FAMILIES = frozenset(
-    {
-        RuleFamily.INTERACTION_MEDICATION,
-        RuleFamily.INTERACTION_SUPPLEMENT,
-        RuleFamily.ABSORPTION_REDUCED,
-        RuleFamily.ABSORPTION_ENHANCED,
-    }
-)
-_CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
-_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,164 +70,6 @@ class MedicationTaken:
     @property
     def keys(self) -> frozenset[str]:
         return self.classes | {self.id}
-
-
-# -- what the engine derives from the knowledge base ---------------------------------
-
-
-# Plain classes with __slots__, not dataclasses: creating a dataclass costs about
-# a millisecond at import, on every start of the command line.
-
-
-class RuleView:
-    """A rule with what every check asks of it computed once (read-only by convention)."""
-
-    __slots__ = (
-        "code",
-        "condition_set",
-        "conditions",
-        "evidence",
-        "first_sentence",
-        "forms",
-        "life_stages",
-        "medication_keys",
-        "partners",
-        "references",
-        "rule",
-        "with_substances",
-    )
-
-    def __init__(self, rule: Rule, references: tuple[ReferenceInfo, ...]) -> None:
-        head, dot, _ = rule.mechanism.partition(". ")
-        self.rule = rule
-        self.code: str = rule.family.value
-        self.evidence = Evidence(rule.evidence)
-        self.forms = frozenset(rule.forms)
-        self.with_substances = frozenset(rule.with_substances)  # any one must be in the regimen
-        self.partners = tuple(sorted(self.with_substances))  # the partners a finding is raised for
-        self.medication_keys = frozenset(rule.medications) | frozenset(rule.medication_classes)  # any one taken
-        self.conditions = rule.conditions
-        self.condition_set = frozenset(rule.conditions)  # any one present
-        self.life_stages: frozenset[str] = frozenset(rule.life_stages)
-        self.references = references
-        self.first_sentence = head + "." if dot else rule.mechanism  # of the mechanism
-
-
-class SubstanceLimits:
-    """A substance's limits at one life stage: each the first limit of its type with a value there."""
-
-    __slots__ = ("per_dose", "recommended", "upper", "usual_max", "usual_min")
-
-    def __init__(
-        self,
-        upper: tuple[Limit, float] | None,
-        recommended: tuple[Limit, float] | None,
-        usual_max: tuple[Limit, float] | None,
-        usual_min: tuple[Limit, float] | None,
-        per_dose: tuple[Limit, float] | None,
-    ) -> None:
-        self.upper = upper
-        self.recommended = recommended
-        self.usual_max = usual_max
-        self.usual_min = usual_min
-        self.per_dose = per_dose
-
-
-class SubstanceRules:
-    """A substance's rules (depletions aside), split by the family that reads them."""
-
-    __slots__ = ("conditions", "interactions", "timing")
-
-    def __init__(
-        self,
-        interactions: tuple[RuleView, ...],
-        timing: tuple[tuple[RuleView, Timing], ...],
-        conditions: tuple[RuleView, ...],
-    ) -> None:
-        self.interactions = interactions
-        self.timing = timing
-        self.conditions = conditions
-
-
-_EMPTY_RULES = SubstanceRules((), (), ())
-
-
-class Derived:
-    """Values derived from one knowledge base, computed on first use and kept for its lifetime.
-
-    Lives in ``kb.memo``; every table is filled from the knowledge base's
-    indexes (``rules_for_substance``, ``limits_for``), never by a scan.
-    Thread-safe: a value computed twice by two threads is the same value.
-    """
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
-        self.rule_views: dict[str, RuleView] = {}
-        self.substance_rules: dict[str, SubstanceRules] = {}
-        self.references: dict[tuple[str, ...], tuple[ReferenceInfo, ...]] = {}
-        # (substance id, limit type, prefer, stage key) -> the first limit with a value, and the value
-        self.first_limits: dict[tuple[str, LimitType, str, tuple[object, ...]], tuple[Limit, float] | None] = {}
-        # (substance id, form id, unit) -> (canonical factor, factor counted for the upper limit)
-        self.factors: dict[tuple[str, str | None, str], tuple[float, float]] = {}
-        self.substance_limits: dict[tuple[str, tuple[object, ...]], SubstanceLimits] = {}
-        self.names: dict[str, str] = {}  # display name -> the same inside a sentence
-
-    @classmethod
-    def of(cls, kb: KnowledgeBase) -> Derived:
-        found = kb.memo.get(_MEMO_KEY)
-        if found is None:
-            with _derived_lock:
-                found = kb.memo.get(_MEMO_KEY)
-                if found is None:
-                    found = kb.memo[_MEMO_KEY] = cls(kb)
-        return found  # type: ignore[return-value]
-
-    def view(self, rule: Rule) -> RuleView:
-        found = self.rule_views.get(rule.id)
-        if found is None or found.rule is not rule:
-            found = self.rule_views[rule.id] = self._view(rule)
-        return found
-
-    def _view(self, rule: Rule) -> RuleView:
-        return RuleView(rule, self.reference_infos(rule.references))
-
-    def rules_of(self, substance_id: str) -> SubstanceRules:
-        found = self.substance_rules.get(substance_id)
-        if found is None:
-            rules = self.kb.rules_for_substance(substance_id)
-            if not rules:
-                return _EMPTY_RULES
-            found = SubstanceRules(
-                interactions=tuple(self.view(r) for r in rules if r.family in _INTERACTION_FAMILIES),
-                timing=tuple(
-                    (self.view(r), r.timing)
-                    for r in rules
-                    if r.family is RuleFamily.TIMING_ADVICE and r.timing is not None
-                ),
-                conditions=tuple(self.view(r) for r in rules if r.family in _CONDITION_FAMILIES),
-            )
-            self.substance_rules[substance_id] = found
-        return found
-
-    def reference_infos(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
-        found = self.references.get(ids)
-        if found is None:
-            refs = self.kb.references
-            found = tuple(_reference_info(refs[i]) for i in ids if i in refs)
-            self.references[ids] = found
-        return found
-
-    def in_sentence(self, name: str) -> str:
-        found = self.names.get(name)
-        if found is None:
-            found = in_sentence(name)
-            if len(self.names) < _CACHE_SIZE:
-                self.names[name] = found
-        return found
-
-
-_MEMO_KEY = "suppcheck._rules.context.Derived"
-_derived_lock = threading.Lock()
 
 
 # -- the resolved regimen -------------------------------------------------------------
@@ -414,7 +245,7 @@ class Context:
                 usual_min=self.first_limit(substance, LimitType.USUAL_MIN, "low"),
                 per_dose=self.first_limit(substance, LimitType.PER_DOSE_MAX, "low"),
             )
-            if len(table) < _CACHE_SIZE:
+            if len(table) < CACHE_SIZE:
                 table[key] = found
         return found
 
@@ -433,13 +264,9 @@ class Context:
             if value is not None:
                 found = (limit, value)
                 break
-        if len(table) < _CACHE_SIZE:
+        if len(table) < CACHE_SIZE:
             table[key] = found
         return found
-
-
-def _reference_info(ref: Reference) -> ReferenceInfo:
-    return ReferenceInfo(id=ref.id, title=ref.title, publisher=ref.publisher, url=ref.url, pmid=ref.pmid)
 
 
 # -- resolving ------------------------------------------------------------------------
@@ -483,7 +310,7 @@ def _time_resolver(day: Mapping[str, str]) -> Callable[[str], int]:
 
 
 def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-    if len(cache) >= _CACHE_SIZE:
+    if len(cache) >= CACHE_SIZE:
         cache.clear()
     cache[key] = value
 
@@ -550,7 +377,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                         kb.unit_factor(substance, form, spec, for_upper_limit=False),
                         kb.unit_factor(substance, form, spec, for_upper_limit=True),
                     )
-                    if len(factors) < _CACHE_SIZE:
+                    if len(factors) < CACHE_SIZE:
                         factors[key] = pair
                 factor, ul_factor = pair
             else:

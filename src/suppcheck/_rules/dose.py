@@ -9,7 +9,8 @@ from .._kb.models import Limit, LimitBasis, LimitType, Substance
 from .._report import Finding, Total, new_finding
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
-from .context import Context, Dose, SubstanceLimits
+from .context import Context, Dose
+from .derived import SubstanceLimits
 from .separation import hhmm
 
 CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from .._kb.models import RuleFamily
 from .._report import Finding, new_finding
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken, RuleView
+from .context import Context, Dose, MedicationTaken
+from .derived import RuleView
 from .dose import fmt
 from .separation import closest_pairs, hhmm, hours_apart, window_text
 
