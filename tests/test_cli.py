@@ -749,3 +749,19 @@ def test_schedule_through_the_real_entry_point(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["all_satisfied"] is True
     assert run(["schedule", "--help"], cwd=tmp_path).stdout.count("suppcheck schedule") >= 2
+
+
+def test_a_folder_is_checked_file_by_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "patients"
+    folder.mkdir()
+    write(folder / "b-over.json", OVER_UL)
+    write(folder / "a-clean.yaml", CLEAN)
+    (folder / "notes.txt").write_text("not a regimen", encoding="utf-8")
+    code, out, _ = cli(capsys, "check", "patients", "--format", "json")
+    assert code == 1
+    records = json.loads(out)
+    assert [Path(r["source"]).name for r in records] == ["a-clean.yaml", "b-over.json"]
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli(capsys, "check", "empty")
+    assert code == 2
+    assert err.startswith("empty: folder holds no")

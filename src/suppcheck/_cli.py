@@ -51,7 +51,8 @@ examples:
   cat patient.json | suppcheck check - --format markdown
   suppcheck check --batch regimens.jsonl --workers 4 --output reports.jsonl
 
-FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML).
+FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML);
+a folder stands for the .yaml, .yml and .json files directly inside it.
 --format json prints one report, or an array for several files; with several
 files each record has a "source" field, and a file that failed keeps its
 place as {"source": ..., "error": ..., "problems": [...]}.
@@ -326,8 +327,27 @@ def cmd_check(args: argparse.Namespace) -> int:
         args.parser.error("--output is for --batch; redirect standard output instead")
     if args.files.count("-") > 1:
         args.parser.error("standard input ('-') can be read only once")
+    args.files = _expand_folders(args.files)
     kb = _knowledge(args.rules)
     return _check_files(args, kb)
+
+
+REGIMEN_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _expand_folders(names: Sequence[str]) -> list[str]:
+    """A folder stands for the regimen files directly inside it, in name order."""
+    out: list[str] = []
+    for name in names:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in REGIMEN_SUFFIXES and p.is_file())
+            if not found:
+                raise InputError("folder holds no .yaml, .yml or .json file", source=name)
+            out.extend(found)
+        else:
+            out.append(name)
+    return out
 
 
 def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
