@@ -21,10 +21,10 @@ from typing import Literal
 
 from .. import _clock
 from .._errors import InputError
-from .._kb.models import LimitType, RuleFamily, Timing
+from .._kb.models import RuleFamily, Timing
 from .._names import in_sentence
 from .._rules.context import Context, Dose
-from .._rules.dose import _TOLERANCE, _first, fmt
+from .._rules.dose import TOLERANCE, fmt
 from .._rules.interactions import FAMILIES as INTERACTION_FAMILIES
 from .._rules.separation import Gap, separated, window_text
 from .._rules.timing import offset, wanted
@@ -167,10 +167,10 @@ def _splits(ctx: Context) -> dict[int, tuple[int, str]]:
         entry = ctx.regimen.regimen[dose.entry]
         if entry.per_week is not None:
             continue  # weekly entries have exactly one time: nothing to split into
-        found = _first(ctx, dose.substance, LimitType.PER_DOSE_MAX, "low")
-        if found is None or found[1] <= 0 or dose.amount <= found[1] * (1 + _TOLERANCE):
+        found = ctx.limits(dose.substance).per_dose
+        if found is None or found[1] <= 0 or dose.amount <= found[1] * (1 + TOLERANCE):
             continue
-        factor = min(math.ceil(dose.amount / found[1] - _TOLERANCE), 24 // entry.doses_per_day_scheduled)
+        factor = min(math.ceil(dose.amount / found[1] - TOLERANCE), 24 // entry.doses_per_day_scheduled)
         if factor > out.get(dose.entry, (1, ""))[0]:
             out[dose.entry] = (factor, found[0].id)
     return out
@@ -292,7 +292,7 @@ def _per_dose_groups(ctx: Context, splits: dict[int, tuple[int, str]]) -> list[G
     groups = []
     for substance_id in sorted(ctx.by_substance):
         doses = ctx.by_substance[substance_id]
-        found = _first(ctx, doses[0].substance, LimitType.PER_DOSE_MAX, "low")
+        found = ctx.limits(doses[0].substance).per_dose
         if found is None:
             continue
         limit, value = found
@@ -314,7 +314,7 @@ def _per_dose_groups(ctx: Context, splits: dict[int, tuple[int, str]]) -> list[G
                 amounts=amounts,
                 always_broken=(
                     f"a dose holds more than {fmt(value)} {unit} and cannot be split (a weekly dose has one time)"
-                    if any(a > value * (1 + _TOLERANCE) for _, a in amounts)
+                    if any(a > value * (1 + TOLERANCE) for _, a in amounts)
                     else None
                 ),
             )
@@ -355,7 +355,7 @@ def violated(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> 
         for entry, amount in group.amounts:
             for t in set(times[entry]):
                 at_once[t] = at_once.get(t, 0.0) + amount
-        return any(a > group.limit * (1 + _TOLERANCE) for a in at_once.values())
+        return any(a > group.limit * (1 + TOLERANCE) for a in at_once.values())
     assert group.window is not None
     subject = {t for e in group.subject_entries for t in times[e]}
     partner = (

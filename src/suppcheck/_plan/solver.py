@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .._rules.dose import _TOLERANCE
+from .._rules.dose import TOLERANCE
 from .problem import Problem, bad_after, moves, structural_problem, timing_ok
 
 # Doses placed per search before it settles for the best found (the plan then says it is not proven
@@ -231,7 +231,7 @@ class Search:
             s = self.pd_count
             self.pd_count += 1
             for e, amount in group.amounts:
-                self.per_dose[e].append((g, s, amount, group.limit * (1 + _TOLERANCE)))
+                self.per_dose[e].append((g, s, amount, group.limit * (1 + TOLERANCE)))
         elif group.kind == "timing" or group.medication_minutes:
             mask, entries = self.compiled.unary[g]
             for e in entries:

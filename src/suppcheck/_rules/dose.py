@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .._kb.models import Limit, LimitBasis, LimitType, Substance
+from .._kb.models import Limit, LimitBasis, Substance
 from .._report import Finding, Total, new_finding
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
@@ -16,7 +16,7 @@ from .separation import hhmm
 CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
 
 # Float noise from unit factors must not push a total that equals a limit over it.
-_TOLERANCE = 1e-9
+TOLERANCE = 1e-9
 
 _BASIS_PHRASE = {
     LimitBasis.TOTAL: "total intake; food adds to this",
@@ -55,11 +55,6 @@ def severity_for_ratio(ratio: float) -> Severity:
     ['moderate', 'moderate', 'major', 'major']
     """
     return Severity.MODERATE if ratio <= 1.5 else Severity.MAJOR
-
-
-def _first(ctx: Context, substance: Substance, kind: LimitType, prefer: str) -> tuple[Limit, float] | None:
-    """The first limit of ``kind`` with a value at the person's stage, and the value (remembered)."""
-    return ctx.first_limit(substance, kind, prefer)
 
 
 def _basis_phrase(ctx: Context, limit: Limit, substance: Substance) -> str:
@@ -116,7 +111,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         upper = limits.upper
         if upper is not None:
             limit, value = upper
-            if counted > value * (1 + _TOLERANCE):
+            if counted > value * (1 + TOLERANCE):
                 ratio = counted / value if value > 0 else float("inf")
                 phrase = _basis_phrase(ctx, limit, substance)
                 yield _limit_finding(
@@ -135,7 +130,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         if typical is not None:
             limit, value = typical
             more_permissive = upper is None or upper[1] > value
-            if more_permissive and total > value * (1 + _TOLERANCE):
+            if more_permissive and total > value * (1 + TOLERANCE):
                 yield _limit_finding(
                     ctx,
                     limit,
@@ -164,7 +159,7 @@ def _below(
     usual_min = limits.usual_min
     if usual_min is not None:
         limit, value = usual_min
-        if total < value * (1 - _TOLERANCE):
+        if total < value * (1 - TOLERANCE):
             yield _limit_finding(
                 ctx,
                 limit,
@@ -185,7 +180,7 @@ def _below(
     if any(a is None for a in amounts):
         return  # a form without a conversion to the limit's unit: no honest comparison
     total = sum(a for a in amounts if a is not None)
-    if total < value * (1 - _TOLERANCE):
+    if total < value * (1 - TOLERANCE):
         kind = limit.intake_kind or "recommended intake"
         yield _limit_finding(
             ctx,
@@ -216,7 +211,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose], limits: Sub
                 at_once[(minute, -1)].append(dose)
     for (minute, _), group in sorted(at_once.items()):
         amount = sum(d.amount for d in group)
-        if amount > value * (1 + _TOLERANCE):
+        if amount > value * (1 + TOLERANCE):
             when = f" at {hhmm(minute)}" if minute >= 0 else ""
             sources = ", ".join(sorted({d.label for d in group}))
             yield _limit_finding(
