@@ -335,4 +335,7 @@ def test_public_api_is_pinned() -> None:
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None
+    assert set(suppcheck.__all__) <= set(dir(suppcheck))
+    with pytest.raises(AttributeError):
+        _ = suppcheck.not_a_name  # type: ignore[attr-defined]
     assert issubclass(InputError, ValueError)

@@ -7,21 +7,72 @@
 (25.0, 'mcg')
 
 Importing this package parses no knowledge base and imports neither pint,
-rich nor yaml: the knowledge base loads on first use, once per process.
+rich nor yaml: the knowledge base loads on first use, once per process, and
+each public name on first access.
 """
 
 from __future__ import annotations
 
-from ._check import check
-from ._errors import InputError, KnowledgeBaseError, SuppcheckError
-from ._files import load_regimen
-from ._kb.base import KnowledgeBase
-from ._kb.loader import load_knowledge
-from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
-from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
-from ._report import Finding, ReferenceInfo, Report, Total
-from ._severity import Evidence, Severity
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._check import check
+    from ._errors import InputError, KnowledgeBaseError, SuppcheckError
+    from ._files import load_regimen
+    from ._kb.base import KnowledgeBase
+    from ._kb.loader import load_knowledge
+    from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
+    from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
+    from ._report import Finding, ReferenceInfo, Report, Total
+    from ._severity import Evidence, Severity
+
+# Public names load on first access: `suppcheck --version`, or a worker that
+# only needs the errors, builds no pydantic model it does not use.
+_WHERE = {
+    "check": "._check",
+    "InputError": "._errors",
+    "KnowledgeBaseError": "._errors",
+    "SuppcheckError": "._errors",
+    "load_regimen": "._files",
+    "KnowledgeBase": "._kb.base",
+    "load_knowledge": "._kb.loader",
+    "Plan": "._plan",
+    "PlannedDose": "._plan",
+    "PlannedMedication": "._plan",
+    "PlannedSplit": "._plan",
+    "RuleStatus": "._plan",
+    "plan": "._plan",
+    "Amount": "._regimen",
+    "Day": "._regimen",
+    "Ingredient": "._regimen",
+    "MedicationUse": "._regimen",
+    "Profile": "._regimen",
+    "RegimenEntry": "._regimen",
+    "RegimenFile": "._regimen",
+    "Finding": "._report",
+    "ReferenceInfo": "._report",
+    "Report": "._report",
+    "Total": "._report",
+    "Evidence": "._severity",
+    "Severity": "._severity",
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'suppcheck' has no attribute {name!r}")
+    value = getattr(import_module(where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = [
     "Amount",

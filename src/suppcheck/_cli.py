@@ -13,18 +13,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _batch
-from ._check import check
 from ._errors import InputError, KnowledgeBaseError, SuppcheckError
-from ._files import is_yaml, parse_text, validate_document
-from ._kb.base import KnowledgeBase
-from ._kb.loader import build, bundled_path, load_knowledge, read_file, stats
-from ._regimen import RegimenFile
-from ._report import Report
+from ._kb.paths import bundled_path
 from ._severity import Severity
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._kb.base import KnowledgeBase
+    from ._regimen import RegimenFile
+    from ._report import Report
 
 SEVERITIES = [s.value for s in Severity]
 STDIN = "<stdin>"
@@ -264,6 +263,8 @@ def _report_error(exc: SuppcheckError, source: str | None = None, rename: dict[s
 
 def _knowledge(extra: Sequence[str]) -> KnowledgeBase | None:
     """The knowledge base with extra rules, or None for the bundled one (loaded on first use)."""
+    from ._kb.loader import load_knowledge
+
     if not extra:
         return None
     try:
@@ -278,6 +279,8 @@ def _knowledge(extra: Sequence[str]) -> KnowledgeBase | None:
 
 
 def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
+    from ._files import is_yaml, parse_text, validate_document
+
     if name != "-":
         path = Path(name)
         if path.is_dir():
@@ -303,6 +306,8 @@ def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
 
 
 def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report]:
+    from ._check import check
+
     source = STDIN if name == "-" else name
     regimen = _read(name, kb)
     try:
@@ -312,6 +317,8 @@ def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from . import _batch
+
     if args.batch is not None:
         if args.files:
             args.parser.error("give FILE... or --batch FILE.jsonl, not both")
@@ -351,6 +358,7 @@ def _expand_folders(names: Sequence[str]) -> list[str]:
 
 
 def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
+    from . import _batch
     from ._render import visible
 
     fmt = args.format or "table"
@@ -410,6 +418,8 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
 
 
 def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
+    from ._kb.loader import load_knowledge
+
     return _knowledge(extra) or load_knowledge()
 
 
@@ -458,6 +468,8 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_stats(args: argparse.Namespace) -> int:
+    from ._kb.loader import stats
+
     counts = stats(_kb_or_bundled(args.rules))
     if args.format == "json":
         print(json.dumps(counts, indent=2))
@@ -475,6 +487,8 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
+    from ._kb.loader import build, read_file, stats
+
     name: str | None = args.file
     bundled = bundled_path()
     try:

@@ -12,7 +12,6 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from importlib import resources
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -23,20 +22,15 @@ from .._errors import KnowledgeBaseError
 from .._names import name_key
 from .base import KnowledgeBase
 from .models import KnowledgeFile, LimitBasis, LimitType
+from .paths import bundled_path
+
+__all__ = ["build", "bundled_path", "default_knowledge", "load_knowledge", "parse", "read_file", "stats"]
 
 SECTIONS = ("references", "substances", "forms", "limits", "medication_classes", "medications", "conditions", "rules")
 StrPath = str | PathLike[str]
 
 _default: KnowledgeBase | None = None
 _default_lock = threading.Lock()
-
-
-def bundled_path() -> Path:
-    """Where the bundled ``interactions.json`` is (in the wheel, or the source tree)."""
-    packaged = resources.files("suppcheck").joinpath("data", "interactions.json")
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "data" / "interactions.json"
 
 
 def default_knowledge() -> KnowledgeBase:
