@@ -35,3 +35,21 @@ def test_docs_carry_the_shared_contracts(name: str) -> None:
     if not SHARED_SPEC.is_dir():
         pytest.fail(f"{SHARED_SPEC} is missing: CI runs with ../shared beside the checkout")
     assert (ROOT / "docs" / name).read_text(encoding="utf-8") == (SHARED_SPEC / name).read_text(encoding="utf-8")
+
+
+def test_readme_counts_are_the_knowledge_base_counts() -> None:
+    import suppcheck
+
+    kb = suppcheck.load_knowledge()
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    said = {
+        "substances": len(kb.substances),
+        "forms": len(kb.forms),
+        "medication classes": len(kb.medication_classes),
+        "medications": len(kb.medications),
+        "conditions": len(kb.conditions),
+        "rules": len(kb.rules),
+        "references": len(kb.references),
+    }
+    for what, count in said.items():
+        assert re.search(rf"\b{count} {what}\b", text), f"README does not say {count} {what}"
