@@ -439,7 +439,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ._render import FINDING_CODES, close_matches, explain
+    from ._describe import FINDING_CODES, close_matches, explain
 
     kb = _kb_or_bundled(args.rules)
     text = explain(kb, args.rule_id)
@@ -454,7 +454,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
-    from ._render import lookup, lookup_suggestions
+    from ._describe import lookup, lookup_suggestions
 
     kb = _kb_or_bundled(args.rules)
     found = lookup(kb, args.name)

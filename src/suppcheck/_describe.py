@@ -1,0 +1,357 @@
+"""``suppcheck explain`` and ``suppcheck lookup``: knowledge-base records as text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ._kb.base import KnowledgeBase, MedicationMatch
+from ._kb.models import Form, Limit, Rule, Substance, Timing
+
+
+def field_lines(fields: Sequence[tuple[str, str | None]], width: int = 100) -> list[str]:
+    """``label: value`` lines, aligned and wrapped; empty values left out."""
+    import textwrap
+
+    present = [(k, v) for k, v in fields if v]
+    pad = max((len(k) for k, _ in present), default=0) + 2
+    lines = []
+    for key, value in present:
+        wrapped = textwrap.wrap(value, width=max(width - pad, 40)) or [""]
+        lines.append(f"{key + ':':<{pad}}{wrapped[0]}")
+        lines.extend(" " * pad + rest for rest in wrapped[1:])
+    return lines
+
+
+FINDING_CODES: dict[str, str] = {
+    "dose.above_upper_limit": (
+        "A substance's daily total exceeds the tolerable upper intake level for the person's life stage. "
+        "The limit's basis is respected: some limits count supplements only (magnesium), folic acid only "
+        "(folate) or preformed vitamin A only."
+    ),
+    "dose.above_typical": (
+        "A dose exceeds the usual dose range where no upper limit exists or where the upper limit is more "
+        "permissive (melatonin above 5 mg, valerian above its usual extract range)."
+    ),
+    "dose.below_typical": "A dose is below the recommended intake or the usual effective range (info).",
+    "dose.per_dose_limit": "A single dose exceeds what is absorbed well at once (calcium above 500 mg per dose).",
+    "interaction.medication": (
+        "A substance interacts with a medication the person takes: chelation, an additive effect, or an "
+        "altered drug level."
+    ),
+    "interaction.supplement": (
+        "Two substances interact beyond absorption (additive sedation of melatonin and valerian; high zinc "
+        "lowering copper)."
+    ),
+    "absorption.reduced": "Items taken together lower a substance's absorption (calcium with iron).",
+    "absorption.enhanced": (
+        "Items taken together raise absorption (vitamin C with iron): info, or a warning where raising it is "
+        "harmful (hemochromatosis)."
+    ),
+    "timing.separation": (
+        "Two items that must be separated are scheduled too close together; the finding gives the hours "
+        "required and the hours scheduled. With times unknown the rule is reported as advice."
+    ),
+    "timing.advice": (
+        "A substance is best taken at a particular time or with or without food (melatonin 30-60 min before "
+        "bed; iron on an empty stomach) and the schedule differs or is unknown."
+    ),
+    "contraindication.condition": (
+        "A substance is contraindicated or needs caution with one of the person's conditions (magnesium with "
+        "kidney failure; iron with hemochromatosis)."
+    ),
+    "contraindication.life_stage": "Pregnancy, lactation, childhood or older age changes the advice.",
+    "depletion.medication": (
+        "A medication the person takes depletes a nutrient (loop diuretics: magnesium and potassium; "
+        "metformin and proton-pump inhibitors: vitamin B12)."
+    ),
+    "duplicate.substance": (
+        "The same substance arrives from more than one entry; the totals add them. Usually a reminder to "
+        "confirm that several products containing it are intended (info)."
+    ),
+    "input.unrecognized_substance": (
+        "A substance name is not in the knowledge base, so nothing about it was checked; the finding suggests "
+        "close names. The report is marked incomplete (exit code 3 unless --allow-unknown)."
+    ),
+    "input.unrecognized_form": (
+        "A form name is not known for its substance; the amount is taken as elemental (or left out of the "
+        "totals when it is a compound weight). The report is marked incomplete."
+    ),
+    "input.unrecognized_medication": (
+        "A medication name is not in the knowledge base, so its interactions and depletions were not checked. "
+        "The report is marked incomplete."
+    ),
+    "input.unrecognized_condition": (
+        "A condition name is not in the knowledge base, so its contraindications were not checked. The report "
+        "is marked incomplete."
+    ),
+    "input.missing_age": "No age was given, so adult (19-50) limits were used; add the age for exact limits.",
+}
+
+EVIDENCE_TEXT = {
+    "A": "authoritative guidance or consistent clinical trials",
+    "B": "some clinical studies",
+    "C": "case reports or limited studies",
+    "D": "theoretical or mechanistic only",
+}
+
+
+def _names(ids: Iterable[str], records: Mapping[str, Any]) -> str:
+    return ", ".join(f"{i} ({records[i].name})" if i in records else i for i in ids)
+
+
+def _minutes(value: int, anchor: str) -> str:
+    if value == 0:
+        return f"at {anchor}"
+    return f"{abs(value)} min {'before' if value < 0 else 'after'} {anchor}"
+
+
+def _timing(timing: Timing) -> str:
+    parts = []
+    if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
+        early, late = timing.earliest_minutes, timing.latest_minutes
+        parts.append(f"from {_minutes(early, timing.anchor)} to {_minutes(late, timing.anchor)}")
+    if timing.food == "with":
+        parts.append("with food")
+    elif timing.food == "without":
+        parts.append("without food (empty stomach)")
+    return "; ".join(parts)
+
+
+def _references(kb: KnowledgeBase, ids: Iterable[str]) -> list[str]:
+    lines = ["references:"]
+    for ident in ids:
+        ref = kb.references.get(ident)
+        if ref is None:
+            lines.append(f"  [{ident}] (not in the knowledge base)")
+            continue
+        pmid = f", PMID {ref.pmid}" if ref.pmid else ""
+        lines += _item(f"[{ref.id}] {ref.title}. {ref.publisher}{pmid}.")
+        lines.append(f"      {ref.url}")
+    return lines if len(lines) > 1 else []
+
+
+def _evidence(value: str) -> str:
+    return f"{value} ({EVIDENCE_TEXT.get(value, '?')})"
+
+
+def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
+    partner = ", ".join(rule.with_substances or (*rule.medications, *rule.medication_classes))
+    separation = None
+    if rule.separation is not None:
+        sep = rule.separation
+        separation = (
+            f"take {partner or 'the partner'} at least {sep.other_before_hours:g} h before "
+            f"or {sep.other_after_hours:g} h after {', '.join(rule.substances)}"
+        )
+    unit = kb.substances[rule.substances[0]].unit if rule.substances[0] in kb.substances else ""
+    fields: list[tuple[str, str | None]] = [
+        ("family", rule.family.value),
+        ("severity", rule.severity.value),
+        ("evidence", _evidence(rule.evidence.value)),
+        ("substances", _names(rule.substances, kb.substances)),
+        ("forms", _names(rule.forms, kb.forms)),
+        ("with substances", _names(rule.with_substances, kb.substances)),
+        ("medications", _names(rule.medications, kb.medications)),
+        ("medication classes", _names(rule.medication_classes, kb.medication_classes)),
+        ("conditions", _names(rule.conditions, kb.conditions)),
+        ("life stages", ", ".join(rule.life_stages)),
+        ("min daily amount", f"{rule.min_daily_amount:g} {unit}" if rule.min_daily_amount else None),
+        ("separation", separation),
+        ("timing", _timing(rule.timing) if rule.timing else None),
+        ("mechanism", rule.mechanism),
+        ("recommendation", rule.recommendation),
+        ("note", rule.note),
+    ]
+    return "\n".join([f"{rule.id} (rule)", *field_lines(fields), *_references(kb, rule.references)])
+
+
+def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
+    fields: list[tuple[str, str | None]] = [
+        ("type", limit.type.value.replace("_", " ")),
+        ("substance", _names([limit.substance], kb.substances)),
+        ("basis", limit.basis.value.replace("_", " ")),
+        ("intake kind", limit.intake_kind),
+        ("severity", limit.severity.value if limit.severity else None),
+        ("evidence", _evidence(limit.evidence.value)),
+        ("mechanism", limit.mechanism),
+        ("recommendation", limit.recommendation),
+        ("note", limit.note),
+    ]
+    values = [f"  {stage}: {value:g} {limit.unit}" for stage, value in limit.values.items()]
+    return "\n".join(
+        [
+            f"{limit.id} (limit)",
+            *field_lines(fields),
+            "values by life stage:",
+            *values,
+            *_references(kb, limit.references),
+        ]
+    )
+
+
+def explain(kb: KnowledgeBase, ident: str) -> str | None:
+    """The full text of a rule, limit or finding code, or None when ``ident`` names none."""
+    key = ident.strip()
+    if key in kb.rules:
+        return explain_rule(kb, kb.rules[key])
+    if key in kb.limits:
+        return explain_limit(kb, kb.limits[key])
+    if key in FINDING_CODES:
+        return "\n".join([f"{key} (finding code)", *field_lines([("meaning", FINDING_CODES[key])])])
+    return None
+
+
+def close_matches(name: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(name, list(choices), scorer=fuzz.WRatio, limit=limit)
+    return [choice for choice, score, _ in found if score >= 60]
+
+
+def _item(text: str, width: int = 100) -> list[str]:
+    """A list item, wrapped with a hanging indent."""
+    import textwrap
+
+    return textwrap.wrap(text, width=width, initial_indent="  ", subsequent_indent="      ", break_on_hyphens=False)
+
+
+def _rule_line(rule: Rule) -> list[str]:
+    partners = [*rule.with_substances, *rule.medications, *rule.medication_classes, *rule.conditions]
+    partners += list(rule.life_stages)
+    subject = ", ".join(rule.substances)
+    with_ = f" + {', '.join(partners)}" if partners else ""
+    return _item(f"{rule.id}: {rule.family.value}, {rule.severity.value}; {subject}{with_}")
+
+
+def _rules_block(title: str, rules: Iterable[Rule]) -> list[str]:
+    ordered = sorted(rules, key=lambda r: (-r.severity.rank, r.id))
+    lines = [line for r in ordered for line in _rule_line(r)]
+    return [f"{title} ({len(ordered)}):", *lines] if ordered else [f"{title}: none"]
+
+
+def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
+    factors = ", ".join(f"1 {k} = {v:g} {substance.unit}" for k, v in substance.unit_factors.items())
+    fields: list[tuple[str, str | None]] = [
+        ("kind", substance.kind.value),
+        ("unit", substance.unit),
+        ("synonyms", ", ".join(substance.synonyms)),
+        ("other units", factors),
+        ("default form", substance.default_form_note),
+        ("note", substance.note),
+    ]
+    lines = [f"{substance.name} ({substance.id}): substance", *field_lines(fields)]
+    forms = kb.forms_by_substance.get(substance.id, ())
+    lines.append(f"forms ({len(forms)}):" if forms else "forms: none")
+    for form in forms:
+        details = []
+        if form.elemental_fraction is not None:
+            details.append(f"{form.elemental_fraction:.0%} elemental")
+        if form.absorption is not None:
+            details.append(f"absorption {form.absorption.value}")
+        if not form.counts_toward_upper_limit:
+            details.append("not counted toward the upper limit")
+        synonyms = f" [{', '.join(form.synonyms)}]" if form.synonyms else ""
+        lines += _item(f"{form.id}: {form.name}{synonyms}" + (f"; {'; '.join(details)}" if details else ""))
+    limits = [lim for lim in kb.limits.values() if lim.substance == substance.id]
+    lines.append(f"limits ({len(limits)}):" if limits else "limits: none")
+    for lim in limits:
+        basis = "" if lim.basis.value == "total" else f", {lim.basis.value.replace('_', ' ')}"
+        kind = f" {lim.intake_kind}" if lim.intake_kind else ""
+        values = ", ".join(f"{stage} {value:g}" for stage, value in lim.values.items())
+        lines += _item(f"{lim.id}: {lim.type.value.replace('_', ' ')}{kind} ({lim.unit}{basis}): {values}")
+    rules = [r for r in kb.rules.values() if substance.id in r.substances or substance.id in r.with_substances]
+    return "\n".join([*lines, *_rules_block("rules", rules)])
+
+
+def lookup_form(kb: KnowledgeBase, form: Form) -> str:
+    fields: list[tuple[str, str | None]] = [
+        ("substance", _names([form.substance], kb.substances)),
+        ("synonyms", ", ".join(form.synonyms)),
+        ("elemental fraction", f"{form.elemental_fraction:.0%}" if form.elemental_fraction is not None else None),
+        ("absorption", form.absorption.value if form.absorption else None),
+        ("absorption note", form.absorption_note),
+        ("upper limit", None if form.counts_toward_upper_limit else "not counted toward the upper limit"),
+        ("evidence", _evidence(form.evidence.value) if form.evidence else None),
+        ("note", form.note),
+    ]
+    rules = [r for r in kb.rules.values() if form.id in r.forms]
+    lines = [f"{form.name} ({form.id}): form", *field_lines(fields), *_rules_block("rules on this form", rules)]
+    return "\n".join([*lines, *_references(kb, form.references)])
+
+
+def _class_members(kb: KnowledgeBase, class_id: str) -> list[str]:
+    members = []
+    for med in kb.medications.values():
+        match = kb.medication(med.id)
+        if match is not None and not match.is_class and class_id in match.classes:
+            members.append(med.name)
+    return sorted(members)
+
+
+def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
+    keys = {match.id} | set(match.classes)
+    rules = [r for r in kb.rules.values() if keys & {*r.medications, *r.medication_classes}]
+    if match.is_class:
+        cls = kb.medication_classes[match.id]
+        fields: list[tuple[str, str | None]] = [
+            ("synonyms", ", ".join(cls.synonyms)),
+            ("parent classes", _names(sorted(match.classes - {cls.id}), kb.medication_classes)),
+            ("members", ", ".join(_class_members(kb, cls.id))),
+            ("note", cls.note),
+        ]
+        head = f"{cls.name} ({cls.id}): medication class"
+    else:
+        med = kb.medications[match.id]
+        fields = [
+            ("synonyms", ", ".join(med.synonyms)),
+            ("brands", ", ".join(med.brands)),
+            ("classes", _names(sorted(match.classes), kb.medication_classes)),
+            ("note", med.note),
+        ]
+        head = f"{med.name} ({med.id}): medication"
+    title = "rules (on this class or a parent class)" if match.is_class else "rules (including its classes)"
+    return "\n".join([head, *field_lines(fields), *_rules_block(title, rules)])
+
+
+def lookup_condition(kb: KnowledgeBase, condition_id: str) -> str:
+    cond = kb.conditions[condition_id]
+    closure = kb.condition_closure(condition_id)
+    implied_by = [c.id for c in kb.conditions.values() if c.id != cond.id and cond.id in kb.condition_closure(c.id)]
+    fields: list[tuple[str, str | None]] = [
+        ("synonyms", ", ".join(cond.synonyms)),
+        ("implies", _names(sorted(closure - {cond.id}), kb.conditions)),
+        ("implied by", _names(sorted(implied_by), kb.conditions)),
+        ("note", cond.note),
+    ]
+    rules = [r for r in kb.rules.values() if closure & set(r.conditions)]
+    head = f"{cond.name} ({cond.id}): condition"
+    return "\n".join([head, *field_lines(fields), *_rules_block("rules (including implied conditions)", rules)])
+
+
+def lookup(kb: KnowledgeBase, name: str) -> list[str]:
+    """Everything a name can mean: a substance, forms, a medication or class, a condition."""
+    found = []
+    substance = kb.substance(name)
+    if substance is not None:
+        found.append(lookup_substance(kb, substance))
+    for substance_id in kb.forms_by_substance:
+        form = kb.form(substance_id, name)
+        if form is not None:
+            found.append(lookup_form(kb, form))
+    medication = kb.medication(name)
+    if medication is not None:
+        found.append(lookup_medication(kb, medication))
+    condition = kb.condition(name)
+    if condition is not None:
+        found.append(lookup_condition(kb, condition))
+    return found
+
+
+def lookup_suggestions(kb: KnowledgeBase, name: str) -> list[str]:
+    out: list[str] = []
+    for kind in ("substance", "medication", "condition"):
+        out += kb.suggestions(kind, name)
+    for substance_id in kb.forms_by_substance:
+        out += kb.suggestions("form", name, substance_id=substance_id, limit=1)
+    return list(dict.fromkeys(out))[:3]
