@@ -752,3 +752,24 @@ def test_a_rule_no_time_of_day_can_keep_is_reported_as_such() -> None:
     assert "no time between wake and bedtime" in status.reason
     assert p.conflicts == (("timing.niacin.bedtime_low_fat_snack",),)
     assert times_of(p, 0) == ["22:30"]  # nothing better to do: the user's time is kept
+
+
+def test_a_search_that_runs_out_of_budget_still_returns_a_timetable() -> None:
+    # Three 1,000 mg calcium doses split to six, beside four other entries: the
+    # own-times search once spent its node budget before any complete timetable.
+    data = {
+        "profile": {"age": 75, "day": {"wake": "06:00", "bedtime": "23:00"}},
+        "regimen": [
+            {"substance": "magnesium", "amount": "400 mg", "form": "glycinate", "times": ["lunch"]},
+            {"substance": "zinc", "amount": "50 mg"},
+            {"substance": "iron", "amount": "65 mg", "form": "ferrous sulfate", "times": ["lunch"]},
+            {"substance": "vitamin D", "amount": "1000 IU", "per_day": 2, "times": ["wake", "lunch"]},
+            {"substance": "calcium", "amount": "1000 mg", "form": "citrate", "per_day": 3,
+             "times": ["lunch", "07:00", "breakfast"]},
+        ],
+    }  # fmt: skip
+    for prefer in ("fewest_times", "own_times"):
+        p = plan(data, prefer=prefer)
+        assert len([d for d in p.doses if d.name == "calcium"]) == 6
+        report = check(p.apply())
+        assert {t.substance: t.daily_amount for t in report.totals}["calcium"] == pytest.approx(3000)

@@ -27,6 +27,22 @@ NODE_BUDGET = 30_000
 _NEVER = (1 << 62, 1 << 62, 1 << 62, 1 << 62)
 
 Key = tuple[int, int, int, int]
+# Of one entry, for the bound: (broken groups it was worked out under, room, whether its doses fit there
+# breaking nothing new, its least moves within the room, its least lateness within the room).
+Known = tuple[int, int, bool, int, int]
+
+
+class _Level:
+    """What the bound keeps, for the values tried at one position, of the entries the dose placed there does
+    not touch: their share is the same for every value while the broken groups are."""
+
+    __slots__ = ("known", "sums", "used")
+
+    def __init__(self, used: int, known: dict[int, Known]) -> None:
+        self.used = used  # times in use before the dose is placed
+        self.known = known
+        # per broken groups: the entries' least moves within their rooms, and those that do not fit in `used`
+        self.sums: dict[int, tuple[int, tuple[tuple[int, int, int], ...]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +152,16 @@ class Search:
             for e in range(count)
         ]
         self.unary_bad = [self._or(m for _, m in self.unary[e]) for e in range(count)]
+        self.unary_good = [self.full & ~bad for bad in self.unary_bad]
+        self.binary_bits = [self._or(1 << g for g, _, _ in self.binary[e]) for e in range(count)]
         index = {t: i for i, t in enumerate(cands)}
         entries = problem.entries
         self.doses = [s.doses for s in entries]
         self.gap = [s.gap for s in entries]
         self.user_count = [len(s.user) for s in entries]
         self.user_mask = [sum(1 << index[u] for u in set(s.user) if u in index) for s in entries]
+        # The user's times of an entry from each candidate on.
+        self.user_from = [[(user >> k).bit_count() for k in range(len(cands) + 1)] for user in self.user_mask]
         self.next_index = compiled.next_index
         self.static_lateness = [sum(self.off[0] + m * s.gap for m in range(s.doses)) for s in entries]
         self.static_moves = [
@@ -165,10 +185,28 @@ class Search:
         placed = [e for e in self.order if self.group_bits[e] or not self.feasibility]
         self.positions = [(e, j) for e in placed for j in range(self.doses[e])]
         self.pending = [tuple(dict.fromkeys(e for e, _ in self.positions[p:])) for p in range(len(self.positions) + 1)]
+        # Placing a dose of an entry changes what is open only to these entries (itself, its partners, those
+        # sharing a per-dose limit, a later twin); the others' share of the bound is the same for every value
+        # tried at a position, as long as the broken groups are.
+        slots_of = [{s for _, s, _, _ in self.per_dose[e]} for e in range(count)]
+        touches = [
+            {e} | {other for _, other, _ in self.binary[e]} | {f for f in range(count) if slots_of[f] & slots_of[e]}
+            for e in range(count)
+        ]
+        for f, twin in enumerate(self.twin):
+            if twin >= 0:
+                touches[twin].add(f)
+        self.touched_at: list[tuple[int, ...]] = [()]
+        self.untouched_at: list[tuple[int, ...]] = [()]
+        for p in range(1, len(self.positions) + 1):
+            near = touches[self.positions[p - 1][0]]
+            self.touched_at.append(tuple(f for f in self.pending[p] if f in near))
+            self.untouched_at.append(tuple(f for f in self.pending[p] if f not in near))
         # dynamic state
         self.chosen: list[list[int]] = [[] for _ in range(count)]
         self.tmask = [0] * count
         self.near: list[dict[int, int]] = [{g: 0 for g, _, _ in self.binary[e]} for e in range(count)]
+        self.near_any = [0] * count  # every near mask of an entry together, for when none of its groups is broken
         self.amount_at = [[0.0] * len(cands) for _ in range(self.pd_count)]
         self.amount_mask = [0] * self.pd_count
         self.broken = 0
@@ -183,6 +221,8 @@ class Search:
         self.done_moves = 0
         self.lateness = 0
         self.wanted = 0
+        # What the last full look of _promising worked out of each entry, for the position it looked at.
+        self.handed: dict[int, Known] = {}
         self.nodes = 0
         self.best_key: Key = _NEVER
         self.best: list[list[int]] | None = None
@@ -279,9 +319,12 @@ class Search:
                     mask &= ~bad
         else:
             mask = self.full & ~self.unary_bad[e]
-        for g, bad in self.near[e].items():
-            if bad and not broken >> g & 1:
-                mask &= ~bad
+        if self.binary_bits[e] & broken:
+            for g, bad in self.near[e].items():
+                if bad and not broken >> g & 1:
+                    mask &= ~bad
+        else:
+            mask &= ~self.near_any[e]
         for g, s, amount, limit in self.per_dose[e]:
             if self.amount_mask[s] and not broken >> g & 1:
                 mask &= ~self._over(s, amount, limit)
@@ -310,60 +353,215 @@ class Search:
 
     # -- bounds -----------------------------------------------------------------------------------
 
-    def _promising(self, position: int, limit: Key) -> bool:
-        """Whether a lower bound on every completion from ``position`` on is below ``limit``."""
+    def _promising(self, position: int, limit: Key, level: _Level) -> bool:
+        """Whether a lower bound on every completion from ``position`` on is below ``limit``.
+
+        ``level`` is shared by the values tried at the position before.
+        """
         viol = self.viol
         used = self.used_mask
+        broken = self.broken
+        feasibility = self.feasibility
+        own_first = self.own_first
+        doses = self.doses
+        chosen_of = self.chosen
+        fresh: dict[int, Known] = {}
+        if not feasibility and viol >= limit[0] and self._hopeless(position, limit, level, fresh):
+            return False
+        for e in self.touched_at[position]:
+            if e not in fresh:
+                fresh[e] = self._known(e, doses[e] - len(chosen_of[e]), broken)
+        known_of = level.known
         pools = []
+        handed: dict[int, Known] = {}
         deficit = 0
         wanted = 0
+        moves_lb = self.done_moves  # within the rooms: for fewest_times, only should a new time be needed
+        late_room = self.lateness  # should a new time be needed
         must_break = 0  # groups that some entry counted below must break one of
         following = self.positions[position][0] if position < len(self.positions) else -1
         for e in self.pending[position]:
-            need = self.doses[e] - len(self.chosen[e])
-            room = self._clean(e) & self._room(e)
-            if not self._fits(e, room, need):
-                if self.feasibility:
+            need = doses[e] - len(chosen_of[e])
+            known = fresh.get(e)
+            if known is None:  # an untouched entry
+                known = known_of.get(e)
+                if known is None or known[0] != broken:
+                    known = self._known(e, need, broken)
+                    known_of[e] = known
+            _, room, fits, moves_room, late = known
+            if not fits:
+                if feasibility:
                     return False
                 # Entries that can only break disjoint sets of groups each add a broken group.
-                open_groups = self.group_bits[e] & ~self.broken
+                open_groups = self.group_bits[e] & ~broken
                 if not open_groups & must_break:
                     must_break |= open_groups
                     viol += self.lightest[e]
                     if viol > limit[0]:
                         return False
-                room = self._room(e)
-            if not self._fits(e, room & used, need):
+            if not (room & used if need == 1 else self._fits(e, room & used, need)):
                 deficit = 1
                 if e != following:
                     wanted |= room
+            moves_lb += moves_room
+            late_room += late
             pools.append((e, need, room))
+            handed[e] = known
         self.wanted = wanted & ~used
-        if self.feasibility or viol < limit[0]:
+        self.handed = handed
+        if feasibility or viol < limit[0]:
             return True
         distinct = self.distinct + deficit
-        if not self.own_first and distinct != limit[1]:
+        if not own_first and distinct != limit[1]:
             return distinct < limit[1]
-        moves_lb = self.done_moves
+        with_lateness = self.with_lateness
+        if deficit:
+            late = late_room if with_lateness else 0
+            if own_first:
+                return (viol, moves_lb, distinct, late) < limit
+            return (viol, distinct, moves_lb, late) < limit
+        # With no new time needed, a completion no worse in times per day uses only times in use.
+        if not own_first:
+            moves_lb = self.done_moves
         late = self.lateness
+        off = self.off
         for e, need, room in pools:
-            # With no new time needed, a completion no worse in times per day uses only times in use.
-            pool = room if deficit else room & used
-            user = self.user_mask[e]
-            if user:
-                kept = (user & self.tmask[e]).bit_count()
-                reachable = (user & (room if self.own_first else pool)).bit_count()
-                moves_lb += max(0, self.user_count[e] - kept - min(need, reachable))
-            else:
-                moves_lb += self.user_count[e]
-            if self.with_lateness:
-                for i in _low_bits(pool, need):
-                    late += self.off[i]
-        if not self.with_lateness:
+            pool = room & used
+            if not own_first:
+                user = self.user_mask[e]
+                if user:
+                    kept = (user & self.tmask[e]).bit_count()
+                    moves_lb += max(0, self.user_count[e] - kept - min(need, (user & pool).bit_count()))
+                else:
+                    moves_lb += self.user_count[e]
+            if with_lateness and pool:
+                if need == 1:
+                    late += off[(pool & -pool).bit_length() - 1]
+                else:
+                    for i in _low_bits(pool, need):
+                        late += off[i]
+        if not with_lateness:
             late = 0
-        if self.own_first:
+        if own_first:
             return (viol, moves_lb, distinct, late) < limit
         return (viol, distinct, moves_lb, late) < limit
+
+    def _hopeless(self, position: int, limit: Key, level: _Level, fresh: dict[int, Known]) -> bool:
+        """A quick look at :meth:`_promising` once the broken groups already reach the limit: whether the part
+        that comes next (moves or times a day), which no entry can lower, is already over it.
+
+        ``fresh`` gets what is worked out of the touched entries, for the full look.
+        """
+        broken = self.broken
+        doses = self.doses
+        chosen_of = self.chosen
+        sums = level.sums.get(broken)
+        if sums is None:
+            known_of = level.known
+            moves = 0
+            lacking = []
+            for e in self.untouched_at[position]:
+                need = doses[e] - len(chosen_of[e])
+                known = known_of.get(e)
+                if known is None or known[0] != broken:
+                    known = self._known(e, need, broken)
+                    known_of[e] = known
+                moves += known[3]
+                room = known[1] & level.used
+                if not (room if need == 1 else self._fits(e, room, need)):
+                    lacking.append((e, need, known[1]))
+            sums = moves, tuple(lacking)
+            level.sums[broken] = sums
+        used = self.used_mask
+        distinct_limit = limit[1]
+        if self.own_first:
+            moves = self.done_moves + sums[0]
+            for e in self.touched_at[position]:
+                if self.user_mask[e]:
+                    known = self._known(e, doses[e] - len(chosen_of[e]), broken)
+                    fresh[e] = known
+                    moves += known[3]
+                else:  # as in _known, without working out the room
+                    moves += self.user_count[e]
+            if moves != limit[1]:
+                return moves > limit[1]
+            distinct_limit = limit[2]
+        if self.distinct + 1 <= distinct_limit:
+            return False
+        # One more time a day is too many: any entry whose doses do not fit in the times in use settles it.
+        for e, need, room in sums[1]:
+            if not (room & used if need == 1 else self._fits(e, room & used, need)):
+                return True
+        for e in self.touched_at[position]:
+            need = doses[e] - len(chosen_of[e])
+            known = fresh.get(e)
+            room = (known[1] if known is not None else self._open(e, need, broken)[0]) & used
+            if not (room if need == 1 else self._fits(e, room, need)):
+                return True
+        return False
+
+    def _known(self, e: int, need: int, broken: int) -> Known:
+        """What the bound needs of entry ``e`` that depends on its own state and the broken groups only."""
+        room, fits = self._open(e, need, broken)
+        user = self.user_mask[e]
+        if user:
+            kept = (user & self.tmask[e]).bit_count()
+            moves_room = max(0, self.user_count[e] - kept - min(need, (user & room).bit_count()))
+        else:
+            moves_room = self.user_count[e]
+        late_room = 0
+        if self.with_lateness and room:
+            if need == 1:
+                late_room = self.off[(room & -room).bit_length() - 1]
+            else:
+                for i in _low_bits(room, need):
+                    late_room += self.off[i]
+        return broken, room, fits, moves_room, late_room
+
+    def _open(self, e: int, need: int, broken: int) -> tuple[int, bool]:
+        """The room of ``e`` (:meth:`_room`) where it breaks nothing new (:meth:`_clean`) if its doses fit
+        there (:meth:`_fits`), else all of it; and whether they fit. Those three in one, as it is hot."""
+        full = self.full
+        chosen = self.chosen[e]
+        if chosen:
+            start = self.next_index[e][chosen[-1]]
+            room_all = full >> start << start
+        else:
+            twin = self.twin[e]
+            if twin >= 0 and self.chosen[twin]:
+                start = self.chosen[twin][0]
+                room_all = full >> start << start
+            else:
+                room_all = full
+        if self.unary_bits[e] & broken:
+            room = room_all
+            for g, bad in self.unary[e]:
+                if not broken >> g & 1:
+                    room &= ~bad
+        else:
+            room = room_all & self.unary_good[e]
+        if self.binary_bits[e] & broken:
+            for g, bad in self.near[e].items():
+                if bad and not broken >> g & 1:
+                    room &= ~bad
+        else:
+            room &= ~self.near_any[e]
+        for g, s, amount, limit in self.per_dose[e]:
+            if self.amount_mask[s] and not broken >> g & 1:
+                room &= ~self._over(s, amount, limit)
+        if need == 1:
+            if room:
+                return room, True
+            return room_all, False
+        follow = self.next_index[e]
+        left = room
+        while need:
+            if not left:
+                return room_all, False
+            need -= 1
+            start = follow[(left & -left).bit_length() - 1]
+            left = left >> start << start
+        return room, True
 
     def _key(self) -> Key:
         late = self.lateness if self.with_lateness else 0
@@ -405,13 +603,34 @@ class Search:
         need = self.doses[e] - j
         room = self._room(e)
         keep = self._clean(e) & room
-        hurts = [] if clean else self._hurts(e)
+        if not clean and self.feasibility:
+            return []
         user = self.user_mask[e]
-        kept = (user & self.tmask[e]).bit_count()
-        lb_before = max(0, self.user_count[e] - kept - min(need, (user & room).bit_count()))
         # The first search tries first a new time that another entry could also use.
         wanted = 0 if self.with_lateness else self.wanted
+        used = self.used_mask
+        own_first = self.own_first
         values = []
+        if clean and not user:
+            # Nothing to break and nothing to move: the order is by new time, then shared, then time.
+            for group, new_time, shared in (
+                (keep & used & wanted, 0, 0),
+                (keep & used & ~wanted, 0, 1),
+                (keep & ~used & wanted, 1, 0),
+                (keep & ~used & ~wanted, 1, 1),
+            ):
+                while group:
+                    low = group & -group
+                    group ^= low
+                    i = low.bit_length() - 1
+                    values.append((0, 0, new_time, shared, i) if own_first else (0, new_time, 0, shared, i))
+            return values
+        hurts = [] if clean else self._hurts(e)
+        kept = (user & self.tmask[e]).bit_count()
+        unkept = self.user_count[e] - kept
+        lb_before = max(0, unkept - min(need, (user & room).bit_count()))
+        follow = self.next_index[e]
+        user_from = self.user_from[e]
         left = keep if clean else room & ~keep
         while left:
             low = left & -left
@@ -419,17 +638,17 @@ class Search:
             i = low.bit_length() - 1
             hurt = 0
             if not clean:
-                if self.feasibility:
-                    break
                 hurt = sum(w for w, bad in hurts if bad & low)
-            new_time = 0 if self.used_mask & low else 1
+            new_time = 0 if used & low else 1
             moved = 0
             if user:
-                later = self.full & ~((1 << self.next_index[e][i]) - 1)
-                hit = 1 if user & low else 0
-                moved = max(0, self.user_count[e] - kept - hit - min(need - 1, (user & later).bit_count())) - lb_before
+                reachable = user_from[follow[i]]
+                if reachable > need - 1:
+                    reachable = need - 1
+                moved = unkept - (1 if user & low else 0) - reachable
+                moved = (moved if moved > 0 else 0) - lb_before
             shared = 0 if wanted & low else 1
-            if self.own_first:
+            if own_first:
                 values.append((hurt, moved, new_time, shared, i))
             else:
                 values.append((hurt, new_time, moved, shared, i))
@@ -457,6 +676,9 @@ class Search:
         moves_base = self.done_moves + self._moves_before(position) + sum(self.static_moves[f] for f in later)
         gap = self.gap[e]
         wanted = self.wanted
+        # Entries the dose placed here does not touch are as the bound just before found them.
+        level = _Level(self.used_mask, self.handed)
+        self.handed = {}
         for clean in (True, False):
             self.wanted = wanted
             if not clean and not self.feasibility:
@@ -487,51 +709,68 @@ class Search:
                 undo = self._place(e, i)
                 done = 0
                 if j + 1 == self.doses[e]:
-                    done = moves(self.problem.entries[e], [self.problem.candidates[x] for x in self.chosen[e]])
+                    # as problem.moves(): a user's time kept is one of the entry's times in use
+                    done = self.user_count[e] - (self.user_mask[e] & self.tmask[e]).bit_count()
                     self.done_moves += done
-                stop = self._promising(position + 1, limit) and self._descend(position + 1)
+                stop = self._promising(position + 1, limit, level) and self._descend(position + 1)
                 self.done_moves -= done
                 self._unplace(e, i, undo)
                 if stop:
                     return True
         return False
 
-    def _place(self, e: int, i: int) -> tuple[int, int, list[tuple[int, int, int]]]:
+    def _place(self, e: int, i: int) -> tuple[int, int, list[tuple[int, int, int, int]]]:
         bit = 1 << i
-        undo = (self.broken, self.viol)
+        broken = undo_broken = self.broken
+        viol = undo_viol = self.viol
+        weight = self.weight
         for g, mask in self.unary[e]:
-            if mask & bit and not self.broken >> g & 1:
-                self.broken |= 1 << g
-                self.viol += self.weight[g]
+            if mask & bit and not broken >> g & 1:
+                broken |= 1 << g
+                viol += weight[g]
         saved = []
-        for g, other, table in self.binary[e]:
-            near = self.near[other]
-            saved.append((other, g, near[g]))
-            near[g] |= table[i]
-            if table[i] & self.tmask[other] and not self.broken >> g & 1:
-                self.broken |= 1 << g
-                self.viol += self.weight[g]
+        binary = self.binary[e]
+        if binary:
+            near_of = self.near
+            near_any = self.near_any
+            tmask = self.tmask
+            for g, other, table in binary:
+                near = near_of[other]
+                row = table[i]
+                saved.append((other, g, near[g], near_any[other]))
+                near[g] |= row
+                near_any[other] |= row
+                if row & tmask[other] and not broken >> g & 1:
+                    broken |= 1 << g
+                    viol += weight[g]
         for g, s, amount, limit in self.per_dose[e]:
             at = self.amount_at[s]
-            if at[i] + amount > limit and not self.broken >> g & 1:
-                self.broken |= 1 << g
-                self.viol += self.weight[g]
+            if at[i] + amount > limit and not broken >> g & 1:
+                broken |= 1 << g
+                viol += weight[g]
             at[i] += amount
             self.amount_mask[s] |= bit
+        self.broken = broken
+        self.viol = viol
         self.chosen[e].append(i)
         self.tmask[e] |= bit
-        if not self.used[i]:
+        used = self.used
+        if not used[i]:
             self.used_mask |= bit
             self.distinct += 1
-        self.used[i] += 1
+        used[i] += 1
         self.lateness += self.off[i]
-        return undo[0], undo[1], saved
+        return undo_broken, undo_viol, saved
 
-    def _unplace(self, e: int, i: int, undo: tuple[int, int, list[tuple[int, int, int]]]) -> None:
+    def _unplace(self, e: int, i: int, undo: tuple[int, int, list[tuple[int, int, int, int]]]) -> None:
         bit = 1 << i
         self.broken, self.viol, saved = undo
-        for other, g, value in reversed(saved):
-            self.near[other][g] = value
+        if saved:
+            near_of = self.near
+            near_any = self.near_any
+            for other, g, value, any_value in reversed(saved):
+                near_of[other][g] = value
+                near_any[other] = any_value
         for _, s, amount, _ in self.per_dose[e]:
             at = self.amount_at[s]
             at[i] -= amount
@@ -540,8 +779,9 @@ class Search:
                 self.amount_mask[s] &= ~bit
         self.chosen[e].pop()
         self.tmask[e] &= ~bit
-        self.used[i] -= 1
-        if not self.used[i]:
+        used = self.used
+        used[i] -= 1
+        if not used[i]:
             self.used_mask &= ~bit
             self.distinct -= 1
         self.lateness -= self.off[i]
@@ -555,11 +795,34 @@ def solve(problem: Problem, prefer: str) -> Result:
     """
     compiled = Compiled.of(problem)
     first = Search(compiled, prefer, lateness=False).run()
-    assert first is not None  # any group may break, so some timetable always exists
+    if first is None:
+        # The node budget ran out before the search reached any complete timetable
+        # (many split doses): start the second search from the earliest timetable
+        # that is possible at all, and say the result is not proven best.
+        first = Result(earliest_timetable(problem), False, 0)
     second = Search(compiled, prefer).run(first)
     assert second is not None
     assert structural_problem(problem, second.times) is None
     return Result(second.times, first.optimal and second.optimal, first.nodes + second.nodes)
+
+
+def earliest_timetable(problem: Problem) -> tuple[tuple[int, ...], ...]:
+    """Each entry's doses at the earliest candidate times its dose spacing allows, rules aside."""
+    ordered = sorted(problem.candidates, key=problem.after_wake)
+    out = []
+    for slots in problem.entries:
+        chosen: list[int] = []
+        for minute in ordered:
+            if len(chosen) == slots.doses:
+                break
+            if not chosen or problem.after_wake(minute) - problem.after_wake(chosen[-1]) >= slots.gap:
+                chosen.append(minute)
+        out.append(tuple(chosen))
+    times = tuple(out)
+    problem_text = structural_problem(problem, times)
+    if problem_text is not None:
+        raise AssertionError(f"no timetable fits the day at all: {problem_text}")  # the gaps are chosen to fit
+    return times
 
 
 def feasible(compiled: Compiled, hard: frozenset[int], budget: int = NODE_BUDGET) -> tuple[bool | None, int]:
