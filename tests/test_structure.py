@@ -18,6 +18,7 @@ import pytest
 
 from suppcheck import KnowledgeBase, RegimenFile, check, load_knowledge
 from suppcheck._kb import base, loader
+from suppcheck._names import name_key
 
 from .conftest import DATA, regimen
 
@@ -267,5 +268,8 @@ def test_name_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         kb.resolve(f"no such substance {i}")
         kb.medication(f"no such medication {i}")
         kb.amount_problem("magnesium", f"form {i}", "mg", "elemental")
-    caches: list[dict[Any, Any]] = [kb._keys_cache, kb._resolved, kb._medication_cache, kb._amount_problems]
+    caches: list[dict[Any, Any]] = [kb._resolved, kb._medication_cache, kb._amount_problems]
     assert all(0 < len(cache) <= 50 for cache in caches)
+    keys = name_key.cache_info()
+    assert keys.maxsize is not None
+    assert 0 < keys.currsize <= keys.maxsize

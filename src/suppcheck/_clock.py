@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 SLOTS: tuple[str, ...] = ("wake", "breakfast", "lunch", "dinner", "bedtime")
 SLOT_ALIASES: dict[str, str] = {"morning": "breakfast", "noon": "lunch", "evening": "dinner", "night": "bedtime"}
@@ -18,6 +19,8 @@ MEAL_SLOTS = frozenset({"breakfast", "lunch", "dinner"})
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
+# Schedules repeat a handful of spellings, so both lookups remember them (bounded).
+@lru_cache(maxsize=1024)
 def clock_minutes(text: str) -> int | None:
     """Minutes after midnight of an ``HH:MM`` time, or None if it is not one.
 
@@ -30,6 +33,7 @@ def clock_minutes(text: str) -> int | None:
     return int(match.group(1)) * 60 + int(match.group(2))
 
 
+@lru_cache(maxsize=1024)
 def slot_name(text: str) -> str | None:
     """The canonical slot a name refers to (``night`` is ``bedtime``), or None."""
     key = text.strip().casefold()

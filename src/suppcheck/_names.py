@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _IGNORED = re.compile(r"[\s\-_'’.,()/]+")
 
 
+# Users repeat a few hundred spellings; remembered (bounded) for every lookup.
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """The lookup key of a name: lower case, without spaces and punctuation.
 

@@ -47,24 +47,7 @@ class _Input(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Every spelling _clock.is_time accepts as it stands (HH:MM, H:MM, slot names), filled
-# on first use: the common case is a set lookup, and anything else takes the full check.
-_EXACT_TIMES: set[str] = set()
-
-
-def _exact_times() -> set[str]:
-    if not _EXACT_TIMES:
-        _EXACT_TIMES.update(
-            [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
-            + [f"{h}:{m:02d}" for h in range(10) for m in range(60)]
-            + [*_clock.SLOTS, *_clock.SLOT_ALIASES]
-        )
-    return _EXACT_TIMES
-
-
 def _check_time(value: str) -> str:
-    if value in (_EXACT_TIMES or _exact_times()):
-        return value
     if not _clock.is_time(value):
         raise ValueError(
             f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
@@ -77,9 +60,6 @@ TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_ch
 ClockText = Annotated[str, Field(min_length=1, max_length=20)]
 
 
-_split_amounts: dict[str, tuple[float, str]] = {}  # "400 mg" -> (400.0, "mg"): people write few spellings
-
-
 class Amount(_Input):
     """A number and a unit: ``"400 mg"``, ``"1,000 IU"`` or ``{value: 400, unit: mg}``."""
 
@@ -90,16 +70,11 @@ class Amount(_Input):
     @classmethod
     def _from_text(cls, data: Any) -> Any:
         if isinstance(data, str):
-            split = _split_amounts.get(data)
-            if split is None:
-                try:
-                    split = split_amount(data)
-                except UnitError as exc:
-                    raise ValueError(str(exc)) from None
-                if len(_split_amounts) >= 4096:
-                    _split_amounts.clear()
-                _split_amounts[data] = split
-            return {"value": split[0], "unit": split[1]}
+            try:
+                value, unit = split_amount(data)
+            except UnitError as exc:
+                raise ValueError(str(exc)) from None
+            return {"value": value, "unit": unit}
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             raise ValueError(f"{data!r} has no unit: write e.g. '{data} mg'")
         return data

@@ -189,6 +189,7 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
 _AMOUNT = re.compile(rf"^\s*([+-]?(?:{_NUMBER}))\s*([^\d\s,.].*?)?\s*$")
 
 
+@lru_cache(maxsize=4096)
 def split_amount(text: str) -> tuple[float, str]:
     """Split ``"1,000 IU"`` into ``(1000.0, "IU")``; the unit is not checked here.
 

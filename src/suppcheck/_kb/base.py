@@ -109,18 +109,9 @@ class KnowledgeBase:
         self.memo: dict[object, object] = {}
         self._depletions = {k: tuple(v) for k, v in depletions.items()}
         # Answers to name and amount questions, by the spelling asked about.
-        self._keys_cache: dict[str, str] = {}
         self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
         self._medication_cache: dict[str, MedicationMatch | None] = {}
         self._amount_problems: dict[tuple[str, str | None, str, str], str | None] = {}
-
-    def _key(self, name: str) -> str:
-        """``name_key(name)``, remembered."""
-        key = self._keys_cache.get(name)
-        if key is None:
-            key = name_key(name)
-            _remember(self._keys_cache, name, key)
-        return key
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {self.version}: {len(self.rules)} rules>"
@@ -134,7 +125,7 @@ class KnowledgeBase:
         >>> load_knowledge().substance("Cholecalciferol").id
         'vitamin_d'
         """
-        found = self._substance_keys.get(self._key(name))
+        found = self._substance_keys.get(name_key(name))
         return self.substances[found] if found else None
 
     def resolve(self, name: str, form_name: str | None = None) -> tuple[Substance, Form | None] | None:
@@ -156,7 +147,7 @@ class KnowledgeBase:
         substance = self.substance(name)
         implied: Form | None = None
         if substance is None:
-            form_id = self._global_form_keys.get(self._key(name))
+            form_id = self._global_form_keys.get(name_key(name))
             if form_id is None:
                 return None
             implied = self.forms[form_id]
@@ -171,7 +162,7 @@ class KnowledgeBase:
     def form(self, substance_id: str, name: str) -> Form | None:
         """A form of ``substance_id`` by name or synonym (``citrate``), or None."""
         keys = self._form_keys.get(substance_id, {})
-        found = keys.get(self._key(name))
+        found = keys.get(name_key(name))
         if found is None:
             # "magnesium citrate" for magnesium: drop the substance's own name.
             substance = self.substances.get(substance_id)
@@ -192,7 +183,7 @@ class KnowledgeBase:
         return match  # type: ignore[no-any-return]
 
     def _medication(self, name: str) -> MedicationMatch | None:
-        found = self._medication_keys.get(self._key(name))
+        found = self._medication_keys.get(name_key(name))
         if found is None:
             return None
         kind, ident = found.split(":", 1)
@@ -203,7 +194,7 @@ class KnowledgeBase:
 
     def condition(self, name: str) -> str | None:
         """The condition id a name or synonym refers to, or None."""
-        return self._condition_keys.get(self._key(name))
+        return self._condition_keys.get(name_key(name))
 
     def condition_closure(self, condition_id: str) -> frozenset[str]:
         """The condition and every condition it implies."""

@@ -14,19 +14,19 @@ thousand rules on other substances cost nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .. import _clock
-from .._kb.base import KnowledgeBase
+from .._kb.base import CACHE_SIZE, KnowledgeBase
 from .._kb.models import Form, Limit, LimitType, Rule, Substance
 from .._names import in_sentence
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo, new_finding
 from .._severity import Severity
 from .._units import parse_unit
-from .derived import CACHE_SIZE, Derived, RuleView, SubstanceLimits
+from .derived import Derived, RuleView, SubstanceLimits
 from .stage import Stage
 
 
@@ -271,56 +271,12 @@ class Context:
 
 # -- resolving ------------------------------------------------------------------------
 
-_clock_cache: dict[str, int | None] = {}
-_slot_cache: dict[str, str | None] = {}
-
-
-def _clock_minutes(text: str) -> int | None:
-    """``_clock.clock_minutes``, remembered."""
-    minutes = _clock_cache.get(text, -1)
-    if minutes == -1:
-        minutes = _clock.clock_minutes(text)
-        _remember(_clock_cache, text, minutes)
-    return minutes
-
-
-def _time_resolver(day: Mapping[str, str]) -> Callable[[str], int]:
-    """``_clock.resolve`` with ``day``'s slots, remembering what each spelling means."""
-    slot_minutes: dict[str, int] = {}
-
-    def resolve(text: str) -> int:
-        minutes = _clock_minutes(text)
-        if minutes is not None:
-            return minutes
-        slot = _slot_cache.get(text, "")
-        if slot == "":
-            slot = _clock.slot_name(text)
-            _remember(_slot_cache, text, slot)
-        if slot is None:
-            raise ValueError(f"{text!r} is neither HH:MM nor a slot name")
-        found = slot_minutes.get(slot)
-        if found is None:
-            # as _clock.resolve: the day's time for the slot, else the default day's
-            value = _clock_minutes(day.get(slot) or _clock.DEFAULT_DAY[slot])
-            assert value is not None  # day values are validated on input
-            found = slot_minutes[slot] = value
-        return found
-
-    return resolve
-
-
-def _remember(cache: dict[str, Any], key: str, value: Any) -> None:
-    if len(cache) >= CACHE_SIZE:
-        cache.clear()
-    cache[key] = value
-
 
 def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     """Resolve every name, amount and time of a validated regimen."""
     profile = regimen.profile
     slots = profile.day.slots()
-    minutes = _time_resolver(slots)
-    day = {slot: minutes(slot) for slot in _clock.SLOTS}
+    day = {slot: _clock.resolve(slot, slots) for slot in _clock.SLOTS}
     ctx = Context(kb, regimen, Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating), day)
     factors = ctx.derived.factors
     if profile.age is None:
@@ -333,7 +289,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             )
         )
     for index, entry in enumerate(regimen.regimen):
-        times = None if entry.times is None else tuple(minutes(t) for t in entry.times)
+        times = None if entry.times is None else tuple(_clock.resolve(t, slots) for t in entry.times)
         per_day = entry.daily_frequency
         # A single entry is its own part: the same fields an Ingredient has, validated already.
         parts: Iterable[Any] = entry.ingredients if entry.ingredients is not None else (entry,)
@@ -413,7 +369,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 id=match.id,
                 display=record.name,
                 classes=match.classes,
-                times=None if use.times is None else tuple(minutes(t) for t in use.times),
+                times=None if use.times is None else tuple(_clock.resolve(t, slots) for t in use.times),
             )
         )
     for name in profile.conditions:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from .._kb.base import KnowledgeBase
+from .._kb.base import CACHE_SIZE, KnowledgeBase
 from .._kb.models import Limit, LimitType, Reference, Rule, RuleFamily, Timing
 from .._names import in_sentence
 from .._report import ReferenceInfo
@@ -25,7 +25,6 @@ _INTERACTION_FAMILIES = frozenset(
     }
 )
 _CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
-CACHE_SIZE = 4096
 
 
 # Plain classes with __slots__, not dataclasses: creating a dataclass costs about
