@@ -94,14 +94,12 @@ class Context:
         self.stage_tags = self.stage.tags
         self.stage_key = self.stage.key()
         self._stage_label: str | None = None
-        # medication or class id -> positions in self.medications; rebuilt when medications change
+        # Filled by index() once resolution is done: medication or class id ->
+        # positions in self.medications, every such id, and the substances present.
         self._medication_index: dict[str, list[int]] = {}
         self._taken: frozenset[str] = frozenset()
-        self._indexed_medications = -1
         self._present: frozenset[str] = frozenset()
-        self._present_doses = -1
         self._summaries: dict[str, tuple[tuple[int, ...], float, float]] = {}
-        self._summarised_doses = -1
 
     @property
     def stage_label(self) -> str:
@@ -155,8 +153,6 @@ class Context:
         wanted = view.medication_keys
         if not wanted or not self.medications:
             return []
-        if self._indexed_medications != len(self.medications):
-            self._index_medications()
         index = self._medication_index
         positions = {i for key in wanted if key in index for i in index[key]}
         if not positions:
@@ -166,18 +162,17 @@ class Context:
 
     def medication_keys(self) -> frozenset[str]:
         """Every medication and class id taken: a rule naming none of them cannot apply."""
-        if self._indexed_medications != len(self.medications):
-            self._index_medications()
         return self._taken
 
-    def _index_medications(self) -> None:
+    def index(self) -> None:
+        """Build the lookups the rule families share; called once, when resolution is done."""
         index: dict[str, list[int]] = {}
         for i, med in enumerate(self.medications):
             for key in med.keys:
                 index.setdefault(key, []).append(i)
         self._medication_index = index
         self._taken = frozenset(index)
-        self._indexed_medications = len(self.medications)
+        self._present = frozenset(k for k, v in self.by_substance.items() if v)
 
     def matched_conditions(self, rule: Rule) -> list[str]:
         """The person's conditions (as they gave them) that satisfy the rule."""
@@ -205,9 +200,6 @@ class Context:
 
         Summed over its doses in order, as each family did on its own before.
         """
-        if self._summarised_doses != len(self.doses):
-            self._summaries = {}
-            self._summarised_doses = len(self.doses)
         found = self._summaries.get(substance_id)
         if found is None:
             doses = self.by_substance.get(substance_id, ())
@@ -221,9 +213,6 @@ class Context:
 
     def present(self) -> frozenset[str]:
         """The substances the regimen delivers."""
-        if self._present_doses != len(self.doses):
-            self._present = frozenset(k for k, v in self.by_substance.items() if v)
-            self._present_doses = len(self.doses)
         return self._present
 
     def references(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
@@ -379,6 +368,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             continue
         for implied in kb.condition_closure(condition):
             ctx.conditions.setdefault(implied, condition)
+    ctx.index()
     return ctx
 
 
