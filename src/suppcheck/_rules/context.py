@@ -112,9 +112,6 @@ class Context:
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
 
-    def view(self, rule: Rule) -> RuleView:
-        return self.derived.view(rule)
-
     def applies(self, rule: Rule, substance_id: str) -> list[Dose]:
         """The doses of ``substance_id`` a rule applies to; empty when it does not apply.
 
@@ -126,11 +123,7 @@ class Context:
 
     def applies_view(self, view: RuleView, substance_id: str) -> list[Dose]:
         # The partner tests first: set operations that turn most rules away.
-        if view.with_substances and view.with_substances.isdisjoint(self.present()):
-            return []
-        if view.condition_set and view.condition_set.isdisjoint(self.conditions):
-            return []
-        if view.life_stages and view.life_stages.isdisjoint(self.stage_tags):
+        if not self.partners_ok_view(view):
             return []
         doses = self.by_substance.get(substance_id)
         if not doses:
