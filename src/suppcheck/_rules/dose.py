@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from .._kb.base import CACHE_SIZE
 from .._kb.models import Limit, LimitBasis, Substance
 from .._report import Finding, Total, new_finding
 from .._severity import Evidence, Severity
@@ -40,7 +41,7 @@ def fmt(value: float) -> str:
         else:
             text = f"{value:,.2f}"
             found = text.rstrip("0").rstrip(".") if "." in text else text
-        if value and len(_formatted) < 4096:  # not zero: 0.0 and -0.0 are one key but print apart
+        if value and len(_formatted) < CACHE_SIZE:  # not zero: 0.0 and -0.0 are one key but print apart
             _formatted[value] = found
     return found
 

@@ -141,8 +141,3 @@ def _med_times(meds: list[MedicationTaken]) -> list[int] | None:
     if any(m.times is None for m in meds):
         return None
     return sorted({t for m in meds for t in m.times or ()})
-
-
-def _first_sentence(text: str) -> str:
-    head, dot, _ = text.partition(". ")
-    return head + "." if dot else text
