@@ -70,5 +70,9 @@ def format_minutes(minutes: int) -> str:
     >>> format_minutes(1500)
     '01:00'
     """
-    minutes %= 1440
+    return _format(minutes % 1440)
+
+
+@lru_cache(maxsize=1440)  # messages and plans format the same few times over and over
+def _format(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import _clock
+from .._clock import format_minutes
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
@@ -18,8 +19,6 @@ from .._version import __version__
 from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
 from .problem import Group, Problem, Score, build, evaluate
 from .solver import conflicts, solve
-
-_hhmm = _clock.format_minutes
 
 
 def plan(
@@ -65,7 +64,7 @@ def plan(
     made = Plan(
         suppcheck_version=__version__,
         knowledge_version=kb.version,
-        day={slot: _hhmm(minute) for slot, minute in problem.day.items()},
+        day={slot: format_minutes(minute) for slot, minute in problem.day.items()},
         doses=tuple(_doses(problem, parsed, result.times, score)),
         medications=tuple(_medications(ctx, problem)),
         splits=tuple(_splits(problem, parsed)),
@@ -117,7 +116,7 @@ def _doses(problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]
                 dose=number,
                 doses_per_day=slots.doses,
                 per_week=entry.per_week,
-                time=_hhmm(minute),
+                time=format_minutes(minute),
                 slot=slot,
                 with_food=minute in problem.meals,
                 amount=amount,
@@ -141,7 +140,7 @@ def _origins(problem: Problem, user: Sequence[int], planned: Sequence[int]) -> d
         if minute in kept:
             out[minute] = "your time"
         elif lost:
-            out[minute] = f"moved from {_hhmm(lost.pop(0))}"
+            out[minute] = f"moved from {format_minutes(lost.pop(0))}"
         else:
             out[minute] = "an added dose"
     return out
@@ -168,11 +167,11 @@ def _rule_notes(
         other = min(others, key=lambda t: (min((minute - t) % 1440, (t - minute) % 1440), t))
         ahead = (minute - other) % 1440
         if ahead == 0:
-            relation = f"with {name} ({_hhmm(other)})"
+            relation = f"with {name} ({format_minutes(other)})"
         elif ahead <= 720:
-            relation = f"{fmt(ahead / 60)} h after {name} ({_hhmm(other)})"
+            relation = f"{fmt(ahead / 60)} h after {name} ({format_minutes(other)})"
         else:
-            relation = f"{fmt((1440 - ahead) / 60)} h before {name} ({_hhmm(other)})"
+            relation = f"{fmt((1440 - ahead) / 60)} h before {name} ({format_minutes(other)})"
         notes.append((group.rule_id, broken, f"{verb} {group.rule_id}: {relation}"))
     return notes
 
@@ -206,7 +205,8 @@ def _status(
         if why == "broken" and clash is not None:
             others = sorted({problem.groups[h].rule_id for h in clash if h != g})
             reason += (
-                f" No timetable between wake {_hhmm(problem.wake)} and bedtime {_hhmm(problem.bedtime)} keeps it"
+                f" No timetable between wake {format_minutes(problem.wake)}"
+                f" and bedtime {format_minutes(problem.bedtime)} keeps it"
                 + (f" together with {', '.join(others)}." if others else ".")
             )
         elif why == "broken":
@@ -227,20 +227,21 @@ def _status(
 def _detail(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> str:
     subject = sorted({t for e in group.subject_entries for t in times[e]}, key=problem.after_wake)
     if group.kind == "timing":
-        return f"{group.subject} at {', '.join(_hhmm(t) for t in subject)}"
+        return f"{group.subject} at {', '.join(format_minutes(t) for t in subject)}"
     if group.kind == "per_dose":
         at_once: dict[int, float] = {}
         for entry, amount in group.amounts:
             for t in set(times[entry]):
                 at_once[t] = at_once.get(t, 0.0) + amount
         minute, most = max(at_once.items(), key=lambda item: (item[1], -problem.after_wake(item[0])))
-        return f"the most at once is {fmt(most)} {group.unit} ({_hhmm(minute)})"
+        return f"the most at once is {fmt(most)} {group.unit} ({format_minutes(minute)})"
     assert group.window is not None
     partner = list(group.medication_minutes) or [t for e in group.partner_entries for t in times[e]]
     worst, closest = worst_gap(subject, partner, *group.window)
     gap = worst or closest
     return (
-        f"{group.subject} at {_hhmm(gap.subject_minute)} and {group.partner} at {_hhmm(gap.partner_minute)} "
+        f"{group.subject} at {format_minutes(gap.subject_minute)} and "
+        f"{group.partner} at {format_minutes(gap.partner_minute)} "
         f"are {fmt(gap.closest_hours)} h apart"
     )
 
@@ -258,7 +259,7 @@ def _medications(ctx: Context, problem: Problem) -> list[PlannedMedication]:
             note = "no times given" + (
                 f": {', '.join(rules)} cannot be planned around it; add its times to the profile" if rules else ""
             )
-        times = tuple(_hhmm(t) for t in sorted(set(med.times or ()), key=problem.after_wake))
+        times = tuple(format_minutes(t) for t in sorted(set(med.times or ()), key=problem.after_wake))
         out.append(PlannedMedication(name=med.name, id=med.id, times=times, note=note))
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from .._clock import format_minutes
 from .._kb.base import CACHE_SIZE
 from .._kb.models import Limit, LimitBasis, Substance
 from .._report import Finding, Total, new_finding
@@ -12,7 +13,6 @@ from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
 from .context import Context, Dose
 from .derived import SubstanceLimits
-from .separation import hhmm
 
 CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
 
@@ -213,7 +213,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose], limits: Sub
     for (minute, _), group in sorted(at_once.items()):
         amount = sum(d.amount for d in group)
         if amount > value * (1 + TOLERANCE):
-            when = f" at {hhmm(minute)}" if minute >= 0 else ""
+            when = f" at {format_minutes(minute)}" if minute >= 0 else ""
             sources = ", ".join(sorted({d.label for d in group}))
             yield _limit_finding(
                 ctx,

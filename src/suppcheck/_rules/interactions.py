@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._clock import format_minutes
 from .._kb.models import RuleFamily
 from .._report import Finding, new_finding
 from .._severity import Severity
 from .context import Context, Dose, MedicationTaken
 from .derived import RuleView
 from .dose import fmt
-from .separation import closest_pairs, hhmm, hours_apart, window_text
+from .separation import closest_pairs, hours_apart, window_text
 
 FAMILIES = frozenset(
     {
@@ -109,7 +110,7 @@ def _pair(
                 else:
                     where = (
                         f"are scheduled {fmt(hours_scheduled)} h apart ({subject_name} at "
-                        f"{hhmm(worst[1])}, {partner_name} at {hhmm(worst[2])})"
+                        f"{format_minutes(worst[1])}, {partner_name} at {format_minutes(worst[2])})"
                     )
                 code = "timing.separation"
                 message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}"

@@ -13,19 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 DAY = 1440
-_HHMM: tuple[str, ...] = ()  # built on first use: building it at import would cost every start
-
-
-def hhmm(minutes: int) -> str:
-    """``_clock.format_minutes`` by table lookup: ``HH:MM``, wrapping around the day.
-
-    >>> hhmm(1500), hhmm(6 * 60 + 5)
-    ('01:00', '06:05')
-    """
-    global _HHMM
-    if not _HHMM:
-        _HHMM = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(DAY))
-    return _HHMM[minutes % DAY]
 
 
 @dataclass(frozen=True, slots=True)
