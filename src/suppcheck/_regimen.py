@@ -14,8 +14,6 @@ problem with its path: ``regimen[2] (magnesium).amount: ...``.
 Amount(value=15.0, unit='mg')
 """
 
-from __future__ import annotations
-
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -44,7 +42,9 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first use, once for the whole file rather than once per model. No
+    # `from __future__ import annotations` here: see _kb/models.py.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _check_time(value: str) -> str:
@@ -250,7 +250,7 @@ class RegimenFile(_Input):
     # check() need not repeat the work with the same one.
     _checked_against: object = PrivateAttr(default=None)
 
-    def units_checked_against(self, knowledge: KnowledgeBase) -> bool:
+    def units_checked_against(self, knowledge: "KnowledgeBase") -> bool:
         return self._checked_against is knowledge
 
     @model_validator(mode="before")
@@ -295,7 +295,7 @@ class RegimenFile(_Input):
             raise InputError(describe_errors(exc, raw)) from None
 
 
-def unit_problems(regimen: RegimenFile, knowledge: KnowledgeBase) -> list[str]:
+def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[str]:
     """One line per amount whose unit cannot apply to its substance and form."""
     problems = []
     amount_problem = knowledge.amount_problem

@@ -1,7 +1,5 @@
 """The report (output format v1): what :func:`suppcheck.check` returns."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._severity import Evidence, Severity
@@ -13,7 +11,8 @@ DISCLAIMER = (
 
 
 class _Output(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use; no `from __future__ import annotations`: see _kb/models.py.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ReferenceInfo(_Output):

@@ -4,12 +4,10 @@ The engine reads these; nothing here knows about regimens. The JSON Schema
 in ``data/interactions.schema.json`` is generated from :class:`KnowledgeFile`.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -41,7 +39,11 @@ _STAGE_KEY = re.compile(
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # Validators are built on first use (defer_build): a process that reads the knowledge
+    # base from its cache (see cache.py) never builds them. This module has no
+    # `from __future__ import annotations`: pydantic would evaluate each annotation
+    # from a string, most of the cost of defining a model.
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class Overridable(_Record):
@@ -195,7 +197,7 @@ class Separation(_Record):
     other_after_hours: Annotated[float, Field(ge=0, le=12)]
 
     @model_validator(mode="after")
-    def _fits_a_day(self) -> Separation:
+    def _fits_a_day(self) -> Self:
         if self.other_before_hours + self.other_after_hours > 24:
             raise ValueError("the two windows together exceed 24 hours")
         return self
@@ -208,7 +210,7 @@ class Timing(_Record):
     food: Literal["with", "without"] | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Timing:
+    def _consistent(self) -> Self:
         window = (self.earliest_minutes, self.latest_minutes)
         if self.anchor is None and window != (None, None):
             raise ValueError("a window needs an anchor")
@@ -242,7 +244,7 @@ class Rule(Overridable):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _family_shape(self) -> Rule:
+    def _family_shape(self) -> Self:
         takes_medication = bool(self.medications or self.medication_classes)
         family = self.family
         if family in (RuleFamily.INTERACTION_MEDICATION, RuleFamily.DEPLETION_MEDICATION) and not takes_medication:
