@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from ._errors import SuppcheckError
-from ._report import Report
+from ._outcome import report_exit_code, visible, worst_exit_code
 from ._severity import Severity
 
 if TYPE_CHECKING:
@@ -26,19 +26,6 @@ if TYPE_CHECKING:
 
 CHUNK_LINES = 32
 CHUNKS_PER_WORKER = 4
-_EXIT_RANK = {0: 0, 3: 1, 1: 2, 2: 3}
-
-
-def report_exit_code(report: Report, *, fail_on: Severity, allow_unknown: bool) -> int:
-    """1 with a finding at or above ``fail_on``, else 3 when incomplete (unless allowed), else 0."""
-    if report.at_or_above(fail_on):
-        return 1
-    return 3 if not report.complete and not allow_unknown else 0
-
-
-def worst_exit_code(*codes: int) -> int:
-    """The code that matters most across inputs: 2 > 1 > 3 > 0."""
-    return max(codes, key=lambda code: _EXIT_RANK.get(code, 4), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +52,6 @@ def check_line(number: int, line: str, options: Options) -> Result:
     from ._check import check
     from ._files import validate_document
     from ._kb.loader import load_knowledge
-    from ._render import visible
 
     nbytes = len(line.encode("utf-8"))
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
 
+from ._outcome import visible
 from ._regimen import Profile, RegimenFile
 from ._report import Finding, Report, Total
 from ._rules.stage import Stage
@@ -24,14 +25,6 @@ SEVERITY_STYLE = {
     Severity.MINOR: "cyan",
     Severity.INFO: "green",
 }
-
-
-def visible(report: Report, min_severity: Severity) -> Report:
-    """The report with findings below ``min_severity`` left out (totals and verdicts unchanged)."""
-    if min_severity is Severity.INFO:
-        return report
-    kept = tuple(f for f in report.findings if f.severity >= min_severity)
-    return report.model_copy(update={"findings": kept})
 
 
 def describe_person(profile: Profile) -> str:
