@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +13,12 @@ import pytest
 
 import suppcheck
 from suppcheck import KnowledgeBase, Report
+
+# The knowledge-base cache of this session (and of the commands it runs) lives in a
+# folder of its own, never in the user's home, and goes when the session ends.
+if "SUPPCHECK_CACHE_DIR" not in os.environ:
+    os.environ["SUPPCHECK_CACHE_DIR"] = _CACHE = tempfile.mkdtemp(prefix="suppcheck-test-cache-")
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "interactions.json"

@@ -143,14 +143,14 @@ def test_extra_rules_apply_to_the_bundled_base(tmp_path: Path) -> None:
 
 def test_default_is_loaded_once_and_thread_safely(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = loader.read_file
+    real = loader._read_bytes
 
     def counting(path: Path) -> Any:
         calls.append(path)
         return real(path)
 
     monkeypatch.setattr(loader, "_default", None)
-    monkeypatch.setattr(loader, "read_file", counting)
+    monkeypatch.setattr(loader, "_read_bytes", counting)
     results: list[object] = []
     threads = [threading.Thread(target=lambda: results.append(load_knowledge())) for _ in range(8)]
     for t in threads:

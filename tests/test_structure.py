@@ -117,13 +117,13 @@ def test_extra_rules_are_parsed_once_for_any_number_of_checks(tmp_path: Path, mo
     extra = tmp_path / "clinic.json"
     extra.write_text(json.dumps(_synthetic(10)), encoding="utf-8")
     read: list[Path] = []
-    real = loader.read_file
+    real = loader._read_bytes
 
     def counting(path: Path) -> Any:
         read.append(path)
         return real(path)
 
-    monkeypatch.setattr(loader, "read_file", counting)
+    monkeypatch.setattr(loader, "_read_bytes", counting)
     loader._load_cached.cache_clear()
     for _ in range(3):
         kb = load_knowledge(extra=[extra])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InputError, KnowledgeBaseError, SuppcheckError
-from ._kb.paths import bundled_path
+from ._kb.paths import CACHE_ENV, bundled_path
 from ._severity import Severity
 from ._version import __version__
 
@@ -236,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "file", nargs="?", metavar="FILE", help="a knowledge-base or extra rules file (default: the bundled one)"
     )
+    s = _command(
+        kb_commands,
+        "cache",
+        "show or clear the cache of validated knowledge bases",
+        "The cache keeps each knowledge base that passed validation, keyed on its files' bytes, so that\n"
+        f"later commands need not validate it again. {CACHE_ENV} moves it; set empty, it is off.\n\n"
+        "examples:\n  suppcheck kb cache\n  suppcheck kb cache --clear\n",
+        cmd_kb_cache,
+    )
+    s.add_argument("--clear", action="store_true", help="remove every cached knowledge base")
     return parser
 
 
@@ -317,9 +327,9 @@ def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import _batch
-
     if args.batch is not None:
+        from . import _batch
+
         if args.files:
             args.parser.error("give FILE... or --batch FILE.jsonl, not both")
         if args.format not in (None, "jsonl"):
@@ -358,8 +368,7 @@ def _expand_folders(names: Sequence[str]) -> list[str]:
 
 
 def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
-    from . import _batch
-    from ._render import visible
+    from ._outcome import report_exit_code, visible, worst_exit_code
 
     fmt = args.format or "table"
     console = None
@@ -374,7 +383,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             regimen, report = _check_one(name, kb)
         except InputError as exc:
             _report_error(exc, source)
-            code = _batch.worst_exit_code(code, 2)
+            code = worst_exit_code(code, 2)
             if several and fmt in ("json", "jsonl"):
                 record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
                 if fmt == "json":
@@ -382,9 +391,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                 else:
                     print(json.dumps(record, ensure_ascii=False))
             continue
-        code = _batch.worst_exit_code(
-            code, _batch.report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown)
-        )
+        code = worst_exit_code(code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown))
         if fmt in ("json", "jsonl"):
             data = visible(report, args.min_severity).model_dump(mode="json")
             if several:
@@ -519,6 +526,22 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
     )
     what = "extra rules on the bundled knowledge base" if name and len(kb.sources) > 1 else "knowledge base"
     print(f"OK: {name or bundled}: {what} {kb.version}: {summary}")
+    return 0
+
+
+def cmd_kb_cache(args: argparse.Namespace) -> int:
+    from ._kb import cache
+
+    folder = cache.directory()
+    if folder is None:
+        print(f"the knowledge-base cache is off ({CACHE_ENV} is empty)")
+        return 0
+    if args.clear:
+        print(f"{folder}: removed {cache.clear()} cached knowledge base(s)")
+        return 0
+    entries = cache.entries()
+    size = sum(p.stat().st_size for p in entries)
+    print(f"{folder}: {len(entries)} cached knowledge base(s), {size / 1024:.0f} KiB")
     return 0
 
 

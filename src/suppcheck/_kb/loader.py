@@ -1,7 +1,8 @@
 """Loading, merging and cross-checking knowledge-base files.
 
 The bundled file is parsed on first use, once per process (thread-safe), and
-never at import. Every problem is reported with its JSON path, e.g.
+never at import; what passed every check is kept between processes by
+:mod:`.cache`. Every problem is reported with its JSON path, e.g.
 ``rules[41].references[0]: unknown reference 'ods-zink'``.
 """
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._errors import KnowledgeBaseError
 from .._names import name_key
+from . import cache
 from .base import KnowledgeBase
 from .models import KnowledgeFile, LimitBasis, LimitType
 from .paths import bundled_path
@@ -79,21 +81,40 @@ def _load_cached(paths: tuple[Path, ...], fingerprints: tuple[tuple[int, int], .
 
 
 def _load(paths: Sequence[Path]) -> KnowledgeBase:
-    files = [(str(p), read_file(p)) for p in paths]
-    return build(files)
+    contents = [_read_bytes(p) for p in paths]
+    sources = tuple(str(p) for p in paths)
+    entry = cache.key(contents)
+    cached = cache.load(entry) if entry is not None else None
+    if cached is not None:
+        return KnowledgeBase(cached, sources=sources)
+    kb = build([(source, _decode(data, source)) for source, data in zip(sources, contents, strict=True)])
+    if entry is not None:
+        cache.store(entry, kb.data)
+    return kb
 
 
 def read_file(path: Path) -> KnowledgeFile:
     """Parse and validate one file against the models (no cross-references)."""
+    return _decode(_read_bytes(path), str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except OSError as exc:
         raise KnowledgeBaseError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def _decode(data: bytes, source: str) -> KnowledgeFile:
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise KnowledgeBaseError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=source) from None
     except json.JSONDecodeError as exc:
         raise KnowledgeBaseError(
-            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=str(path)
+            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source
         ) from None
-    return parse(raw, source=str(path))
+    return parse(raw, source=source)
 
 
 def parse(raw: Any, *, source: str | None = None) -> KnowledgeFile:

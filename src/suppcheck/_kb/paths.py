@@ -1,8 +1,11 @@
-"""Where the bundled knowledge base is: kept apart so that finding it imports nothing else."""
+"""Where the bundled knowledge base and its cache are: kept apart so that finding them imports nothing else."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+# Moves the cache of validated knowledge bases (see cache.py); empty, turns it off.
+CACHE_ENV = "SUPPCHECK_CACHE_DIR"
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 

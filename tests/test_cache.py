@@ -1,0 +1,185 @@
+"""The cache of validated knowledge bases: a hit serves the same records, nothing stale or broken is served."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from suppcheck import KnowledgeBaseError
+from suppcheck._kb import cache, loader
+
+from .conftest import MINI
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = tmp_path / "cache"
+    monkeypatch.setenv("SUPPCHECK_CACHE_DIR", str(where))
+    return where
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Every full validation and cross-check, by the files it built from."""
+    seen: list[tuple[str, ...]] = []
+    real = loader.build
+
+    def counting(files: Any) -> Any:
+        seen.append(tuple(Path(source).name for source, _ in files))
+        return real(files)
+
+    monkeypatch.setattr(loader, "build", counting)
+    return seen
+
+
+def copy_of_mini(tmp_path: Path, name: str = "kb.json") -> Path:
+    path = tmp_path / name
+    path.write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+def test_second_load_is_served_from_the_cache(tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]) -> None:
+    path = copy_of_mini(tmp_path)
+    first = loader._load((path,))
+    assert builds == [("kb.json",)]
+    assert len(cache.entries()) == 1
+    second = loader._load((path,))
+    assert builds == [("kb.json",)], "the second load validated again"
+    assert second.data == first.data
+    assert second.sources == first.sources == (str(path),)
+    assert second.substance("magnesium") == first.substance("magnesium")
+
+
+def test_an_edited_file_is_never_served_stale(tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]) -> None:
+    path = copy_of_mini(tmp_path)
+    loader._load((path,))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["knowledge_version"] = "2099.1.1"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    kb = loader._load((path,))
+    assert kb.version == "2099.1.1"
+    assert len(builds) == 2
+    assert len(cache.entries()) == 2
+
+
+def test_extra_files_are_part_of_the_key(tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]) -> None:
+    base = copy_of_mini(tmp_path)
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({"references": []}), encoding="utf-8")
+    loader._load((base,))
+    loader._load((base, extra))
+    loader._load((base, extra))
+    assert builds == [("kb.json",), ("kb.json", "extra.json")]
+
+
+def test_a_broken_knowledge_base_is_reported_and_never_stored(tmp_path: Path, folder: Path) -> None:
+    data = json.loads(MINI.read_text(encoding="utf-8"))
+    data["rules"][0]["references"] = ["no-such-reference"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(KnowledgeBaseError, match="unknown reference 'no-such-reference'"):
+            loader._load((path,))
+    assert cache.entries() == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"not a pickle", pickle.dumps({"substances": []}), pickle.dumps("a string")],
+    ids=["empty", "garbage", "a dict", "a string"],
+)
+def test_a_torn_or_foreign_entry_is_a_miss_and_is_replaced(
+    tmp_path: Path, folder: Path, builds: list[tuple[str, ...]], damage: bytes
+) -> None:
+    path = copy_of_mini(tmp_path)
+    good = loader._load((path,))
+    (entry,) = cache.entries()
+    entry.write_bytes(damage)
+    again = loader._load((path,))
+    assert again.data == good.data
+    assert len(builds) == 2
+    assert pickle.loads(entry.read_bytes()) == good.data
+
+
+def test_an_empty_setting_turns_the_cache_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, builds: list[tuple[str, ...]]
+) -> None:
+    monkeypatch.setenv("SUPPCHECK_CACHE_DIR", "")
+    path = copy_of_mini(tmp_path)
+    loader._load((path,))
+    loader._load((path,))
+    assert cache.directory() is None
+    assert len(builds) == 2
+    assert not any(tmp_path.rglob("kb-*.pickle"))
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("SUPPCHECK_CACHE_DIR", str(blocker / "cache"))
+    kb = loader._load((copy_of_mini(tmp_path),))
+    assert kb.substance("magnesium") is not None
+
+
+def test_old_entries_are_pruned(tmp_path: Path, folder: Path) -> None:
+    path = copy_of_mini(tmp_path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for i in range(cache._KEEP + 3):
+        data["knowledge_version"] = f"2099.1.{i}"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        loader._load((path,))
+    assert len(cache.entries()) == cache._KEEP
+    newest = loader._load((path,))
+    assert newest.version == f"2099.1.{cache._KEEP + 2}"
+    assert cache.clear() == cache._KEEP
+    assert cache.entries() == []
+
+
+def test_the_key_covers_the_models_and_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    contents = [b"{}"]
+    key = cache.key(contents)
+    assert key is not None
+    assert key == cache.key(contents)
+    assert cache.key([b"{} "]) != key
+    assert cache.key([b"{", b"}"]) != key, "parts are hashed with their lengths"
+    monkeypatch.setattr(cache, "__version__", "0.0.0-other")
+    assert cache.key(contents) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "_model_sources", lambda: [b"class Rule: ..."])
+    assert cache.key(contents) != key
+    monkeypatch.setattr(cache, "_model_sources", lambda: None)
+    assert cache.key(contents) is None
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "suppcheck", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_cli_reports_are_the_same_from_the_cache(tmp_path: Path) -> None:
+    env = {**os.environ, "SUPPCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    example = str(Path(__file__).resolve().parents[1] / "examples" / "tremor-magnesium-kidney.yaml")
+    first = _cli("check", example, "--format", "json", env=env)
+    assert len(list((tmp_path / "cache").glob("kb-*.pickle"))) == 1
+    second = _cli("check", example, "--format", "json", env=env)
+    off = _cli("check", example, "--format", "json", env={**env, "SUPPCHECK_CACHE_DIR": ""})
+    assert first.returncode == second.returncode == off.returncode == 1
+    assert first.stdout == second.stdout == off.stdout
+    assert json.loads(first.stdout)["findings"]
+
+    shown = _cli("kb", "cache", env=env)
+    assert shown.returncode == 0
+    assert shown.stdout.startswith(f"{tmp_path / 'cache'}: 1 cached knowledge base(s), ")
+    cleared = _cli("kb", "cache", "--clear", env=env)
+    assert cleared.stdout == f"{tmp_path / 'cache'}: removed 1 cached knowledge base(s)\n"
+    assert not list((tmp_path / "cache").glob("kb-*.pickle"))
+    off_shown = _cli("kb", "cache", env={**env, "SUPPCHECK_CACHE_DIR": ""})
+    assert off_shown.stdout == "the knowledge-base cache is off (SUPPCHECK_CACHE_DIR is empty)\n"
