@@ -23,15 +23,13 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Dimension = Literal["mass", "IU", "mcg RAE", "mcg DFE", "volume"]
 
 
-@dataclass(frozen=True, slots=True)
-class UnitSpec:
+class UnitSpec(NamedTuple):
     """A parsed unit: its dimension and, for masses, milligrams per unit."""
 
     text: str

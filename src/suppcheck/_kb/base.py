@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 from .._names import name_key
 from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
@@ -36,8 +35,7 @@ CACHE_SIZE = 4096
 _T = TypeVar("_T", Reference, Substance, Form, Limit, MedicationClass, Medication, Condition, Rule)
 
 
-@dataclass(frozen=True, slots=True)
-class MedicationMatch:
+class MedicationMatch(NamedTuple):
     """A resolved medication name: a medication, or a whole class."""
 
     id: str

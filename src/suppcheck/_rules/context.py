@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
@@ -30,8 +29,12 @@ from .derived import Derived, RuleView, SubstanceLimits
 from .stage import Stage
 
 
-@dataclass(frozen=True, slots=True)
-class Dose:
+# Named tuples rather than dataclasses here and in stage.py, separation.py, _units.py
+# and _kb/base.py: defining a dataclass costs over a millisecond, paid by every
+# start of the command line.
+
+
+class Dose(NamedTuple):
     """One substance delivered by one entry (a product gives one per ingredient)."""
 
     entry: int
@@ -59,8 +62,7 @@ class Dose:
         return self.substance.name if self.entry_name == self.substance.id else self.entry_name
 
 
-@dataclass(frozen=True, slots=True)
-class MedicationTaken:
+class MedicationTaken(NamedTuple):
     name: str  # as written
     id: str  # medication id, or class id when a class was named
     display: str
@@ -75,24 +77,22 @@ class MedicationTaken:
 # -- the resolved regimen -------------------------------------------------------------
 
 
-@dataclass
 class Context:
     """Everything the rule families need about one regimen."""
 
-    kb: KnowledgeBase
-    regimen: RegimenFile
-    stage: Stage
-    day: dict[str, int]
-    doses: list[Dose] = field(default_factory=list)
-    medications: list[MedicationTaken] = field(default_factory=list)
-    conditions: dict[str, str] = field(default_factory=dict)  # implied condition -> the person's condition
-    findings: list[Finding] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, kb: KnowledgeBase, regimen: RegimenFile, stage: Stage, day: dict[str, int]) -> None:
+        self.kb = kb
+        self.regimen = regimen
+        self.stage = stage
+        self.day = day
+        self.doses: list[Dose] = []
+        self.medications: list[MedicationTaken] = []
+        self.conditions: dict[str, str] = {}  # implied condition -> the person's condition
+        self.findings: list[Finding] = []
         self.by_substance: dict[str, list[Dose]] = defaultdict(list)
-        self.derived = Derived.of(self.kb)
-        self.stage_tags = self.stage.tags
-        self.stage_key = self.stage.key()
+        self.derived = Derived.of(kb)
+        self.stage_tags = stage.tags
+        self.stage_key = stage.key()
         self._stage_label: str | None = None
         # Filled by index() once resolution is done: medication or class id ->
         # positions in self.medications, every such id, and the substances present.

@@ -10,13 +10,12 @@ pair is separated exactly when ``after <= d <= 1440 - before``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DAY = 1440
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(NamedTuple):
     subject_minute: int
     partner_minute: int
 

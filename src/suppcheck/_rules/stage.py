@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .._kb.models import Limit
 
@@ -35,8 +34,7 @@ def band_for_age(age: float) -> str:
     return "71+"
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     """A person's life stage as the limit tables see it."""
 
     band: str
