@@ -17,8 +17,10 @@ def parse_text(text: str, *, yaml: bool, source: str) -> Any:
     if yaml:
         import yaml as pyyaml
 
+        # libyaml's loader where PyYAML was built with it: the same safe subset, parsed in C.
+        loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
         try:
-            return pyyaml.safe_load(text)
+            return pyyaml.load(text, Loader=loader)
         except pyyaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
