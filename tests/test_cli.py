@@ -639,7 +639,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 PROBE = """\
 import sys, suppcheck._cli as c
 code = c.main({args!r})
-print(code, sorted(m for m in ("rich", "yaml", "pint") if m in sys.modules), file=sys.stderr)
+heavy = ("rich", "yaml", "pint", "suppcheck._render", "suppcheck._batch", "multiprocessing")
+print(code, sorted(m for m in heavy if m in sys.modules), file=sys.stderr)
 """
 
 
@@ -648,9 +649,9 @@ print(code, sorted(m for m in ("rich", "yaml", "pint") if m in sys.modules), fil
     [
         (["--version"], "0 []"),
         (["check", "clean.json", "--format", "json"], "0 []"),
-        (["check", "clean.json", "--format", "markdown"], "0 []"),
+        (["check", "clean.json", "--format", "markdown"], "0 ['suppcheck._render']"),
         (["check", "clean.yaml", "--format", "json"], "0 ['yaml']"),
-        (["check", "clean.json"], "0 ['rich']"),
+        (["check", "clean.json"], "0 ['rich', 'suppcheck._render']"),
     ],
 )
 def test_start_up_imports_only_what_is_used(tmp_path: Path, args: list[str], expected: str) -> None:

@@ -273,3 +273,28 @@ def test_name_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     keys = name_key.cache_info()
     assert keys.maxsize is not None
     assert 0 < keys.currsize <= keys.maxsize
+
+
+# -- findings and totals are built without model_construct's per-field work ------------------
+
+
+def test_trusted_construction_is_model_construct() -> None:
+    from suppcheck import Finding, Total
+    from suppcheck._report import _PLAIN, trusted
+
+    assert {Finding, Total} == _PLAIN, "an output model grew aliases, private attributes or a post-init hook"
+    report = check(BUSY)
+    assert report.findings
+    assert report.totals
+    for model in (*report.findings, *report.totals):
+        values = dict(model.__dict__)
+        fast = trusted(type(model), dict(values))
+        slow = type(model).model_construct(**values)
+        assert fast == slow
+        assert fast.__dict__ == slow.__dict__
+        assert fast.model_fields_set == slow.model_fields_set == set(type(model).model_fields)
+        assert fast.__pydantic_extra__ is slow.__pydantic_extra__ is None
+        assert fast.__pydantic_private__ is slow.__pydantic_private__ is None
+        assert fast.model_dump_json() == slow.model_dump_json()
+        # And what the engine built validates as it stands: no field of a wrong type.
+        assert type(model).model_validate(model.model_dump()) == model

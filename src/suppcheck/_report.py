@@ -1,5 +1,7 @@
 """The report (output format v1): what :func:`suppcheck.check` returns."""
 
+from typing import Any, TypeVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._severity import Evidence, Severity
@@ -8,6 +10,10 @@ DISCLAIMER = (
     "suppcheck is a decision-support aid for pharmacists and clinicians, not medical advice. "
     "It checks only what its knowledge base covers; a finding's absence is not proof of safety."
 )
+
+
+_M = TypeVar("_M", bound=BaseModel)
+_setattr = object.__setattr__
 
 
 class _Output(BaseModel):
@@ -81,23 +87,45 @@ def new_finding(
     Constructed without validation: each field was validated where it came
     from (the knowledge base or the regimen).
     """
-    return Finding.model_construct(
-        code=code,
-        severity=severity,
-        evidence=evidence,
-        substances=substances,
-        medications=medications,
-        conditions=conditions,
-        entries=entries,
-        rule_id=rule_id,
-        message=message,
-        recommendation=recommendation,
-        mechanism=mechanism,
-        references=references,
-        hours_required=hours_required,
-        hours_scheduled=hours_scheduled,
-        suggestions=(),
+    return trusted(
+        Finding,
+        {
+            "code": code,
+            "severity": severity,
+            "evidence": evidence,
+            "substances": substances,
+            "medications": medications,
+            "conditions": conditions,
+            "entries": entries,
+            "rule_id": rule_id,
+            "message": message,
+            "recommendation": recommendation,
+            "mechanism": mechanism,
+            "references": references,
+            "hours_required": hours_required,
+            "hours_scheduled": hours_scheduled,
+            "suggestions": (),
+        },
     )
+
+
+def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+    """``cls.model_construct(**values)`` for values that give every field, without its per-field work.
+
+    A check builds dozens of findings, and ``model_construct`` spends most of
+    their cost matching each field against aliases and defaults, which output
+    models do not have. The result is the one ``model_construct`` gives (a
+    test compares them); any class that has aliases, private attributes or a
+    post-init hook goes through ``model_construct`` itself.
+    """
+    if cls not in _PLAIN:
+        return cls.model_construct(**values)
+    model = cls.__new__(cls)
+    _setattr(model, "__dict__", values)
+    _setattr(model, "__pydantic_fields_set__", set(values))
+    _setattr(model, "__pydantic_extra__", None)
+    _setattr(model, "__pydantic_private__", None)
+    return model
 
 
 class Total(_Output):
@@ -133,3 +161,17 @@ class Report(_Output):
         """Findings at ``severity`` or worse."""
         rank = SEVERITY_RANK[severity.value]
         return tuple(f for f in self.findings if SEVERITY_RANK[f.severity.value] >= rank)
+
+
+def _plain(cls: type[BaseModel]) -> bool:
+    """Whether ``model_construct`` of ``cls`` with every field given only sets these four attributes."""
+    return (
+        not cls.__pydantic_post_init__
+        and not cls.__private_attributes__
+        and not cls.__pydantic_root_model__
+        and cls.model_config.get("extra") != "allow"
+        and all(f.alias is None and f.validation_alias is None for f in cls.__pydantic_fields__.values())
+    )
+
+
+_PLAIN = frozenset(cls for cls in (Finding, Total) if _plain(cls))

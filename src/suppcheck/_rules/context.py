@@ -28,7 +28,6 @@ from .._units import parse_unit
 from .derived import Derived, RuleView, SubstanceLimits
 from .stage import Stage
 
-
 # Named tuples rather than dataclasses here and in stage.py, separation.py, _units.py
 # and _kb/base.py: defining a dataclass costs over a millisecond, paid by every
 # start of the command line.

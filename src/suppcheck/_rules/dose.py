@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from .._clock import format_minutes
 from .._kb.base import CACHE_SIZE
 from .._kb.models import Limit, LimitBasis, Substance
-from .._report import Finding, Total, new_finding
+from .._report import Finding, Total, new_finding, trusted
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
 from .context import Context, Dose
@@ -84,20 +84,24 @@ def totals(ctx: Context) -> list[Total]:
         upper = limits.upper
         recommended = limits.recommended
         entries, daily, counted = ctx.summary(substance_id)
+        # Every field given, each already of its type: no validation needed.
         out.append(
-            Total(
-                substance=substance_id,
-                daily_amount=round(daily, 4),
-                unit=substance.unit,
-                basis=upper[0].basis.value if upper else LimitBasis.TOTAL.value,
-                upper_limit=upper[1] if upper else None,
-                ratio_to_upper_limit=round(counted / upper[1], 2) if upper and upper[1] > 0 else None,
-                amount_counted_for_upper_limit=round(counted, 4) if upper else None,
-                recommended_intake=recommended[1] if recommended else None,
-                recommended_intake_unit=recommended[0].unit if recommended else None,
-                recommended_intake_kind=recommended[0].intake_kind if recommended else None,
-                life_stage=stage,
-                entries=entries,
+            trusted(
+                Total,
+                {
+                    "substance": substance_id,
+                    "daily_amount": round(daily, 4),
+                    "unit": substance.unit,
+                    "basis": upper[0].basis.value if upper else LimitBasis.TOTAL.value,
+                    "upper_limit": upper[1] if upper else None,
+                    "ratio_to_upper_limit": round(counted / upper[1], 2) if upper and upper[1] > 0 else None,
+                    "amount_counted_for_upper_limit": round(counted, 4) if upper else None,
+                    "recommended_intake": recommended[1] if recommended else None,
+                    "recommended_intake_unit": recommended[0].unit if recommended else None,
+                    "recommended_intake_kind": recommended[0].intake_kind if recommended else None,
+                    "life_stage": stage,
+                    "entries": entries,
+                },
             )
         )
     return out
