@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import suppcheck
-from suppcheck import Severity
+from suppcheck import Severity, _batch
 from suppcheck._cli import main
 
 OVER_UL = {  # 800 mg/day magnesium: above the 350 mg/day upper limit, a major finding
@@ -385,7 +385,11 @@ def batch_lines() -> list[str]:
     return [*lines, *(json.dumps(OVER_UL if i % 3 == 0 else CLEAN) for i in range(80))]
 
 
-def test_batch_keeps_order_numbers_lines_and_reports_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_lines", [7, _batch.CHUNK_LINES])
+def test_batch_keeps_order_numbers_lines_and_reports_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_lines: int
+) -> None:
+    monkeypatch.setattr(_batch, "CHUNK_LINES", chunk_lines)  # 7: chunk boundaries fall on errors and blanks
     (tmp_path / "in.jsonl").write_text("\n".join(batch_lines()) + "\n", encoding="utf-8")
     code, out, err = cli(capsys, "check", "--batch", "in.jsonl", "--workers", "1")
     assert code == 2
@@ -416,7 +420,9 @@ def test_batch_exit_code_without_errors_is_as_for_check(capsys: pytest.CaptureFi
 @pytest.mark.slow
 def test_batch_with_two_workers_gives_identical_output(tmp_path: Path, extra_rules: Path) -> None:
     on_doxycycline = {**CLEAN, "profile": {"age": 40, "medications": ["doxycycline"]}}
-    lines = [*batch_lines(), json.dumps(on_doxycycline)]
+    # Several chunks for each worker, so that results come back out of order and must be put back.
+    lines = [*(batch_lines() * 4), json.dumps(on_doxycycline)]
+    assert len(lines) > 2 * _batch.CHUNK_LINES
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     common = ["check", "--batch", "in.jsonl", "--rules", extra_rules.name]
     one = run([*common, "--workers", "1", "--output", "one.jsonl"], cwd=tmp_path)
@@ -426,7 +432,8 @@ def test_batch_with_two_workers_gives_identical_output(tmp_path: Path, extra_rul
     assert one.stderr == two.stderr  # the summary; no progress bar when standard error is not a terminal
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     records = [json.loads(line) for line in (tmp_path / "two.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(records) == 86
+    assert len(records) == 4 * 85 + 1
+    assert [r["line"] for r in records] == [n for n in range(1, len(lines) + 1) if lines[n - 1].strip()]
     assert records[-1]["max_severity"] == "contraindicated"  # the extra rule reached the worker processes
 
 

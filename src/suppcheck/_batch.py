@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
-CHUNK_LINES = 32
+# Lines per task sent to a worker: large enough that the parent process, which
+# only reads lines and writes reports, stays a small share of a CPU.
+CHUNK_LINES = 128
 CHUNKS_PER_WORKER = 4
 
 
@@ -74,8 +76,22 @@ def check_line(number: int, line: str, options: Options) -> Result:
     return Result(number, text, code, report.max_severity, nbytes)
 
 
-def check_chunk(chunk: list[tuple[int, str]], options: Options) -> list[Result]:
-    return [check_line(number, line, options) for number, line in chunk]
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """A chunk's reports as one text, so a worker sends one string, not a result per line."""
+
+    text: str  # the JSON records, one line each
+    outcomes: tuple[tuple[int, str | None], ...]  # per line: exit code, worst severity (None: none)
+    nbytes: int  # input bytes, blank lines included
+
+
+def check_chunk(chunk: list[tuple[int, str]], options: Options, skipped: int = 0) -> ChunkResult:
+    results = [check_line(number, line, options) for number, line in chunk]
+    return ChunkResult(
+        "".join(f"{r.text}\n" for r in results),
+        tuple((r.code, r.worst.value if r.worst else None) for r in results),
+        skipped + sum(r.nbytes for r in results),
+    )
 
 
 def _chunks(stream: IO[str], size: int) -> Iterator[tuple[list[tuple[int, str]], int]]:
@@ -94,12 +110,11 @@ def _chunks(stream: IO[str], size: int) -> Iterator[tuple[list[tuple[int, str]],
         yield chunk, skipped
 
 
-def _results(stream: IO[str], options: Options, workers: int) -> Iterator[Result | int]:
-    """Results in input order; an int is a count of blank-line bytes (for the progress bar)."""
+def _results(stream: IO[str], options: Options, workers: int) -> Iterator[ChunkResult]:
+    """Each chunk's reports, in input order."""
     if workers <= 1:
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
-            yield skipped
-            yield from check_chunk(chunk, options)
+            yield check_chunk(chunk, options, skipped)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -108,17 +123,13 @@ def _results(stream: IO[str], options: Options, workers: int) -> Iterator[Result
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[Future[list[Result]], int]] = deque()
+        pending: deque[Future[ChunkResult]] = deque()
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
-            pending.append((pool.submit(check_chunk, chunk, options), skipped))
+            pending.append(pool.submit(check_chunk, chunk, options, skipped))
             while len(pending) >= workers * CHUNKS_PER_WORKER:
-                future, skipped_bytes = pending.popleft()
-                yield skipped_bytes
-                yield from future.result()
+                yield pending.popleft().result()
         while pending:
-            future, skipped_bytes = pending.popleft()
-            yield skipped_bytes
-            yield from future.result()
+            yield pending.popleft().result()
 
 
 @dataclass
@@ -130,13 +141,14 @@ class Summary:
     def __post_init__(self) -> None:
         self.worst: Counter[str] = Counter()
 
-    def add(self, result: Result) -> None:
-        self.lines += 1
-        self.code = worst_exit_code(self.code, result.code)
-        if result.code == 2:
-            self.errors += 1
-        else:
-            self.worst[result.worst.value if result.worst else "none"] += 1
+    def add(self, chunk: ChunkResult) -> None:
+        self.lines += len(chunk.outcomes)
+        for code, worst in chunk.outcomes:
+            if code == 2:
+                self.errors += 1
+            else:
+                self.worst[worst or "none"] += 1
+        self.code = worst_exit_code(self.code, *(code for code, _ in chunk.outcomes))
 
     def text(self) -> str:
         order = [s.value for s in reversed(Severity)] + ["none"]
@@ -170,15 +182,11 @@ def _stream(source: IO[str], sink: IO[str], options: Options, workers: int, *, t
     summary = Summary()
     progress = _progress(total) if sys.stderr.isatty() else None
     try:
-        for item in _results(source, options, workers):
-            if isinstance(item, int):
-                advance = item
-            else:
-                sink.write(item.text + "\n")
-                summary.add(item)
-                advance = item.nbytes
-            if progress is not None and advance:
-                progress.advance(progress.task_ids[0], advance)
+        for chunk in _results(source, options, workers):
+            sink.write(chunk.text)
+            summary.add(chunk)
+            if progress is not None and chunk.nbytes:
+                progress.advance(progress.task_ids[0], chunk.nbytes)
     finally:
         if progress is not None:
             progress.stop()
