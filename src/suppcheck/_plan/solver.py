@@ -174,7 +174,7 @@ class Search:
             key=lambda e: (
                 not (self.binary[e] or self.per_dose[e]),
                 not self.unary[e],
-                (self.full & ~self.unary_bad[e]).bit_count(),
+                self.unary_good[e].bit_count(),
                 -len({b for _, b, _ in self.binary[e]}),
                 -self.doses[e],
                 e,
@@ -309,16 +309,15 @@ class Search:
                 bad |= low
         return bad
 
-    def _clean(self, e: int) -> int:
-        """Candidates where a dose of ``e`` breaks nothing that is not broken already."""
-        broken = self.broken
+    def _clean(self, e: int, broken: int) -> int:
+        """Candidates where a dose of ``e`` breaks no rule outside ``broken`` (a bit per rule group)."""
         if self.unary_bits[e] & broken:
             mask = self.full
             for g, bad in self.unary[e]:
                 if not broken >> g & 1:
                     mask &= ~bad
         else:
-            mask = self.full & ~self.unary_bad[e]
+            mask = self.unary_good[e]
         if self.binary_bits[e] & broken:
             for g, bad in self.near[e].items():
                 if bad and not broken >> g & 1:
@@ -520,7 +519,7 @@ class Search:
 
     def _open(self, e: int, need: int, broken: int) -> tuple[int, bool]:
         """The room of ``e`` (:meth:`_room`) where it breaks nothing new (:meth:`_clean`) if its doses fit
-        there (:meth:`_fits`), else all of it; and whether they fit. Those three in one, as it is hot."""
+        there (:meth:`_fits`), else all of it; and whether they fit. Room and fit are inlined, as it is hot."""
         full = self.full
         chosen = self.chosen[e]
         if chosen:
@@ -533,22 +532,7 @@ class Search:
                 room_all = full >> start << start
             else:
                 room_all = full
-        if self.unary_bits[e] & broken:
-            room = room_all
-            for g, bad in self.unary[e]:
-                if not broken >> g & 1:
-                    room &= ~bad
-        else:
-            room = room_all & self.unary_good[e]
-        if self.binary_bits[e] & broken:
-            for g, bad in self.near[e].items():
-                if bad and not broken >> g & 1:
-                    room &= ~bad
-        else:
-            room &= ~self.near_any[e]
-        for g, s, amount, limit in self.per_dose[e]:
-            if self.amount_mask[s] and not broken >> g & 1:
-                room &= ~self._over(s, amount, limit)
+        room = room_all & self._clean(e, broken)
         if need == 1:
             if room:
                 return room, True
@@ -602,7 +586,7 @@ class Search:
         e, j = self.positions[position]
         need = self.doses[e] - j
         room = self._room(e)
-        keep = self._clean(e) & room
+        keep = self._clean(e, self.broken) & room
         if not clean and self.feasibility:
             return []
         user = self.user_mask[e]
