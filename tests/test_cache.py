@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +13,7 @@ from suppcheck import KnowledgeBaseError
 from suppcheck._kb import cache, loader
 
 from .conftest import MINI
+from .test_cli import run
 
 
 @pytest.fixture
@@ -158,28 +156,22 @@ def test_the_key_covers_the_models_and_versions(monkeypatch: pytest.MonkeyPatch)
     assert cache.key(contents) is None
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "suppcheck", *args], capture_output=True, text=True, env=env, check=False
-    )
-
-
 def test_cli_reports_are_the_same_from_the_cache(tmp_path: Path) -> None:
-    env = {**os.environ, "SUPPCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    env = {"SUPPCHECK_CACHE_DIR": str(tmp_path / "cache")}
     example = str(Path(__file__).resolve().parents[1] / "examples" / "tremor-magnesium-kidney.yaml")
-    first = _cli("check", example, "--format", "json", env=env)
+    first = run(["check", example, "--format", "json"], cwd=tmp_path, env=env)
     assert len(list((tmp_path / "cache").glob("kb-*.pickle"))) == 1
-    second = _cli("check", example, "--format", "json", env=env)
-    off = _cli("check", example, "--format", "json", env={**env, "SUPPCHECK_CACHE_DIR": ""})
+    second = run(["check", example, "--format", "json"], cwd=tmp_path, env=env)
+    off = run(["check", example, "--format", "json"], cwd=tmp_path, env={**env, "SUPPCHECK_CACHE_DIR": ""})
     assert first.returncode == second.returncode == off.returncode == 1
     assert first.stdout == second.stdout == off.stdout
     assert json.loads(first.stdout)["findings"]
 
-    shown = _cli("kb", "cache", env=env)
+    shown = run(["kb", "cache"], cwd=tmp_path, env=env)
     assert shown.returncode == 0
     assert shown.stdout.startswith(f"{tmp_path / 'cache'}: 1 cached knowledge base(s), ")
-    cleared = _cli("kb", "cache", "--clear", env=env)
+    cleared = run(["kb", "cache", "--clear"], cwd=tmp_path, env=env)
     assert cleared.stdout == f"{tmp_path / 'cache'}: removed 1 cached knowledge base(s)\n"
     assert not list((tmp_path / "cache").glob("kb-*.pickle"))
-    off_shown = _cli("kb", "cache", env={**env, "SUPPCHECK_CACHE_DIR": ""})
+    off_shown = run(["kb", "cache"], cwd=tmp_path, env={**env, "SUPPCHECK_CACHE_DIR": ""})
     assert off_shown.stdout == "the knowledge-base cache is off (SUPPCHECK_CACHE_DIR is empty)\n"
