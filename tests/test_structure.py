@@ -298,3 +298,59 @@ def test_trusted_construction_is_model_construct() -> None:
         assert fast.model_dump_json() == slow.model_dump_json()
         # And what the engine built validates as it stands: no field of a wrong type.
         assert type(model).model_validate(model.model_dump()) == model
+
+
+def test_the_console_command_pauses_collection_for_start_up_and_freezes_before_exit() -> None:
+    code = (
+        "import gc\n"
+        "from suppcheck import _cli, _console\n"
+        "seen = []\n"
+        "def main():\n"
+        "    seen.append(gc.isenabled())\n"
+        "    _console.resume_collection()\n"
+        "    seen.append(gc.isenabled())\n"
+        "    return 3\n"
+        "_cli.main = main\n"
+        "code = _console.run()\n"
+        "print(seen, code, gc.get_freeze_count() > 0)\n"
+    )
+    assert _run(code) == ["[False, True] 3 True"]
+
+
+def test_resuming_collection_outside_the_console_command_changes_nothing() -> None:
+    code = (
+        "import gc\n"
+        "from suppcheck import _console\n"
+        "gc.disable()\n"
+        "_console.resume_collection()\n"
+        "print(gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    assert _run(code) == ["False 0"]
+
+
+@pytest.mark.parametrize(
+    ("args", "resumed"),
+    [
+        (["check", "{one}", "--format", "json"], False),
+        (["check", "{one}", "{two}", "--format", "json"], True),
+        (["check", "--batch", "{batch}", "--workers", "1"], True),
+    ],
+)
+def test_commands_that_run_past_start_up_collect_again(tmp_path: Path, args: list[str], resumed: bool) -> None:
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps(BUSY), encoding="utf-8")
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps(regimen({"substance": "zinc", "amount": "11 mg"})), encoding="utf-8")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(json.dumps(BUSY) + "\n", encoding="utf-8")
+    argv = [a.format(one=one, two=two, batch=batch) for a in args]
+    code = (
+        "import contextlib, gc, io, sys\n"
+        "from suppcheck import _cli, _console\n"
+        "gc.disable()\n"
+        "_console._paused = True  # as run() leaves it\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        f"    code = _cli.main({argv!r})\n"
+        "print(code < 2, gc.isenabled())\n"
+    )
+    assert _run(code) == [f"True {resumed}"]

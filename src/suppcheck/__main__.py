@@ -1,6 +1,6 @@
 """``python -m suppcheck``: the same as the ``suppcheck`` command."""
 
-from ._cli import main
+from ._console import run
 
 if __name__ == "__main__":  # pytest --doctest-modules imports this module too
-    raise SystemExit(main())
+    raise SystemExit(run())

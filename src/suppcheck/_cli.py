@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._console import resume_collection
 from ._errors import InputError, KnowledgeBaseError, SuppcheckError
 from ._kb.paths import CACHE_ENV, bundled_path
 from ._severity import Severity
@@ -337,6 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
         extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
         options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity)
+        resume_collection()  # a batch runs long past start-up
         return _batch.run(args.batch, output=args.output, workers=args.workers, options=options)
     if not args.files:
         args.parser.error("give at least one FILE (or '-' for standard input), or --batch")
@@ -378,6 +380,8 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
     # keeps its place as an error record, so reports never shift onto another file.
     several = len(args.files) > 1
     for number, name in enumerate(args.files):
+        if number == 1:
+            resume_collection()  # many files run long past start-up
         source = STDIN if name == "-" else name
         try:
             regimen, report = _check_one(name, kb)
