@@ -437,11 +437,35 @@ def test_batch_with_two_workers_gives_identical_output(tmp_path: Path, extra_rul
     assert records[-1]["max_severity"] == "contraindicated"  # the extra rule reached the worker processes
 
 
+def test_batch_reports_a_line_that_is_not_utf8_and_checks_the_rest(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = json.dumps(CLEAN).encode("utf-8")
+    (tmp_path / "in.jsonl").write_bytes(good + b"\n" + b'{"profile": "\xff"}\n' + good + b"\n")
+    code, out, err = cli(capsys, "check", "--batch", "in.jsonl", "--workers", "1")
+    assert code == 2
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert records[1]["error"] == "not UTF-8 text: invalid start byte at byte 14 of the line"
+    assert records[0]["ok"] is records[2]["ok"] is True
+    assert err.strip().splitlines()[-1].startswith("batch: 3 lines, 2 checked, 1 errors; ")
+
+
 def test_batch_from_standard_input(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{json.dumps(CLEAN)}\n\n{json.dumps(CLEAN)}\n"))
     code, out, _ = cli(capsys, "check", "--batch", "-", "--workers", "1")
     assert code == 0
     assert [json.loads(line)["line"] for line in out.splitlines()] == [1, 3]
+
+
+def test_batch_from_standard_input_to_standard_output_through_the_command(tmp_path: Path) -> None:
+    # The real streams: lines are read from standard input's bytes and reports written to standard output's.
+    lines = f"{json.dumps(CLEAN)}\n\n{json.dumps(OVER_UL)}\n"
+    result = run(["check", "--batch", "-", "--workers", "2"], cwd=tmp_path, stdin=lines)
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["line"], r["ok"], r["max_severity"]) for r in records] == [(1, True, "info"), (3, False, "major")]
+    assert result.stderr.startswith("batch: 2 lines, 2 checked, 0 errors; ")
 
 
 def test_batch_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -4,6 +4,10 @@ The input is streamed: lines are read in chunks, at most a few chunks per
 worker are in flight, and results are written as soon as the oldest chunk is
 done, so memory stays flat however long the file is and the output keeps the
 input order.
+
+Lines travel as bytes: each worker decodes its own lines and encodes its
+reports, so the parent process, which has no CPU of its own to spare when
+every worker is busy, only moves bytes (a report is about 20 KB).
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from ._errors import SuppcheckError
 from ._outcome import report_exit_code, visible, worst_exit_code
@@ -45,64 +49,69 @@ class Options:
 @dataclass(frozen=True, slots=True)
 class Result:
     line: int
-    text: str  # the JSON record, without the newline
+    data: bytes  # the JSON record in UTF-8, without the newline
     code: int
     worst: Severity | None
     nbytes: int
 
 
-def check_line(number: int, line: str, options: Options) -> Result:
+def check_line(number: int, line: bytes, options: Options) -> Result:
     """Check one JSONL line; a bad line becomes an error record, never an exception."""
     from ._check import check
     from ._files import validate_document
     from ._kb.loader import load_knowledge
 
-    nbytes = len(line.encode("utf-8"))
+    nbytes = len(line)
     try:
         try:
-            raw = json.loads(line)
+            raw = json.loads(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise SuppcheckError(f"not UTF-8 text: {exc.reason} at byte {exc.start + 1} of the line") from None
         except json.JSONDecodeError as exc:
             raise SuppcheckError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
         kb = load_knowledge(extra=options.extra) if options.extra else None
         report = check(validate_document(raw, source=f"line {number}", knowledge=kb), knowledge=kb)
     except SuppcheckError as exc:
-        record: dict[str, Any] = {"line": number, "error": exc.problems[0], "problems": list(exc.problems)}
-        return Result(number, json.dumps(record, ensure_ascii=False), 2, None, nbytes)
+        return Result(number, _error_record(number, exc.problems), 2, None, nbytes)
     except Exception as exc:  # a bug must not cost the other lines their reports
-        problem = f"internal error: {type(exc).__name__}: {exc}"
-        record = {"line": number, "error": problem, "problems": [problem]}
-        return Result(number, json.dumps(record, ensure_ascii=False), 2, None, nbytes)
-    shown = visible(report, options.min_severity).model_dump(mode="json")
+        return Result(number, _error_record(number, [f"internal error: {type(exc).__name__}: {exc}"]), 2, None, nbytes)
     code = report_exit_code(report, fail_on=options.fail_on, allow_unknown=options.allow_unknown)
-    text = json.dumps({"line": number, **shown}, ensure_ascii=False)
-    return Result(number, text, code, report.max_severity, nbytes)
+    # pydantic's own JSON writer, with "line" spliced in first: a fifth of the time of
+    # model_dump(mode="json") and json.dumps, and the report is most of a batch's output.
+    shown = visible(report, options.min_severity).model_dump_json().encode("utf-8")
+    return Result(number, b'{"line":%d,%s' % (number, shown[1:]), code, report.max_severity, nbytes)
+
+
+def _error_record(number: int, problems: Sequence[str]) -> bytes:
+    record = {"line": number, "error": problems[0], "problems": list(problems)}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
 class ChunkResult:
     """A chunk's reports as one text, so a worker sends one string, not a result per line."""
 
-    text: str  # the JSON records, one line each
+    data: bytes  # the JSON records, one line each, in UTF-8
     outcomes: tuple[tuple[int, str | None], ...]  # per line: exit code, worst severity (None: none)
     nbytes: int  # input bytes, blank lines included
 
 
-def check_chunk(chunk: list[tuple[int, str]], options: Options, skipped: int = 0) -> ChunkResult:
+def check_chunk(chunk: list[tuple[int, bytes]], options: Options, skipped: int = 0) -> ChunkResult:
     results = [check_line(number, line, options) for number, line in chunk]
     return ChunkResult(
-        "\n".join([*(r.text for r in results), ""]),
+        b"\n".join([*(r.data for r in results), b""]),
         tuple((r.code, r.worst.value if r.worst else None) for r in results),
         skipped + sum(r.nbytes for r in results),
     )
 
 
-def _chunks(stream: IO[str], size: int) -> Iterator[tuple[list[tuple[int, str]], int]]:
+def _chunks(stream: Iterable[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
     """Non-blank lines with their 1-based numbers, ``size`` at a time, plus the bytes skipped."""
-    chunk: list[tuple[int, str]] = []
+    chunk: list[tuple[int, bytes]] = []
     skipped = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
-            skipped += len(line.encode("utf-8"))
+            skipped += len(line)
             continue
         chunk.append((number, line))
         if len(chunk) >= size:
@@ -112,7 +121,7 @@ def _chunks(stream: IO[str], size: int) -> Iterator[tuple[list[tuple[int, str]],
         yield chunk, skipped
 
 
-def _results(stream: IO[str], options: Options, workers: int) -> Iterator[ChunkResult]:
+def _results(stream: Iterable[bytes], options: Options, workers: int) -> Iterator[ChunkResult]:
     """Each chunk's reports, in input order."""
     if workers <= 1:
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
@@ -164,11 +173,35 @@ def run(path: str, *, output: str | None, workers: int, options: Options) -> int
     from contextlib import ExitStack
 
     with ExitStack() as files:
-        source = sys.stdin if path == "-" else files.enter_context(open(path, encoding="utf-8"))
-        sink = sys.stdout if output is None else files.enter_context(open(output, "w", encoding="utf-8"))
+        source = _byte_lines(sys.stdin) if path == "-" else files.enter_context(open(path, "rb"))
+        sink = _BytesTo(sys.stdout) if output is None else files.enter_context(open(output, "wb"))
         summary = _stream(source, sink, options, workers, total=None if path == "-" else _size(path))
     print(summary.text(), file=sys.stderr)
     return 2 if summary.errors else summary.code
+
+
+def _byte_lines(stream: IO[str]) -> Iterable[bytes]:
+    """The stream's lines as bytes: from its binary buffer where it has one (a replaced ``sys.stdin`` may not)."""
+    buffer: Iterable[bytes] | None = getattr(stream, "buffer", None)
+    return buffer if buffer is not None else (line.encode("utf-8") for line in stream)
+
+
+class _BytesTo:
+    """Writes bytes to a text stream: straight to its binary buffer where it has one."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        stream.flush()  # what was printed before goes first
+        self._stream = stream
+        self._buffer: BinaryIO | None = getattr(stream, "buffer", None)
+
+    def write(self, data: bytes) -> None:
+        if self._buffer is not None:
+            self._buffer.write(data)
+        else:
+            self._stream.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        (self._buffer or self._stream).flush()
 
 
 def _size(path: str) -> int | None:
@@ -180,12 +213,14 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _stream(source: IO[str], sink: IO[str], options: Options, workers: int, *, total: int | None) -> Summary:
+def _stream(
+    source: Iterable[bytes], sink: BinaryIO | _BytesTo, options: Options, workers: int, *, total: int | None
+) -> Summary:
     summary = Summary()
     progress = _progress(total) if sys.stderr.isatty() else None
     try:
         for chunk in _results(source, options, workers):
-            sink.write(chunk.text)
+            sink.write(chunk.data)
             summary.add(chunk)
             if progress is not None and chunk.nbytes:
                 progress.advance(progress.task_ids[0], chunk.nbytes)
