@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from suppcheck import KnowledgeBaseError
+from suppcheck import KnowledgeBase, KnowledgeBaseError, check
 from suppcheck._kb import cache, loader
 
 from .conftest import MINI
@@ -53,6 +53,37 @@ def test_second_load_is_served_from_the_cache(tmp_path: Path, folder: Path, buil
     assert second.data == first.data
     assert second.sources == first.sources == (str(path),)
     assert second.substance("magnesium") == first.substance("magnesium")
+
+
+def test_a_cached_knowledge_base_has_the_indexes_a_fresh_one_builds_and_no_memos(
+    tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]
+) -> None:
+    fresh = loader.default_knowledge()
+    check({"profile": {"age": 40}, "regimen": [{"substance": "magnesium", "amount": "400 mg"}]}, knowledge=fresh)
+    assert fresh.memo, "a check leaves memos behind"
+    cache.store("entry", fresh)
+    served = cache.load("entry")
+    assert served is not None
+    assert served is not fresh
+    rebuilt = KnowledgeBase(fresh.data, sources=fresh.sources)
+    # Everything but the memos, attribute by attribute; the mapping views stay read-only.
+    assert served.__dict__.keys() == rebuilt.__dict__.keys()
+    for name, value in rebuilt.__dict__.items():
+        assert type(served.__dict__[name]) is type(value), name
+        assert served.__dict__[name] == value, name
+    assert (served.memo, served._resolved, served._medication_cache, served._amount_problems) == ({}, {}, {}, {})
+    with pytest.raises(TypeError):
+        served.substances["x"] = served.substances["magnesium"]  # type: ignore[index]
+    assert served.substance("MAGNESIUM") is served.substances["magnesium"] in served.data.substances
+
+
+def test_the_same_contents_under_another_path_are_served_with_that_path(
+    tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]
+) -> None:
+    first = loader._load((copy_of_mini(tmp_path, "one.json"),))
+    second = loader._load((copy_of_mini(tmp_path, "two.json"),))
+    assert len(builds) == 1
+    assert (first.sources, second.sources) == ((str(tmp_path / "one.json"),), (str(tmp_path / "two.json"),))
 
 
 def test_an_edited_file_is_never_served_stale(tmp_path: Path, folder: Path, builds: list[tuple[str, ...]]) -> None:
@@ -103,7 +134,7 @@ def test_a_torn_or_foreign_entry_is_a_miss_and_is_replaced(
     again = loader._load((path,))
     assert again.data == good.data
     assert len(builds) == 2
-    assert pickle.loads(entry.read_bytes()) == good.data
+    assert pickle.loads(entry.read_bytes()).data == good.data
 
 
 def test_an_empty_setting_turns_the_cache_off(

@@ -28,6 +28,7 @@ from .models import (
 )
 
 _EMPTY: tuple[Rule, ...] = ()
+_MEMOS = frozenset({"memo", "_resolved", "_medication_cache", "_amount_problems"})
 _MISSING: Final[Any] = object()
 # Each name cache holds at most this many spellings: a server sees a few
 # hundred; an adversarial stream of new names cannot grow memory without bound.
@@ -103,9 +104,12 @@ class KnowledgeBase:
                 for substance in rule.substances:
                     by_substance[substance].append(rule)
         self._rules_by_substance = {k: tuple(v) for k, v in by_substance.items()}
+        self._depletions = {k: tuple(v) for k, v in depletions.items()}
+        self._start_memos()
+
+    def _start_memos(self) -> None:
         # Values the engine derives from records and reuses across checks.
         self.memo: dict[object, object] = {}
-        self._depletions = {k: tuple(v) for k, v in depletions.items()}
         # Answers to name and amount questions, by the spelling asked about.
         self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
         self._medication_cache: dict[str, MedicationMatch | None] = {}
@@ -113,6 +117,21 @@ class KnowledgeBase:
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {self.version}: {len(self.rules)} rules>"
+
+    # The knowledge cache (cache.py) pickles a knowledge base with its indexes, so that a
+    # process that reads it back need not build them; memos stay with the process.
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in _MEMOS}
+        views = tuple(k for k, v in state.items() if isinstance(v, MappingProxyType))
+        state.update({k: dict(state[k]) for k in views})  # a mapping proxy cannot be pickled
+        return {"state": state, "views": views}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        state: dict[str, Any] = saved["state"]
+        state.update({k: MappingProxyType(state[k]) for k in saved["views"]})
+        self.__dict__.update(state)
+        self._start_memos()
 
     # -- names -------------------------------------------------------------
 

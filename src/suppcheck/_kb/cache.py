@@ -2,12 +2,13 @@
 
 Validating and cross-checking the bundled file, and building the validators
 that do it, is the largest part of a one-shot ``suppcheck check`` after
-importing pydantic, so the result is pickled into the user's cache directory
-and read back by the next process, as Python keeps compiled bytecode. An
-entry is found only by a key computed from every file's bytes, the source of
-the record models and the versions of suppcheck, pydantic and Python: an
-edited file, a changed model or an upgrade is never served a stale entry, and
-a knowledge base with problems is never stored.
+importing pydantic, so the result is pickled, with its indexes built, into the
+user's cache directory and read back by the next process, as Python keeps
+compiled bytecode. An entry is found only by a key computed from every file's
+bytes, the source of the record models and the indexes, and the versions of
+suppcheck, pydantic and Python: an edited file, a changed model or index, or
+an upgrade is never served a stale entry, and a knowledge base with problems
+is never stored.
 
 ``SUPPCHECK_CACHE_DIR`` moves the cache; set to an empty string, it turns the
 cache off. The cache is best effort: an unreadable, torn or foreign entry is a
@@ -25,13 +26,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._version import __version__
-from .models import KnowledgeFile
+from .base import KnowledgeBase
 from .paths import CACHE_ENV
 
 _PREFIX = "kb-"
 _SUFFIX = ".pickle"
 _KEEP = 8  # entries kept: the bundled file and a few sets of extra rules files
-_FORMAT = b"suppcheck knowledge cache 1"
+_FORMAT = b"suppcheck knowledge cache 2"  # 2: the knowledge base with its indexes
 
 
 def directory() -> Path | None:
@@ -58,7 +59,7 @@ def key(contents: Sequence[bytes]) -> str | None:
     return digest.hexdigest()
 
 
-def load(entry: str) -> KnowledgeFile | None:
+def load(entry: str) -> KnowledgeBase | None:
     """The knowledge base stored under ``entry``; ``None`` on a miss of any kind."""
     folder = directory()
     if folder is None:
@@ -71,11 +72,11 @@ def load(entry: str) -> KnowledgeFile | None:
         found = pickle.loads(data)
     except Exception:  # a torn or foreign file is a miss, whatever unpickling raised
         return None
-    return found if isinstance(found, KnowledgeFile) else None
+    return found if isinstance(found, KnowledgeBase) else None
 
 
-def store(entry: str, document: KnowledgeFile) -> None:
-    """Keep ``document`` under ``entry``, atomically; keep only the most recent entries."""
+def store(entry: str, knowledge: KnowledgeBase) -> None:
+    """Keep ``knowledge`` under ``entry``, atomically; keep only the most recent entries."""
     folder = directory()
     if folder is None:
         return
@@ -89,7 +90,7 @@ def store(entry: str, document: KnowledgeFile) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(document, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(knowledge, out, protocol=pickle.HIGHEST_PROTOCOL)
         # A reader sees the old entry or the whole new one, never a part.
         os.replace(temporary, target)
     except (OSError, pickle.PicklingError):
@@ -137,13 +138,14 @@ def _remove(path: Path) -> int:
 
 
 def _model_sources() -> list[bytes] | None:
-    # The models' own source is in the key: a field added during development, with the
-    # version unchanged, must not unpickle old records that lack it.
-    from .. import _severity
-    from . import models
+    # The source of the records and of the indexes built on them (base.py, and the name
+    # keys they are spelled in) is in the key: a field or an index changed during
+    # development, with the version unchanged, must not be served an old entry.
+    from .. import _names, _severity
+    from . import base, models
 
     try:
-        return [Path(m.__file__ or "").read_bytes() for m in (models, _severity)]
+        return [Path(m.__file__ or "").read_bytes() for m in (models, _severity, base, _names)]
     except OSError:
         return None
 

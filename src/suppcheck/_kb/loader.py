@@ -86,10 +86,11 @@ def _load(paths: Sequence[Path]) -> KnowledgeBase:
     entry = cache.key(contents)
     cached = cache.load(entry) if entry is not None else None
     if cached is not None:
-        return KnowledgeBase(cached, sources=sources)
+        cached.sources = sources  # the same files may have been cached from another path
+        return cached
     kb = build([(source, _decode(data, source)) for source, data in zip(sources, contents, strict=True)])
     if entry is not None:
-        cache.store(entry, kb.data)
+        cache.store(entry, kb)
     return kb
 
 
