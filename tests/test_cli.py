@@ -667,6 +667,42 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(capsys)[0] == 2
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "a.yaml", "b.json", "--format", "json", "--fail-on", "minor", "--rules", "x.json"],
+        ["check", "--batch", "in.jsonl", "--workers", "3", "--output", "out.jsonl", "--min-severity", "moderate"],
+        ["schedule", "a.yaml", "--format", "ics", "--prefer", "own-times"],
+        ["explain", "ul.magnesium", "--rules", "x.json"],
+        ["lookup", "Lasix"],
+        ["kb", "stats", "--format", "json"],
+        ["kb", "validate", "rules.json"],
+        ["kb", "cache", "--clear"],
+    ],
+)
+def test_a_parser_built_for_one_command_parses_it_as_the_whole_parser_does(argv: list[str]) -> None:
+    from suppcheck._cli import build_parser
+
+    only = build_parser(argv)
+    assert list(only._subparsers._group_actions[0].choices) == [argv[0]]  # type: ignore[union-attr]
+    whole = build_parser()
+
+    def parsed(parser: Any) -> dict[str, Any]:
+        return {k: v for k, v in vars(parser.parse_args(argv)).items() if k != "parser"}
+
+    assert parsed(only) == parsed(whole)
+
+
+def test_help_and_unknown_commands_see_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0
+    for command in ("check", "schedule", "explain", "lookup", "kb"):
+        assert f"    {command}" in out
+    code, _, err = cli(capsys, "chek", "x.yaml")
+    assert code == 2
+    assert "invalid choice: 'chek' (choose from 'check', 'schedule', 'explain', 'lookup', 'kb')" in err
+
+
 PROBE = """\
 import sys, suppcheck._cli as c
 code = c.main({args!r})

@@ -134,7 +134,11 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; given ``argv`` naming a command, with only that command's subparser.
+
+    Building every subparser is a few milliseconds of a cold start that uses one.
+    """
     parser = argparse.ArgumentParser(
         prog="suppcheck",
         description="Check dietary-supplement regimens against a sourced knowledge base.",
@@ -143,7 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_Version, help="print the version and the knowledge-base version")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    named = argv[0] if argv else None
+    for name, add in _COMMANDS.items():
+        if named not in _COMMANDS or name == named:
+            add(commands)
+    return parser
 
+
+def _add_check(commands: Any) -> None:
     p = _command(commands, "check", "check regimen files and print a report", CHECK_EPILOG, cmd_check)
     p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
     p.add_argument("--format", choices=["table", "json", "jsonl", "markdown"], help="output format (default: table)")
@@ -173,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", metavar="OUT.jsonl", help="batch: write the reports here instead of standard output")
 
+
+def _add_schedule(commands: Any) -> None:
     p = _command(
         commands,
         "schedule",
@@ -190,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _rules_option(p)
 
+
+def _add_explain(commands: Any) -> None:
     p = _command(
         commands,
         "explain",
@@ -200,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rule_id", metavar="RULE_ID", help="a rule id, limit id (ul.magnesium) or finding code")
     _rules_option(p)
 
+
+def _add_lookup(commands: Any) -> None:
     p = _command(
         commands,
         "lookup",
@@ -210,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME", help="any name or synonym, any case")
     _rules_option(p)
 
+
+def _add_kb(commands: Any) -> None:
     p = _command(
         commands,
         "kb",
@@ -247,7 +266,15 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_kb_cache,
     )
     s.add_argument("--clear", action="store_true", help="remove every cached knowledge base")
-    return parser
+
+
+_COMMANDS: dict[str, Callable[[Any], None]] = {
+    "check": _add_check,
+    "schedule": _add_schedule,
+    "explain": _add_explain,
+    "lookup": _add_lookup,
+    "kb": _add_kb,
+}
 
 
 # -- errors ----------------------------------------------------------------------
@@ -555,7 +582,8 @@ def cmd_kb_cache(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (never raises, never prints a traceback)."""
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else argv
+        args = build_parser(argv).parse_args(argv)
         code: int = args.func(args)
         sys.stdout.flush()
         return code
