@@ -239,7 +239,7 @@ def random_regimen(rng: random.Random, medications: list[str], conditions: list[
     if roll < 0.02:
         entries[0 if "substance" in entries[0] else -1]["substance"] = "magnesum"  # a typo: suggestions
     elif roll < 0.03:
-        regimen["regimen"][-1]["amount"] = "400 IU" if "magnesium" in str(entries[-1]) else "12 bananas"
+        entries[-1]["amount"] = "400 IU" if "magnesium" in str(entries[-1]) else "12 bananas"
     return regimen
 
 
