@@ -426,7 +426,10 @@ def test_batch_with_two_workers_gives_identical_output(tmp_path: Path, extra_rul
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     common = ["check", "--batch", "in.jsonl", "--rules", extra_rules.name]
     one = run([*common, "--workers", "1", "--output", "one.jsonl"], cwd=tmp_path)
-    two = run([*common, "--workers", "2", "--output", "two.jsonl"], cwd=tmp_path)
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    two = run([*common, "--workers", "2", "--output", "two.jsonl"], cwd=tmp_path, env={"TMPDIR": str(spool)})
+    assert list(spool.iterdir()) == [], "the workers' files and their folder are removed"
     assert one.returncode == two.returncode == 2
     assert (one.stdout, two.stdout) == ("", "")
     assert one.stderr == two.stderr  # the summary; no progress bar when standard error is not a terminal
@@ -435,6 +438,21 @@ def test_batch_with_two_workers_gives_identical_output(tmp_path: Path, extra_rul
     assert len(records) == 4 * 85 + 1
     assert [r["line"] for r in records] == [n for n in range(1, len(lines) + 1) if lines[n - 1].strip()]
     assert records[-1]["max_severity"] == "contraindicated"  # the extra rule reached the worker processes
+
+
+def test_a_worker_leaves_a_chunks_reports_in_a_file_that_the_parent_reads_and_removes(tmp_path: Path) -> None:
+    options = _batch.Options((), Severity.MAJOR, False, Severity.INFO)
+    chunk = [(1, json.dumps(CLEAN).encode()), (3, b"not json")]
+    inline = _batch.check_chunk(chunk, options, skipped=2)
+    spooled = _batch.check_chunk_spooled(chunk, options, 2, str(tmp_path))
+    assert spooled.data == b""
+    assert spooled.spooled is not None
+    assert Path(spooled.spooled).read_bytes() == inline.data
+    assert _batch.unspooled(spooled) == inline
+    assert list(tmp_path.iterdir()) == []
+    # Nowhere to write: the reports travel with the result instead.
+    assert _batch.check_chunk_spooled(chunk, options, 2, str(tmp_path / "missing")) == inline
+    assert _batch.unspooled(inline) is inline
 
 
 def test_batch_reports_a_line_that_is_not_utf8_and_checks_the_rest(
