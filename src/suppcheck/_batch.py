@@ -36,11 +36,12 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 # Lines per task sent to a worker: enough that the parent process, which only
-# reads lines and writes reports, stays a small share of a CPU. Each chunk's
-# reports are held until written, so chunks in flight bound the memory: 256
-# lines with two workers (128-line chunks, four per worker, cost 30 MiB more).
+# reads lines and writes reports, stays a small share of a CPU. Chunks in
+# flight wait in their workers' files, not in memory, so each worker can have
+# four: a worker that finishes early takes the next chunk instead of waiting
+# for the oldest one to be written (3% faster than two, over 20,000 lines).
 CHUNK_LINES = 64
-CHUNKS_PER_WORKER = 2
+CHUNKS_PER_WORKER = 4
 
 
 @dataclass(frozen=True, slots=True)
