@@ -452,7 +452,26 @@ def test_a_worker_leaves_a_chunks_reports_in_a_file_that_the_parent_reads_and_re
     assert list(tmp_path.iterdir()) == []
     # Nowhere to write: the reports travel with the result instead.
     assert _batch.check_chunk_spooled(chunk, options, 2, str(tmp_path / "missing")) == inline
+    assert _batch.check_chunk_spooled(chunk, options, 2, None) == inline
     assert _batch.unspooled(inline) is inline
+
+
+def test_no_temporary_folder_means_no_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        folder = _batch.spool_folder(stack)
+        assert folder is not None
+        assert Path(folder).is_dir()
+    assert not Path(folder).exists()
+
+    def refuse(**_: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refuse)
+    with ExitStack() as stack:
+        assert _batch.spool_folder(stack) is None
 
 
 def test_batch_reports_a_line_that_is_not_utf8_and_checks_the_rest(

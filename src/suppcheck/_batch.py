@@ -13,8 +13,9 @@ With several workers, each chunk's reports (about 1.5 MB) come back through
 a file in a private temporary folder, which the parent reads and deletes,
 rather than through the pool's pipe: a worker sending that much through a
 pipe waits until the parent reads it all, and those waits cost about a tenth
-of the speed-up. At most the chunks in flight are on disk at once (a few MB);
-a worker that cannot write there sends its reports through the pipe instead.
+of the speed-up. At most the chunks in flight are on disk at once (up to
+about 12 MB with two workers); where no folder or file can be made, the reports
+come through the pipe instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ._severity import Severity
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+    from contextlib import ExitStack
 
     from rich.progress import Progress
 
@@ -114,12 +116,16 @@ def check_chunk(chunk: list[tuple[int, bytes]], options: Options, skipped: int =
     )
 
 
-def check_chunk_spooled(chunk: list[tuple[int, bytes]], options: Options, skipped: int, spool: str) -> ChunkResult:
-    """:func:`check_chunk` in a worker, with the reports left in a new file in ``spool``."""
+def check_chunk_spooled(
+    chunk: list[tuple[int, bytes]], options: Options, skipped: int, spool: str | None
+) -> ChunkResult:
+    """:func:`check_chunk` in a worker, with the reports left in a new file in ``spool`` (if any)."""
     import os
     import tempfile
 
     done = check_chunk(chunk, options, skipped)
+    if spool is None:
+        return done
     try:
         handle, path = tempfile.mkstemp(dir=spool, suffix=".jsonl")
     except OSError:
@@ -131,6 +137,16 @@ def check_chunk_spooled(chunk: list[tuple[int, bytes]], options: Options, skippe
         os.unlink(path)
         return done
     return ChunkResult(b"", done.outcomes, done.nbytes, spooled=path)
+
+
+def spool_folder(stack: ExitStack) -> str | None:
+    """A private temporary folder for the workers' reports, removed with ``stack``; None if none can be made."""
+    import tempfile
+
+    try:
+        return stack.enter_context(tempfile.TemporaryDirectory(prefix="suppcheck-batch-", ignore_cleanup_errors=True))
+    except OSError:
+        return None  # the reports come back through the pipe
 
 
 def unspooled(done: ChunkResult) -> ChunkResult:
@@ -168,16 +184,16 @@ def _results(stream: Iterable[bytes], options: Options, workers: int) -> Iterato
             yield check_chunk(chunk, options, skipped)
         return
     import multiprocessing
-    import tempfile
     from concurrent.futures import ProcessPoolExecutor
+    from contextlib import ExitStack
 
     # forkserver: forking a process that may hold threads (progress bar, pytest) can deadlock.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with (
-        tempfile.TemporaryDirectory(prefix="suppcheck-batch-") as spool,
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
+    with ExitStack() as stack:
+        spool = spool_folder(stack)
+        # Entered last, so left first: every worker has stopped before the folder is removed.
+        pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=context))
         pending: deque[Future[ChunkResult]] = deque()
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
             pending.append(pool.submit(check_chunk_spooled, chunk, options, skipped, spool))
@@ -245,7 +261,9 @@ class _BytesTo:
             self._stream.write(data.decode("utf-8"))
 
     def flush(self) -> None:
-        (self._buffer or self._stream).flush()
+        if self._buffer is not None:
+            self._buffer.flush()
+        self._stream.flush()
 
 
 def _size(path: str) -> int | None:
