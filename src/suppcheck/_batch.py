@@ -11,11 +11,13 @@ every worker is busy, only moves bytes (a report is about 20 KB).
 
 With several workers, each chunk's reports (about 1.5 MB) come back through
 a file in a private temporary folder, which the parent reads and deletes,
-rather than through the pool's pipe: a worker sending that much through a
-pipe waits until the parent reads it all, and those waits cost about a tenth
-of the speed-up. At most the chunks in flight are on disk at once (up to
-about 12 MB with two workers); where no folder or file can be made, the reports
-come through the pipe instead.
+rather than through the pool's pipe, which pickles them, copies them through
+a 64 KB pipe and makes each side wait on the other. Measured over 20,000
+lines: two workers together used 14-24% more CPU than one worker alone
+before, 1-4% after, and the parent a quarter less. At most
+the chunks in flight are on disk at once (up to about 12 MB with two
+workers); where no folder or file can be made, the reports come through the
+pipe instead.
 """
 
 from __future__ import annotations
