@@ -72,6 +72,15 @@ def test_upper_limit_basis(entry: dict[str, Any], above: bool) -> None:
     assert bool(find(check(regimen(entry)), "dose.above_upper_limit")) is above
 
 
+def test_natural_vitamin_e_is_counted_and_not_called_synthetic() -> None:
+    report = check(regimen({"substance": "vitamin E", "form": "d-alpha-tocopherol", "amount": "1,600 IU"}))
+    (finding,) = find(report, "dose.above_upper_limit")
+    assert "synthetic" not in finding.message
+    assert "from supplements and fortified food, in any form" in finding.message
+    (total,) = report.totals
+    assert total.amount_counted_for_upper_limit == total.daily_amount
+
+
 def test_beta_carotene_counts_toward_the_total_but_not_the_upper_limit() -> None:
     report = check(regimen({"substance": "vitamin A", "form": "beta-carotene", "amount": "25,000 IU"}))
     (total,) = report.totals

@@ -24,7 +24,9 @@ _BASIS_PHRASE = {
     LimitBasis.SUPPLEMENTAL: "supplemental {name}; food is not counted",
     LimitBasis.FOLIC_ACID: "folic acid only; food folate is not counted",
     LimitBasis.PREFORMED: "preformed vitamin A only, as retinol and retinyl esters; beta-carotene is not counted",
-    LimitBasis.SYNTHETIC: "synthetic {name} from supplements and fortified food",
+    # NASEM's footnote calls these "synthetic forms", but vitamin E's counts every
+    # supplemental alpha-tocopherol, natural included: say what is counted, not "synthetic".
+    LimitBasis.SYNTHETIC: "{name} from supplements and fortified food, in any form; food's own is not counted",
 }
 
 
