@@ -88,6 +88,17 @@ def test_cross_references(tmp_path: Path) -> None:
     assert "conditions[0].implies[0]: unknown condition 'nowhere'" in message
 
 
+def test_except_medications_are_checked(tmp_path: Path) -> None:
+    data = mini()
+    data["medications"].append({**data["medications"][0], "id": "ibuprofen", "name": "Ibuprofen", "classes": []})
+    data["rules"][0]["except_medications"] = ["ibuprofen", "nosuch"]
+    message = error_of(tmp_path, data)
+    assert "rules[0].except_medications[0]: 'ibuprofen' is in none of the rule's medication_classes" in message
+    assert "rules[0].except_medications[1]: unknown medication 'nosuch'" in message
+    data["rules"][0].update(medication_classes=[], medications=["doxycycline"], except_medications=["doxycycline"])
+    assert "except_medications narrows medication_classes, which are not given" in error_of(tmp_path, data)
+
+
 def test_duplicate_synonyms(tmp_path: Path) -> None:
     data = mini()
     data["substances"][1]["synonyms"].append("mg")

@@ -154,6 +154,7 @@ def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
         ("with substances", _names(rule.with_substances, kb.substances)),
         ("medications", _names(rule.medications, kb.medications)),
         ("medication classes", _names(rule.medication_classes, kb.medication_classes)),
+        ("except medications", _names(rule.except_medications, kb.medications)),
         ("conditions", _names(rule.conditions, kb.conditions)),
         ("life stages", ", ".join(rule.life_stages)),
         ("min daily amount", f"{rule.min_daily_amount:g} {unit}" if rule.min_daily_amount else None),
@@ -291,7 +292,11 @@ def _class_members(kb: KnowledgeBase, class_id: str) -> list[str]:
 
 def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
     keys = {match.id} | set(match.classes)
-    rules = [r for r in kb.rules.values() if keys & {*r.medications, *r.medication_classes}]
+    rules = [
+        r
+        for r in kb.rules.values()
+        if keys & {*r.medications, *r.medication_classes} and match.id not in r.except_medications
+    ]
     if match.is_class:
         cls = kb.medication_classes[match.id]
         fields: list[tuple[str, str | None]] = [

@@ -219,6 +219,7 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
     yield from _cycles("medication_classes", {c.id: c.parents for c in doc.medication_classes}, where)
     for m in doc.medications:
         yield from check_ids("medications", m.id, "classes", m.classes, classes, "medication class")
+    member_of = _member_of(doc)
     yield from _duplicate_names(
         "medications",
         [(c.id, (c.id, c.name, *c.synonyms)) for c in doc.medication_classes]
@@ -238,6 +239,10 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
         yield from check_ids(
             "rules", rule.id, "medication_classes", rule.medication_classes, classes, "medication class"
         )
+        yield from check_ids("rules", rule.id, "except_medications", rule.except_medications, meds, "medication")
+        for i, med_id in enumerate(rule.except_medications):
+            if med_id in member_of and member_of[med_id].isdisjoint(rule.medication_classes):
+                yield f"{loc}.except_medications[{i}]: {med_id!r} is in none of the rule's medication_classes"
         yield from check_ids("rules", rule.id, "conditions", rule.conditions, conditions, "condition")
         yield from check_refs("rules", rule.id, rule.references)
         for i, form_id in enumerate(rule.forms):
@@ -276,6 +281,22 @@ def _cycles(section: str, edges: dict[str, tuple[str, ...]], where: dict[str, di
         if state.get(node) is None and visit(node):
             yield f"{where[section][node]}: cycle through {node!r}"
             return
+
+
+def _member_of(doc: KnowledgeFile) -> dict[str, frozenset[str]]:
+    """Each medication's classes with all their ancestors (safe on cycles, reported elsewhere)."""
+    parents = {c.id: c.parents for c in doc.medication_classes}
+    member_of: dict[str, frozenset[str]] = {}
+    for m in doc.medications:
+        seen: set[str] = set()
+        todo = list(m.classes)
+        while todo:
+            cls = todo.pop()
+            if cls not in seen:
+                seen.add(cls)
+                todo.extend(parents.get(cls, ()))
+        member_of[m.id] = frozenset(seen)
+    return member_of
 
 
 def _recommended_within_upper(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:

@@ -233,6 +233,9 @@ class Rule(Overridable):
     with_substances: tuple[Id, ...] = ()
     medications: tuple[Id, ...] = ()
     medication_classes: tuple[Id, ...] = ()
+    except_medications: tuple[Id, ...] = Field(
+        default=(), description="Medications of the named classes that the rule does not apply to"
+    )
     conditions: tuple[Id, ...] = ()
     life_stages: tuple[LifeStage, ...] = ()
     min_daily_amount: Positive | None = None
@@ -264,6 +267,8 @@ class Rule(Overridable):
             raise ValueError("a separation window needs a partner (with_substances or medications)")
         if self.separation is not None and self.with_substances and takes_medication:
             raise ValueError("a separation window needs exactly one kind of partner")
+        if self.except_medications and not self.medication_classes:
+            raise ValueError("except_medications narrows medication_classes, which are not given")
         return self
 
 

@@ -150,6 +150,9 @@ class Context:
         if not positions:
             return []
         meds = self.medications
+        excluded = view.excluded
+        if excluded:
+            return [meds[i] for i in sorted(positions) if meds[i].id not in excluded]
         return [meds[i] for i in sorted(positions)]
 
     def medication_keys(self) -> frozenset[str]:

@@ -39,6 +39,7 @@ class RuleView:
         "condition_set",
         "conditions",
         "evidence",
+        "excluded",
         "first_sentence",
         "forms",
         "life_stages",
@@ -58,6 +59,7 @@ class RuleView:
         self.with_substances = frozenset(rule.with_substances)  # any one must be in the regimen
         self.partners = tuple(sorted(self.with_substances))  # the partners a finding is raised for
         self.medication_keys = frozenset(rule.medications) | frozenset(rule.medication_classes)  # any one taken
+        self.excluded = frozenset(rule.except_medications)  # class members the rule does not apply to
         self.conditions = rule.conditions
         self.condition_set = frozenset(rule.conditions)  # any one present
         self.life_stages: frozenset[str] = frozenset(rule.life_stages)
