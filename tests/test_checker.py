@@ -81,6 +81,36 @@ def test_natural_vitamin_e_is_counted_and_not_called_synthetic() -> None:
     assert total.amount_counted_for_upper_limit == total.daily_amount
 
 
+# -- rules that name a class but not some of its members ----------------------------------
+
+
+def test_calcium_is_cleared_for_moxifloxacin_but_not_for_ciprofloxacin() -> None:
+    calcium = {"substance": "calcium", "amount": "500 mg", "times": ["08:00"]}
+    report = check(regimen(calcium, medications=[{"name": "moxifloxacin", "times": ["08:00"]}]))
+    (cleared,) = [f for f in report.findings if "moxifloxacin" in f.medications]
+    assert (cleared.rule_id, cleared.severity) == ("med.calcium.moxifloxacin", Severity.INFO)
+    assert cleared.hours_required is None
+    assert not find(report, "timing.separation")
+    report = check(regimen(calcium, medications=[{"name": "ciprofloxacin", "times": ["08:00"]}]))
+    (broken,) = find(report, "timing.separation", rule="med.calcium.fluoroquinolones")
+    assert broken.medications == ("ciprofloxacin",)
+
+
+@pytest.mark.parametrize(
+    ("medication", "rule", "severity"),
+    [
+        ("amiloride", "med.potassium.amiloride_triamterene", Severity.CONTRAINDICATED),
+        ("Dyazide", "med.potassium.amiloride_triamterene", Severity.CONTRAINDICATED),
+        ("spironolactone", "med.potassium.potassium_sparing_diuretics", Severity.MAJOR),
+        ("eplerenone", "med.potassium.potassium_sparing_diuretics", Severity.MAJOR),
+    ],
+)
+def test_potassium_with_each_potassium_sparing_diuretic(medication: str, rule: str, severity: Severity) -> None:
+    report = check(regimen({"substance": "potassium", "amount": "99 mg"}, medications=[medication]))
+    (finding,) = find(report, "interaction.medication")
+    assert (finding.rule_id, finding.severity) == (rule, severity)
+
+
 def test_beta_carotene_counts_toward_the_total_but_not_the_upper_limit() -> None:
     report = check(regimen({"substance": "vitamin A", "form": "beta-carotene", "amount": "25,000 IU"}))
     (total,) = report.totals

@@ -586,6 +586,20 @@ def test_lookup_a_medication_and_a_class(capsys: pytest.CaptureFixture[str], ext
     assert "Doxycycline" in out
 
 
+def test_lookup_and_explain_leave_out_a_class_rule_that_excepts_the_medication(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = cli(capsys, "lookup", "moxifloxacin")
+    assert code == 0
+    assert "med.calcium.moxifloxacin" in out
+    assert "med.calcium.fluoroquinolones" not in out
+    code, out, _ = cli(capsys, "lookup", "ciprofloxacin")
+    assert "med.calcium.fluoroquinolones" in out
+    code, out, _ = cli(capsys, "explain", "med.calcium.fluoroquinolones")
+    assert code == 0
+    assert re.search(r"except medications:\s+moxifloxacin \(Moxifloxacin\)", out)
+
+
 def test_lookup_a_condition(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "lookup", "renal failure")
     assert code == 0
