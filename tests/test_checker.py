@@ -96,6 +96,18 @@ def test_calcium_is_cleared_for_moxifloxacin_but_not_for_ciprofloxacin() -> None
     assert broken.medications == ("ciprofloxacin",)
 
 
+@pytest.mark.parametrize(("medication", "separated"), [("alendronate", True), ("zoledronic acid", False)])
+def test_minerals_are_separated_from_oral_bisphosphonates_only(medication: str, separated: bool) -> None:
+    minerals = [{"substance": s, "amount": "100 mg"} for s in ("calcium", "iron", "magnesium")]
+    report = check(regimen(*minerals, medications=[medication]))
+    rules = {f.rule_id for f in report.findings if f.rule_id.endswith(".bisphosphonates")}
+    assert rules == (
+        {"med.calcium.bisphosphonates", "med.iron.bisphosphonates", "med.magnesium.bisphosphonates"}
+        if separated
+        else set()
+    )
+
+
 @pytest.mark.parametrize(
     ("medication", "rule", "severity"),
     [
