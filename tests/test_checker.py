@@ -96,6 +96,19 @@ def test_calcium_is_cleared_for_moxifloxacin_but_not_for_ciprofloxacin() -> None
     assert broken.medications == ("ciprofloxacin",)
 
 
+@pytest.mark.parametrize(
+    ("medication", "rule", "broken"),
+    [("doxycycline", "med.iron.tetracyclines", False), ("Nuzyra", "med.minerals.omadacycline", True)],
+)
+def test_omadacycline_needs_four_hours_before_the_mineral(medication: str, rule: str, broken: bool) -> None:
+    # Taken 3.5 h before iron: enough for the class (3 h), not for omadacycline's label (4 h).
+    iron = {"substance": "iron", "amount": "65 mg", "times": ["08:00"]}
+    report = check(regimen(iron, medications=[{"name": medication, "times": ["04:30"]}]))
+    (finding,) = [f for f in report.findings if "iron" in f.substances and f.medications]
+    assert finding.rule_id == rule
+    assert (finding.code == "timing.separation") is broken
+
+
 @pytest.mark.parametrize(("medication", "separated"), [("alendronate", True), ("zoledronic acid", False)])
 def test_minerals_are_separated_from_oral_bisphosphonates_only(medication: str, separated: bool) -> None:
     minerals = [{"substance": s, "amount": "100 mg"} for s in ("calcium", "iron", "magnesium")]
