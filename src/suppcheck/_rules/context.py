@@ -151,9 +151,7 @@ class Context:
             return []
         meds = self.medications
         excluded = view.excluded
-        if excluded:
-            return [meds[i] for i in sorted(positions) if meds[i].id not in excluded]
-        return [meds[i] for i in sorted(positions)]
+        return [meds[i] for i in sorted(positions) if meds[i].id not in excluded]
 
     def medication_keys(self) -> frozenset[str]:
         """Every medication and class id taken: a rule naming none of them cannot apply."""
