@@ -134,7 +134,10 @@ def test_a_torn_or_foreign_entry_is_a_miss_and_is_replaced(
     again = loader._load((path,))
     assert again.data == good.data
     assert len(builds) == 2
-    assert pickle.loads(entry.read_bytes()).data == good.data
+    name = entry.name.removeprefix(cache._PREFIX).removesuffix(cache._SUFFIX)
+    replaced = cache.load(name)
+    assert replaced is not None
+    assert replaced.data == good.data
 
 
 def test_an_empty_setting_turns_the_cache_off(
@@ -146,7 +149,7 @@ def test_an_empty_setting_turns_the_cache_off(
     loader._load((path,))
     assert cache.directory() is None
     assert len(builds) == 2
-    assert not any(tmp_path.rglob("kb-*.pickle"))
+    assert not any(tmp_path.rglob("kb-*.bin"))
 
 
 def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +194,7 @@ def test_cli_reports_are_the_same_from_the_cache(tmp_path: Path) -> None:
     env = {"SUPPCHECK_CACHE_DIR": str(tmp_path / "cache")}
     example = str(Path(__file__).resolve().parents[1] / "examples" / "tremor-magnesium-kidney.yaml")
     first = run(["check", example, "--format", "json"], cwd=tmp_path, env=env)
-    assert len(list((tmp_path / "cache").glob("kb-*.pickle"))) == 1
+    assert len(list((tmp_path / "cache").glob("kb-*.bin"))) == 1
     second = run(["check", example, "--format", "json"], cwd=tmp_path, env=env)
     off = run(["check", example, "--format", "json"], cwd=tmp_path, env={**env, "SUPPCHECK_CACHE_DIR": ""})
     assert first.returncode == second.returncode == off.returncode == 1
@@ -203,6 +206,6 @@ def test_cli_reports_are_the_same_from_the_cache(tmp_path: Path) -> None:
     assert shown.stdout.startswith(f"{tmp_path / 'cache'}: 1 cached knowledge base(s), ")
     cleared = run(["kb", "cache", "--clear"], cwd=tmp_path, env=env)
     assert cleared.stdout == f"{tmp_path / 'cache'}: removed 1 cached knowledge base(s)\n"
-    assert not list((tmp_path / "cache").glob("kb-*.pickle"))
+    assert not list((tmp_path / "cache").glob("kb-*.bin"))
     off_shown = run(["kb", "cache"], cwd=tmp_path, env={**env, "SUPPCHECK_CACHE_DIR": ""})
     assert off_shown.stdout == "the knowledge-base cache is off (SUPPCHECK_CACHE_DIR is empty)\n"

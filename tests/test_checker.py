@@ -390,6 +390,7 @@ def test_public_api_is_pinned() -> None:
         "RuleStatus",
         "Severity",
         "SuppcheckError",
+        "SuppcheckWarning",
         "Total",
         "__version__",
         "check",

@@ -20,7 +20,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._check import check
-    from ._errors import InputError, KnowledgeBaseError, SuppcheckError
+    from ._errors import InputError, KnowledgeBaseError, SuppcheckError, SuppcheckWarning
     from ._files import load_regimen
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
@@ -36,6 +36,7 @@ _WHERE = {
     "InputError": "._errors",
     "KnowledgeBaseError": "._errors",
     "SuppcheckError": "._errors",
+    "SuppcheckWarning": "._errors",
     "load_regimen": "._files",
     "KnowledgeBase": "._kb.base",
     "load_knowledge": "._kb.loader",
@@ -96,6 +97,7 @@ __all__ = [
     "RuleStatus",
     "Severity",
     "SuppcheckError",
+    "SuppcheckWarning",
     "Total",
     "__version__",
     "check",

@@ -284,6 +284,11 @@ def _error(line: str) -> None:
     print(line, file=sys.stderr)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """A warning as one line on standard error: ``suppcheck: warning: ...``."""
+    _error(f"suppcheck: warning: {message}")
+
+
 def _report_error(exc: SuppcheckError, source: str | None = None, rename: dict[str, str] | None = None) -> None:
     """One line per problem, each naming the file it is about."""
     rename = rename or {}
@@ -581,12 +586,16 @@ def cmd_kb_cache(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (never raises, never prints a traceback)."""
+    import warnings
+
     try:
-        argv = sys.argv[1:] if argv is None else argv
-        args = build_parser(argv).parse_args(argv)
-        code: int = args.func(args)
-        sys.stdout.flush()
-        return code
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            argv = sys.argv[1:] if argv is None else argv
+            args = build_parser(argv).parse_args(argv)
+            code: int = args.func(args)
+            sys.stdout.flush()
+            return code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KnowledgeBaseError as exc:

@@ -8,6 +8,9 @@ could not be used at all::
     ├── InputError (also a ValueError)   bad regimen: nothing was checked
     └── KnowledgeBaseError               bad knowledge-base or extra-rules file
 
+    SuppcheckWarning (a UserWarning)     something was set aside and the check went on
+                                         without it (an unsafe knowledge-base cache)
+
 Both carry ``problems``: one line per problem, each starting with the path to
 the offending field (``regimen[2].amount: ...`` or ``rules[41].references[0]:
 ...``).
@@ -38,3 +41,10 @@ class InputError(SuppcheckError, ValueError):
 
 class KnowledgeBaseError(SuppcheckError):
     """The knowledge base (or an extra rules file) is invalid."""
+
+
+class SuppcheckWarning(UserWarning):
+    """Something suppcheck set aside so that a result stays right, such as an unsafe knowledge-base cache.
+
+    A warning never changes a result: the cache it names is simply not used.
+    """

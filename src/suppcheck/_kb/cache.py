@@ -1,38 +1,90 @@
 """A cache of validated, cross-checked knowledge bases, keyed on the bytes they came from.
 
-Validating and cross-checking the bundled file, and building the validators
-that do it, is the largest part of a one-shot ``suppcheck check`` after
-importing pydantic, so the result is pickled, with its indexes built, into the
-user's cache directory and read back by the next process, as Python keeps
-compiled bytecode. An entry is found only by a key computed from every file's
+Building the validators and validating the bundled file is the largest part
+of a one-shot ``suppcheck check`` after importing pydantic, so the result is
+kept, with its indexes built, in the user's cache directory and read back by
+the next process. An entry is found only by a key computed from every file's
 bytes, the source of the record models and the indexes, and the versions of
-suppcheck, pydantic and Python: an edited file, a changed model or index, or
-an upgrade is never served a stale entry, and a knowledge base with problems
-is never stored.
+suppcheck, pydantic and Python: an edited file, a changed model or an upgrade
+is never served a stale entry, and a knowledge base with problems is never
+stored.
+
+The cache may make a run faster; it must never run code or change a result:
+
+- The folder is created private (``0700``). A folder or an entry that is not
+  owned by the user, or that others can write, is refused with a one-line
+  :class:`~suppcheck.SuppcheckWarning`, and the knowledge base is validated
+  from its files as if there were no cache.
+- Entries are opened only as regular files: never through a symbolic link,
+  and a FIFO or a device is refused without blocking.
+- Each entry carries a keyed BLAKE2 digest of its contents, made with a
+  random key kept in the folder (``0600``). An entry whose digest does not
+  match (torn, bit-flipped, planted, or re-serialised by anyone without the
+  key) is ignored and replaced.
+- Only then is it read, by an unpickler that can build nothing but the
+  knowledge-base records, their enums and dates: no other class or function
+  can be named, so no entry can run code, whoever wrote it.
 
 ``SUPPCHECK_CACHE_DIR`` moves the cache; set to an empty string, it turns the
-cache off. The cache is best effort: an unreadable, torn or foreign entry is a
-miss, and a directory that cannot be written is skipped, never an error.
-Pickles are read only from this directory, which has the trust of the user's
-own home (as ``__pycache__`` has).
+cache off. Any problem is a miss, never an error.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from .._errors import SuppcheckWarning
 from .._version import __version__
 from .base import KnowledgeBase
 from .paths import CACHE_ENV
 
 _PREFIX = "kb-"
-_SUFFIX = ".pickle"
+_SUFFIX = ".bin"
+_KEY_FILE = "key"
 _KEEP = 8  # entries kept: the bundled file and a few sets of extra rules files
 _PROTOCOL = 5  # pickle.HIGHEST_PROTOCOL on every supported Python
-_FORMAT = b"suppcheck knowledge cache 2"  # 2: the knowledge base with its indexes
+_FORMAT = b"suppcheck knowledge cache 3\n"  # 3: keyed digest, restricted unpickling
+_DIGEST = 32  # bytes of the keyed BLAKE2b digest
+_KEY_BYTES = 32
+_MAX_ENTRY = 64 * 1024 * 1024  # far above any real knowledge base; bounds what a bad file can make us read
+_UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
+
+# What an entry may name. Everything else (os.system, builtins.eval, any
+# class of any other module) makes the entry a miss.
+_ALLOWED: dict[str, frozenset[str]] = {
+    "suppcheck._kb.base": frozenset({"KnowledgeBase"}),
+    "suppcheck._kb.models": frozenset(
+        {
+            "Absorption",
+            "Condition",
+            "Form",
+            "KnowledgeFile",
+            "Limit",
+            "LimitBasis",
+            "LimitType",
+            "Medication",
+            "MedicationClass",
+            "Reference",
+            "Rule",
+            "RuleFamily",
+            "Separation",
+            "Substance",
+            "SubstanceKind",
+            "Timing",
+        }
+    ),
+    "suppcheck._severity": frozenset({"Evidence", "Severity"}),
+    "datetime": frozenset({"date"}),
+}
+
+_warned: set[str] = set()
 
 
 def directory() -> Path | None:
@@ -61,39 +113,51 @@ def key(contents: Sequence[bytes]) -> str | None:
 
 def load(entry: str) -> KnowledgeBase | None:
     """The knowledge base stored under ``entry``; ``None`` on a miss of any kind."""
-    folder = directory()
+    folder = _trusted_folder(create=False)
     if folder is None:
         return None
-    try:
-        data = (folder / f"{_PREFIX}{entry}{_SUFFIX}").read_bytes()
-    except OSError:
+    secret = _read_private(folder / _KEY_FILE, limit=_KEY_BYTES)
+    if secret is None or len(secret) != _KEY_BYTES:
+        return None
+    data = _read_private(folder / f"{_PREFIX}{entry}{_SUFFIX}", limit=_MAX_ENTRY)
+    if data is None or not data.startswith(_FORMAT):
+        return None
+    recorded = data[len(_FORMAT) : len(_FORMAT) + _DIGEST]
+    payload = data[len(_FORMAT) + _DIGEST :]
+    if not _compare_digest(recorded, _sign(secret, entry, payload)):
         return None
     try:
-        found = pickle.loads(data)
-    except Exception:  # a torn or foreign file is a miss, whatever unpickling raised
+        found = _RecordsOnly(io.BytesIO(payload)).load()
+    except Exception:  # a refused name or a torn payload is a miss, whatever unpickling raised
         return None
     return found if isinstance(found, KnowledgeBase) else None
 
 
 def store(entry: str, knowledge: KnowledgeBase) -> None:
     """Keep ``knowledge`` under ``entry``, atomically; keep only the most recent entries."""
-    folder = directory()
+    folder = _trusted_folder(create=True)
     if folder is None:
         return
     import tempfile
 
+    secret = _secret(folder)
+    if secret is None:
+        return
+    try:
+        payload = pickle.dumps(knowledge, protocol=_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
     target = folder / f"{_PREFIX}{entry}{_SUFFIX}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=_SUFFIX)
     except OSError:
         return
     try:
         with os.fdopen(handle, "wb") as out:
-            pickle.dump(knowledge, out, protocol=_PROTOCOL)
+            out.write(_FORMAT + _sign(secret, entry, payload) + payload)
         # A reader sees the old entry or the whole new one, never a part.
         os.replace(temporary, target)
-    except (OSError, pickle.PicklingError):
+    except OSError:
         _remove(Path(temporary))
         return
     _prune(folder, keep=target)
@@ -110,6 +174,118 @@ def clear() -> int:
     return sum(_remove(path) for path in entries())
 
 
+# -- trust ------------------------------------------------------------------------------------
+
+
+def _warn(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, SuppcheckWarning, stacklevel=4)
+
+
+def _owner_problem(info: os.stat_result) -> str | None:
+    if info.st_uid != os.geteuid():
+        return f"owned by user id {info.st_uid}, not by you ({os.geteuid()})"
+    if info.st_mode & _UNSAFE_MODE:
+        return f"writable by others (mode {stat.S_IMODE(info.st_mode):04o})"
+    return None
+
+
+def _trusted_folder(*, create: bool) -> Path | None:
+    """The cache folder when it is a private directory of this user's (made so when ``create``), else None."""
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            os.mkdir(folder, 0o700)  # the umask can only take bits away from 0700
+            info = os.lstat(folder)
+        except OSError:
+            return None
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a directory"
+        _warn(f"knowledge-base cache {folder} not used: it is {kind}")
+        return None
+    problem = _owner_problem(info)
+    if problem is not None:
+        _warn(f"knowledge-base cache {folder} not used: it is {problem}")
+        return None
+    return folder
+
+
+def _read_private(path: Path, *, limit: int) -> bytes | None:
+    """The bytes of a regular file of this user's that others cannot write, else None (warned when unsafe)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None  # missing, a symbolic link (ELOOP), or unreadable: a miss
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            _warn(f"knowledge-base cache entry {path} not used: it is not a regular file")
+            return None
+        problem = _owner_problem(info)
+        if problem is not None:
+            _warn(f"knowledge-base cache entry {path} not used: it is {problem}")
+            return None
+        if info.st_size > limit:
+            return None
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(handle, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return data if len(data) <= limit else None
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def _secret(folder: Path) -> bytes | None:
+    """The folder's digest key, made (``0600``, exclusively) when there is none."""
+    path = folder / _KEY_FILE
+    found = _read_private(path, limit=_KEY_BYTES)
+    if found is not None and len(found) == _KEY_BYTES:
+        return found
+    if os.path.lexists(path):
+        _remove(path)  # torn or unsafe (warned): replaced, which also orphans every entry signed with it
+    made = os.urandom(_KEY_BYTES)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None  # another process made one just now: this store is skipped, the next one uses it
+    try:
+        os.write(handle, made)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return made
+
+
+def _sign(secret: bytes, entry: str, payload: bytes) -> bytes:
+    digest = _blake2b(key=secret, digest_size=_DIGEST)
+    digest.update(entry.encode("ascii", "replace"))
+    digest.update(payload)
+    return digest.digest()
+
+
+# -- entries ----------------------------------------------------------------------------------
+
+
 def _entries(folder: Path) -> list[Path]:
     try:
         return [p for p in folder.iterdir() if p.name.startswith(_PREFIX) and p.name.endswith(_SUFFIX)]
@@ -120,7 +296,7 @@ def _entries(folder: Path) -> list[Path]:
 def _prune(folder: Path, *, keep: Path) -> None:
     def age(path: Path) -> float:
         try:
-            return path.stat().st_mtime
+            return path.lstat().st_mtime
         except OSError:
             return 0.0
 
@@ -156,8 +332,24 @@ try:
 except ImportError:  # pragma: no cover - every CPython build has it
     import pickle  # type: ignore[no-redef]
 
+
+class _RecordsOnly(pickle.Unpickler):
+    """An unpickler that can name only the knowledge-base record classes, their enums and ``datetime.date``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name not in _ALLOWED.get(module, ()):
+            raise pickle.UnpicklingError(f"{module}.{name} is not a knowledge-base record")
+        return super().find_class(module, name)
+
+
 try:
     # The built-in BLAKE2 module: importing hashlib initialises OpenSSL, 5 ms of a 200 ms command.
     from _blake2 import blake2b as _blake2b
 except ImportError:  # pragma: no cover - every CPython build has it
     from hashlib import blake2b as _blake2b
+
+try:
+    # hmac's compare_digest without importing hmac, which imports hashlib (see above).
+    from _operator import _compare_digest
+except ImportError:  # pragma: no cover - every CPython build has it
+    from hmac import compare_digest as _compare_digest  # type: ignore[no-redef]
