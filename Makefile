@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
 
-.PHONY: demo test lint typecheck schema bench clean
+.PHONY: demo test lint typecheck schema bench clean browser
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(BIN)/suppcheck: pyproject.toml
 demo: $(BIN)/suppcheck
 	$(BIN)/suppcheck check $(EXAMPLE) --format table; status=$$?; [ $$status -ne 2 ]
 
-test: $(BIN)/suppcheck
+test: $(BIN)/suppcheck browser
 	$(BIN)/python -m pytest
+
+# The HTML tests render pages in Debian's Chromium; installed with apt-get where it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the HTML tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(BIN)/suppcheck
 	$(BIN)/ruff check src tests benchmarks

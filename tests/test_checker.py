@@ -394,6 +394,8 @@ def test_public_api_is_pinned() -> None:
         "Total",
         "__version__",
         "check",
+        "html_handout",
+        "html_report",
         "load_knowledge",
         "load_regimen",
         "plan",

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
     from ._check import check
     from ._errors import InputError, KnowledgeBaseError, SuppcheckError, SuppcheckWarning
     from ._files import load_regimen
+    from ._html import html_report
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
+    from ._plan.html import html_handout
     from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
     from ._severity import Evidence, Severity
@@ -38,6 +40,8 @@ _WHERE = {
     "SuppcheckError": "._errors",
     "SuppcheckWarning": "._errors",
     "load_regimen": "._files",
+    "html_report": "._html",
+    "html_handout": "._plan.html",
     "KnowledgeBase": "._kb.base",
     "load_knowledge": "._kb.loader",
     "Plan": "._plan",
@@ -101,6 +105,8 @@ __all__ = [
     "Total",
     "__version__",
     "check",
+    "html_handout",
+    "html_report",
     "load_knowledge",
     "load_regimen",
     "plan",

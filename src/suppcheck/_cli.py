@@ -157,7 +157,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def _add_check(commands: Any) -> None:
     p = _command(commands, "check", "check regimen files and print a report", CHECK_EPILOG, cmd_check)
     p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
-    p.add_argument("--format", choices=["table", "json", "jsonl", "markdown"], help="output format (default: table)")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "jsonl", "markdown", "html"],
+        help="output format (default: table); html is one self-contained printable page",
+    )
     p.add_argument(
         "--fail-on",
         type=_severity,
@@ -194,7 +198,12 @@ def _add_schedule(commands: Any) -> None:
         cmd_schedule,
     )
     p.add_argument("file", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
-    p.add_argument("--format", choices=["table", "json", "ics"], default="table", help="output format (default: table)")
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "ics", "html"],
+        default="table",
+        help="output format (default: table); html is a printable patient handout",
+    )
     p.add_argument(
         "--prefer",
         choices=["fewest-times", "own-times"],
@@ -407,6 +416,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
     fmt = args.format or "table"
     console = None
     collected: list[dict[str, Any]] = []
+    pages: list[tuple[str, Report, RegimenFile]] = []
     code = 0
     # With several files each JSON record names its file, and a file that failed
     # keeps its place as an error record, so reports never shift onto another file.
@@ -436,6 +446,8 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                 collected.append(data)
             else:
                 print(json.dumps(data, ensure_ascii=False))
+        elif fmt == "html":
+            pages.append((source, report, regimen))
         elif fmt == "markdown":
             from ._render import render_markdown
 
@@ -454,6 +466,10 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             render_table(console, report, regimen, source=source, min_severity=args.min_severity)
     if fmt == "json" and (collected or len(args.files) > 1):
         print(json.dumps(collected[0] if len(args.files) == 1 else collected, indent=2, ensure_ascii=False))
+    if pages:
+        from ._html import html_reports
+
+        sys.stdout.write(html_reports(pages, knowledge=kb, min_severity=args.min_severity))
     return code
 
 
@@ -477,7 +493,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         result = plan(regimen, knowledge=kb, prefer="own_times" if args.prefer == "own-times" else "fewest_times")
     except InputError as exc:
         raise exc.with_source(source) from None
-    print_schedule(result, args.format, source=source)
+    print_schedule(result, args.format, source=source, knowledge=kb)
     return 0 if result.all_satisfied else 1
 
 

@@ -13,7 +13,9 @@ from .model import Plan
 if TYPE_CHECKING:
     from rich.console import Console
 
-Format = Literal["table", "json", "ics"]
+    from .._kb.base import KnowledgeBase
+
+Format = Literal["table", "json", "ics", "html"]
 _STYLE = {
     Severity.CONTRAINDICATED: "bold white on red",
     Severity.MAJOR: "bold red",
@@ -109,10 +111,21 @@ def to_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False)
 
 
-def print_schedule(plan: Plan, fmt: Format = "table", *, source: str = "", file: IO[str] | None = None) -> None:
-    """Write the plan for ``suppcheck schedule``: a table on a terminal (colour as rich decides), JSON or iCalendar."""
+def print_schedule(
+    plan: Plan,
+    fmt: Format = "table",
+    *,
+    source: str = "",
+    file: IO[str] | None = None,
+    knowledge: KnowledgeBase | None = None,
+) -> None:
+    """Write the plan for ``suppcheck schedule``: a table on a terminal, JSON, iCalendar or an HTML handout."""
     out = file if file is not None else sys.stdout
-    if fmt == "json":
+    if fmt == "html":
+        from .html import html_handout
+
+        out.write(html_handout(plan, knowledge=knowledge, source=source))
+    elif fmt == "json":
         out.write(to_json(plan) + "\n")
     elif fmt == "ics":
         from .ics import to_ics
