@@ -296,6 +296,7 @@ def test_a_form_name_stands_for_its_substance() -> None:
 def test_report_fields_are_the_contract() -> None:
     data = check(regimen(mg("400 mg", per_day=2))).model_dump(mode="json")
     assert list(data) == [
+        "id",
         "suppcheck_version",
         "knowledge_version",
         "ok",
@@ -399,6 +400,9 @@ def test_public_api_is_pinned() -> None:
         "load_knowledge",
         "load_regimen",
         "plan",
+        "screen",
+        "screen_columns",
+        "screen_schema",
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None

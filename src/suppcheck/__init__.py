@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._plan.html import html_handout
     from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
+    from ._screen import screen, screen_columns, screen_schema
     from ._severity import Evidence, Severity
 
 # Public names load on first access: `suppcheck --version`, or a worker that
@@ -61,6 +62,9 @@ _WHERE = {
     "ReferenceInfo": "._report",
     "Report": "._report",
     "Total": "._report",
+    "screen": "._screen",
+    "screen_columns": "._screen",
+    "screen_schema": "._screen",
     "Evidence": "._severity",
     "Severity": "._severity",
 }
@@ -110,4 +114,7 @@ __all__ = [
     "load_knowledge",
     "load_regimen",
     "plan",
+    "screen",
+    "screen_columns",
+    "screen_schema",
 ]

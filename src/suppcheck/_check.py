@@ -48,6 +48,7 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     # Sorted worst first: the first finding's severity is the worst.
     worst = findings[0].severity if findings else None
     return Report(
+        id=parsed.id,
         suppcheck_version=__version__,
         knowledge_version=kb.version,
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._report import Report
 
 SEVERITIES = [s.value for s in Severity]
+BATCH_TABLES = ("summary-csv", "summary-parquet", "findings-csv", "findings-parquet")
 STDIN = "<stdin>"
 EX_INTERNAL = 70  # sysexits.h EX_SOFTWARE
 
@@ -159,8 +160,10 @@ def _add_check(commands: Any) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
     p.add_argument(
         "--format",
-        choices=["table", "json", "jsonl", "markdown", "html"],
-        help="output format (default: table); html is one self-contained printable page",
+        choices=["table", "json", "jsonl", "markdown", "html", *BATCH_TABLES],
+        help="output format (default: table); html is one self-contained printable page; with --batch: jsonl "
+        "(default, full reports) or a flat table, summary-csv|summary-parquet (a row per regimen) or "
+        "findings-csv|findings-parquet (a row per finding)",
     )
     p.add_argument(
         "--fail-on",
@@ -187,6 +190,12 @@ def _add_check(commands: Any) -> None:
         help="batch: parallel processes (default: CPU count)",
     )
     p.add_argument("--output", metavar="OUT.jsonl", help="batch: write the reports here instead of standard output")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="batch: run on a Dask cluster: a scheduler's tcp://HOST:PORT, or 'local' for a local cluster of "
+        "--workers processes (needs suppcheck[dask])",
+    )
 
 
 def _add_schedule(commands: Any) -> None:
@@ -327,6 +336,14 @@ def _knowledge(extra: Sequence[str]) -> KnowledgeBase | None:
         raise SystemExit(2) from None
 
 
+def _need_frames(parser: argparse.ArgumentParser, what: str) -> None:
+    """Stop with a clear message when pyarrow (the ``frames`` extra) is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        parser.error(f"{what} needs pyarrow: pip install 'suppcheck[frames]'")
+
+
 # -- check -----------------------------------------------------------------------
 
 
@@ -374,17 +391,36 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         if args.files:
             args.parser.error("give FILE... or --batch FILE.jsonl, not both")
-        if args.format not in (None, "jsonl"):
-            args.parser.error("--batch always writes JSONL; leave out --format")
+        output = args.format or "jsonl"
+        if output not in _batch.FORMATS:
+            args.parser.error(f"--batch writes {', '.join(_batch.FORMATS)}, not {output}")
+        if output.endswith("parquet"):
+            _need_frames(args.parser, "--format " + output)
+            if args.output is None:
+                args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
         _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
         extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
-        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity)
+        files: tuple[tuple[str, bytes], ...] = ()
+        if args.scheduler is not None:
+            import importlib.util
+
+            if importlib.util.find_spec("distributed") is None:
+                args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
+            # A cluster's workers need not share this file system: the rules travel as bytes.
+            files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
+        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity, output, files)
         resume_collection()  # a batch runs long past start-up
-        return _batch.run(args.batch, output=args.output, workers=args.workers, options=options)
+        return _batch.run(
+            args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
+        )
     if not args.files:
         args.parser.error("give at least one FILE (or '-' for standard input), or --batch")
+    if args.format in BATCH_TABLES:
+        args.parser.error(f"--format {args.format} is for --batch FILE.jsonl")
     if args.output is not None:
         args.parser.error("--output is for --batch; redirect standard output instead")
+    if args.scheduler is not None:
+        args.parser.error("--scheduler is for --batch")
     if args.files.count("-") > 1:
         args.parser.error("standard input ('-') can be read only once")
     args.files = _expand_folders(args.files)

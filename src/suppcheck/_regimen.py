@@ -242,8 +242,11 @@ class Profile(_Input):
 
 
 class RegimenFile(_Input):
-    """A whole regimen file: ``profile`` and ``regimen``."""
+    """A whole regimen file: ``profile`` and ``regimen``, and the caller's own ``id`` for it."""
 
+    id: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The caller's id for this regimen (a patient or member id), echoed in the report"
+    )
     profile: Profile = Field(default_factory=Profile)
     regimen: tuple[RegimenEntry, ...] = Field(min_length=1)
     # The knowledge base whose units this file was validated against, so that

@@ -148,6 +148,7 @@ class Total(_Output):
 class Report(_Output):
     """The result of checking one regimen."""
 
+    id: str | None = Field(default=None, description="The regimen's own id, when it gave one")
     suppcheck_version: str
     knowledge_version: str
     ok: bool
