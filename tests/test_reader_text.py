@@ -169,6 +169,28 @@ def test_no_reference_points_at_a_copy_or_a_staging_host(kb: KnowledgeBase) -> N
     assert not bad, "cite the primary source or the publisher's public page:\n" + "\n".join(bad)
 
 
+# Consumer and aggregator sites that summarise labels or monographs: useful, but not a primary source.
+SUMMARY_HOSTS = (
+    "blinkhealth.com", "cancertherapyadvisor.com", "chemistdirect.co.uk", "druginteractionchecker.com",
+    "druglib.com", "drugs.com", "ebmconsult.com", "epgonline.org", "epnet.com", "globalrph.com", "mayoclinic.org",
+    "medicinenet.com", "medizzine.com", "medlineplus.gov", "medscape.com", "medx.it.com", "merckmanuals.com",
+    "mims.com", "mymlc.com", "pdr.net", "peacehealth.org", "pfusion.net", "pharmacist.com", "rxreasoner.com",
+    "rxwiki.com", "stlukes-stl.com", "uspharmacist.com", "vibore.com", "webmd.com", "berkeleywellness.com",
+)  # fmt: skip
+
+
+def _summary_only(kb: KnowledgeBase, ids: tuple[str, ...]) -> bool:
+    hosts = [urlsplit(kb.references[i].url).hostname or "" for i in ids]
+    return all(any(h == s or h.endswith("." + s) for s in SUMMARY_HOSTS) for h in hosts)
+
+
+def test_a_record_resting_only_on_summaries_is_graded_c_or_d(kb: KnowledgeBase) -> None:
+    graded = [*kb.rules.values(), *kb.limits.values()]
+    strong = [r.id for r in graded if _summary_only(kb, r.references) and r.evidence.value in ("A", "B")]
+    assert not strong, "add a primary source (label, NASEM, ODS, PubMed) or lower the grade: " + ", ".join(strong)
+    assert any(_summary_only(kb, r.references) for r in graded)  # the host list does recognise summaries
+
+
 @pytest.mark.parametrize(
     ("url", "bad"),
     [
