@@ -33,7 +33,7 @@ PRODUCT_FORMS = [
     ("vitamin_e", "d-alpha-tocopherol"), ("vitamin_e", "dl-alpha-tocopherol"), ("vitamin_a", "retinyl palmitate"),
     ("vitamin_a", "beta-carotene"),
 ]  # fmt: skip
-SEED_MEDICATION_CLASSES = {
+CORE_MEDICATION_CLASSES = {
     "calcium_channel_blockers", "tetracyclines", "fluoroquinolones", "loop_diuretics", "thiazide_diuretics",
     "potassium_sparing_diuretics", "nsaids", "ssris", "statins", "bisphosphonates", "thyroid_hormones",
     "dopamine_agonists", "proton_pump_inhibitors", "h2_blockers", "anticoagulants", "antiplatelets",
@@ -52,7 +52,7 @@ def test_counts(kb: KnowledgeBase) -> None:
     assert len(kb.rules) >= 150
     assert len(kb.references) >= 20
     assert set(kb.conditions) >= REPORT_CONDITIONS
-    assert set(kb.medication_classes) >= SEED_MEDICATION_CLASSES
+    assert set(kb.medication_classes) >= CORE_MEDICATION_CLASSES
 
 
 def test_every_family_has_rules(kb: KnowledgeBase) -> None:
@@ -85,7 +85,7 @@ def test_elemental_fractions(kb: KnowledgeBase) -> None:
             assert form.references
 
 
-def test_absorption_notes_follow_the_seed_and_sources(kb: KnowledgeBase) -> None:
+def test_absorption_ratings_follow_the_sources(kb: KnowledgeBase) -> None:
     assert kb.forms["magnesium_oxide"].absorption is not None
     assert kb.forms["magnesium_oxide"].absorption.value == "poor"
     assert kb.forms["magnesium_citrate"].absorption.value == "good"  # type: ignore[union-attr]
@@ -132,7 +132,7 @@ def test_upper_limits_and_recommended_intakes(kb: KnowledgeBase) -> None:
                 assert value <= bound, (limit.id, stage)
 
 
-def test_seed_004_propranolol_link_is_graded_weak(kb: KnowledgeBase) -> None:
+def test_magnesium_propranolol_link_is_graded_weak(kb: KnowledgeBase) -> None:
     rules = [r for r in kb.rules.values() if "propranolol" in r.medications and "magnesium" in r.substances]
     assert rules
     assert all(r.evidence.value in ("C", "D") for r in rules)

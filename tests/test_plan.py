@@ -115,8 +115,8 @@ def test_tremor_example_moves_magnesium_clear_of_doxycycline() -> None:
     assert not separation_findings(check(p.apply()))
 
 
-def test_seed_002_keeps_the_users_own_times() -> None:
-    p = plan(load_regimen(EXAMPLES / "seed-002-magnesium-twice-daily.json"))
+def test_magnesium_twice_daily_keeps_the_users_own_times() -> None:
+    p = plan(load_regimen(EXAMPLES / "magnesium-400mg-twice-daily.json"))
     assert times_of(p, 0) == ["07:30", "22:30"]
     assert p.moves == 0
     assert p.all_satisfied

@@ -18,6 +18,11 @@ RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$", min_length=1, 
 Text = Annotated[str, Field(min_length=1)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
+_PROVENANCE = (
+    "For maintainers: how the record was sourced and reviewed (what was read, where, what is still to "
+    "check). Never rendered: explain, lookup and reports leave it out; user-visible text must not need it."
+)
+
 BANDS: tuple[str, ...] = (
     "0-6mo",
     "7-12mo",
@@ -61,6 +66,7 @@ class Reference(Overridable):
     accessed: dt.date
     pmid: Annotated[str, Field(pattern=r"^[0-9]{1,9}$")] | None = None
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class SubstanceKind(StrEnum):
@@ -86,6 +92,7 @@ class Substance(Overridable):
     default_form_note: str | None = None
     references: tuple[str, ...] = ()
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class Absorption(StrEnum):
@@ -108,6 +115,7 @@ class Form(Overridable):
     evidence: Evidence | None = None
     references: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class LimitType(StrEnum):
@@ -140,6 +148,7 @@ class Limit(Overridable):
     recommendation: Text
     references: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
     @field_validator("values")
     @classmethod
@@ -156,6 +165,7 @@ class MedicationClass(Overridable):
     synonyms: tuple[Text, ...] = ()
     parents: tuple[Id, ...] = ()
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class Medication(Overridable):
@@ -165,6 +175,7 @@ class Medication(Overridable):
     brands: tuple[Text, ...] = ()
     classes: tuple[Id, ...] = ()
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class Condition(Overridable):
@@ -173,6 +184,7 @@ class Condition(Overridable):
     synonyms: tuple[Text, ...] = ()
     implies: tuple[Id, ...] = ()
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
 class RuleFamily(StrEnum):
@@ -245,6 +257,7 @@ class Rule(Overridable):
     recommendation: Text
     references: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
 
     @model_validator(mode="after")
     def _family_shape(self) -> Self:
