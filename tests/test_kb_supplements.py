@@ -92,3 +92,12 @@ def test_biotin_lab_test_caution_needs_a_condition_that_names_a_test() -> None:
     without = check(regimen({"substance": "biotin", "amount": "5 mg"}))
     assert find(with_test, "contraindication.condition", rule="cond.biotin.upcoming_lab_test")
     assert not find(without, "contraindication.condition")
+
+
+@pytest.mark.parametrize(("amount", "flagged"), [("30 mcg", False), ("31 mcg", True), ("10 mg", True)])
+def test_biotin_cautions_start_above_the_adequate_intake(amount: str, flagged: bool) -> None:
+    report = check(
+        regimen({"substance": "biotin", "amount": amount}, conditions=["hypothyroidism"], medications=["levothyroxine"])
+    )
+    assert bool(find(report, "contraindication.condition", rule="cond.biotin.thyroid_disease")) is flagged
+    assert bool(find(report, "interaction.medication", rule="med.biotin.thyroid_hormones")) is flagged
