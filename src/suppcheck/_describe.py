@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._kb.base import KnowledgeBase, MedicationMatch
-from ._kb.models import Form, Limit, Rule, Substance, Timing
+from ._kb.models import Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
 
 
 def field_lines(fields: Sequence[tuple[str, str | None]], width: int = 100) -> list[str]:
@@ -135,6 +135,27 @@ def _evidence(value: str) -> str:
     return f"{value} ({EVIDENCE_TEXT.get(value, '?')})"
 
 
+_LAB_LABELS = {"egfr": "eGFR (mL/min/1.73 m2)", "potassium": "serum potassium (mmol/L)", "ferritin": "ferritin (ng/mL)"}
+
+
+def _steps(steps: Sequence[SeverityStep], unit: str) -> list[str]:
+    lines = []
+    for step in steps:
+        relation = "at or above" if step.inclusive else "above"
+        refs = ", ".join(step.references)
+        lines += _item(f"{relation} {step.threshold:g} {unit}/day: {step.severity.value}. {step.note} [{refs}]")
+    return ["severity by daily amount:", *lines] if lines else []
+
+
+def _labs(labs: Sequence[LabThreshold]) -> list[str]:
+    lines = []
+    for lab in labs:
+        bound = f"below {lab.below:g}" if lab.below is not None else f"above {lab.above:g}"
+        note = f": {lab.note}" if lab.note else ""
+        lines += _item(f"{_LAB_LABELS[lab.lab]} {bound}{note} [{', '.join(lab.references)}]")
+    return ["applies also with lab values (any one):", *lines] if lines else []
+
+
 def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
     partner = ", ".join(rule.with_substances or (*rule.medications, *rule.medication_classes))
     separation = None
@@ -164,7 +185,19 @@ def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
         ("recommendation", rule.recommendation),
         ("note", rule.note),
     ]
-    return "\n".join([f"{rule.id} (rule)", *field_lines(fields), *_references(kb, rule.references)])
+    extra_refs = [
+        *(r for step in rule.severity_steps for r in step.references),
+        *(r for lab in rule.labs for r in lab.references),
+    ]
+    return "\n".join(
+        [
+            f"{rule.id} (rule)",
+            *field_lines(fields),
+            *_labs(rule.labs),
+            *_steps(rule.severity_steps, unit),
+            *_references(kb, dict.fromkeys((*rule.references, *extra_refs))),
+        ]
+    )
 
 
 def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
@@ -186,7 +219,10 @@ def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
             *field_lines(fields),
             "values by life stage:",
             *values,
-            *_references(kb, limit.references),
+            *_steps(limit.severity_steps, limit.unit),
+            *_references(
+                kb, dict.fromkeys((*limit.references, *(r for st in limit.severity_steps for r in st.references)))
+            ),
         ]
     )
 
