@@ -143,14 +143,14 @@ def _steps(steps: Sequence[SeverityStep], unit: str) -> list[str]:
     for step in steps:
         relation = "at or above" if step.inclusive else "above"
         refs = ", ".join(step.references)
-        lines += _item(f"{relation} {step.threshold:g} {unit}/day: {step.severity.value}. {step.note} [{refs}]")
+        lines += _item(f"{relation} {step.threshold:,g} {unit}/day -> {step.severity.value}: {step.note} [{refs}]")
     return ["severity by daily amount:", *lines] if lines else []
 
 
 def _labs(labs: Sequence[LabThreshold]) -> list[str]:
     lines = []
     for lab in labs:
-        bound = f"below {lab.below:g}" if lab.below is not None else f"above {lab.above:g}"
+        bound = f"below {lab.below:,g}" if lab.below is not None else f"above {lab.above:,g}"
         note = f": {lab.note}" if lab.note else ""
         lines += _item(f"{_LAB_LABELS[lab.lab]} {bound}{note} [{', '.join(lab.references)}]")
     return ["applies also with lab values (any one):", *lines] if lines else []
