@@ -31,7 +31,9 @@ FINDING_CODES: dict[str, str] = {
     ),
     "dose.above_typical": (
         "A dose exceeds the usual dose range where no upper limit exists or where the upper limit is more "
-        "permissive (melatonin above 5 mg, valerian above its usual extract range)."
+        "permissive (melatonin above 5 mg, valerian above its usual extract range). The message gives the "
+        "multiple of the range's top; where a source names a higher threshold (melatonin above the 10 mg "
+        "specialist maximum) the severity rises and the message says why."
     ),
     "dose.below_typical": "A dose is below the recommended intake or the usual effective range (info).",
     "dose.per_dose_limit": "A single dose exceeds what is absorbed well at once (calcium above 500 mg per dose).",
@@ -58,7 +60,8 @@ FINDING_CODES: dict[str, str] = {
     ),
     "contraindication.condition": (
         "A substance is contraindicated or needs caution with one of the person's conditions (magnesium with "
-        "kidney failure; iron with hemochromatosis)."
+        "kidney failure; iron with hemochromatosis), or with a lab value past a sourced threshold given in "
+        "profile.labs (magnesium with an eGFR below 30)."
     ),
     "contraindication.life_stage": "Pregnancy, lactation, childhood or older age changes the advice.",
     "depletion.medication": (
