@@ -142,7 +142,9 @@ def test_lab_thresholds_validate(tmp_path: Path) -> None:
     assert threshold.holds(29.9)
     assert not threshold.holds(30)
     both = {**LAB_RULE, "labs": [{**LAB_RULE["labs"][0], "above": 5}]}
-    assert "rules[1].labs[0]: give exactly one of below and above" in load_error(mini_with(tmp_path, rules=[both]))
+    assert "rules[1].labs[0]: give exactly one of below, at_most, above and at_least" in load_error(
+        mini_with(tmp_path, rules=[both])
+    )
     unknown = {**LAB_RULE, "labs": [{**LAB_RULE["labs"][0], "lab": "creatinine"}]}
     assert "rules[1].labs[0].lab" in load_error(mini_with(tmp_path, rules=[unknown]))
     badref = {**LAB_RULE, "labs": [{**LAB_RULE["labs"][0], "references": ["gone"]}]}
@@ -338,8 +340,14 @@ def test_unknown_substance_is_still_reported_without_a_suggestion() -> None:
     assert close.suggestions == ("Magnesium",)
 
 
-def test_models_are_exported_for_typing() -> None:
-    assert LabThreshold.model_validate({"lab": "ferritin", "above": 1000, "references": ["r"]}).holds(1001)
+@pytest.mark.parametrize(
+    ("bound", "holds", "fails"),
+    [("below", 29.9, 30), ("at_most", 30, 30.1), ("above", 30.1, 30), ("at_least", 30, 29.9)],
+)
+def test_lab_bounds(bound: str, holds: float, fails: float) -> None:
+    threshold = LabThreshold.model_validate({"lab": "ferritin", bound: 30, "references": ["r"]})
+    assert threshold.holds(holds)
+    assert not threshold.holds(fails)
 
 
 # -- the command line shows steps and lab thresholds ---------------------------------------

@@ -153,7 +153,8 @@ def _steps(steps: Sequence[SeverityStep], unit: str) -> list[str]:
 def _labs(labs: Sequence[LabThreshold]) -> list[str]:
     lines = []
     for lab in labs:
-        bound = f"below {lab.below:,g}" if lab.below is not None else f"above {lab.above:,g}"
+        words, limit = lab.bound
+        bound = f"{words} {limit:,g}"
         note = f": {lab.note}" if lab.note else ""
         lines += _item(f"{_LAB_LABELS[lab.lab]} {bound}{note} [{', '.join(lab.references)}]")
     return ["applies also with lab values (any one):", *lines] if lines else []

@@ -293,25 +293,48 @@ LabName = Literal["egfr", "potassium", "ferritin"]
 class LabThreshold(_Record):
     """A laboratory value that satisfies a rule as one of its conditions would.
 
-    Exactly one of ``below`` and ``above`` (strict) is given, in the lab's
-    unit: eGFR mL/min/1.73 m2, serum potassium mmol/L, ferritin ng/mL.
+    Exactly one bound is given, as the source words it: ``below`` and
+    ``above`` are strict, ``at_most`` and ``at_least`` include the value. Units:
+    eGFR mL/min/1.73 m2, serum potassium mmol/L, ferritin ng/mL.
     """
 
     lab: LabName
     below: Positive | None = None
+    at_most: Positive | None = None
     above: Positive | None = None
+    at_least: Positive | None = None
     note: str | None = Field(default=None, description="What the source says at this value; shown in the finding")
     references: tuple[str, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _one_bound(self) -> Self:
-        if (self.below is None) == (self.above is None):
-            raise ValueError("give exactly one of below and above")
+        if sum(b is not None for b in (self.below, self.at_most, self.above, self.at_least)) != 1:
+            raise ValueError("give exactly one of below, at_most, above and at_least")
         return self
+
+    @property
+    def bound(self) -> tuple[str, float]:
+        """The bound as words and value: ``("below", 30.0)``, ``("at or above", 5.5)``."""
+        for words, value in (
+            ("below", self.below),
+            ("at or below", self.at_most),
+            ("above", self.above),
+            ("at or above", self.at_least),
+        ):
+            if value is not None:
+                return words, value
+        raise AssertionError("validated to have one bound")
 
     def holds(self, value: float) -> bool:
         """Whether a measured ``value`` is past the threshold."""
-        return value < self.below if self.below is not None else value > (self.above or 0.0)
+        words, limit = self.bound
+        if words == "below":
+            return value < limit
+        if words == "at or below":
+            return value <= limit
+        if words == "above":
+            return value > limit
+        return value >= limit
 
 
 class Rule(Overridable):

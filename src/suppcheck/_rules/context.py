@@ -425,7 +425,8 @@ def lab_text(hits: list[tuple[LabThreshold, float]]) -> str:
 
     parts = []
     for threshold, value in hits:
-        bound = f"below {fmt(threshold.below)}" if threshold.below is not None else f"above {fmt(threshold.above or 0)}"
+        words, limit = threshold.bound
+        bound = f"{words} {fmt(limit)}"
         note = f": {threshold.note}" if threshold.note else ""
         parts.append(f"{LAB_NAMES[threshold.lab]} {fmt(value)} {LAB_UNITS[threshold.lab]} ({bound}{note})")
     return " and ".join(parts)
