@@ -376,3 +376,33 @@ def test_explain_shows_lab_thresholds(tmp_path: Path) -> None:
     assert "applies also with lab values (any one):" in out
     assert "eGFR (mL/min/1.73 m2) below 30: severe renal impairment" in out
     assert "[emc-magnaspartate-30238]" in out
+
+
+def test_the_plan_weighs_a_broken_window_at_its_stepped_severity(tmp_path: Path) -> None:
+    from suppcheck import plan
+
+    rule = {
+        **STEP_RULE,
+        "id": "test.magnesium.vitamin_d",
+        "family": "absorption.reduced",
+        "medications": [],
+        "with_substances": ["vitamin_d"],
+        "separation": {"other_before_hours": 2, "other_after_hours": 2},
+        "severity_steps": STEPS,
+    }
+    kb = load_knowledge(mini_with(tmp_path, rules=[rule]))
+
+    def status(magnesium: str) -> Any:
+        product = {
+            "product": "Combo",
+            "ingredients": [
+                {"substance": "magnesium", "amount": magnesium},
+                {"substance": "vitamin D", "amount": "10 mcg"},
+            ],
+        }
+        (found,) = [s for s in plan(regimen(product), knowledge=kb).unsatisfied if s.rule_id == rule["id"]]
+        return found
+
+    assert status("100 mg").severity is Severity.MINOR
+    assert status("700 mg").severity is Severity.MAJOR
+    assert status("700 mg").why == "always_broken"

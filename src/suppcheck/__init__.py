@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
-    from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
+    from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
     from ._severity import Evidence, Severity
 
@@ -48,6 +48,7 @@ _WHERE = {
     "Amount": "._regimen",
     "Day": "._regimen",
     "Ingredient": "._regimen",
+    "Labs": "._regimen",
     "MedicationUse": "._regimen",
     "Profile": "._regimen",
     "RegimenEntry": "._regimen",
@@ -83,6 +84,7 @@ __all__ = [
     "InputError",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Labs",
     "MedicationUse",
     "Plan",
     "PlannedDose",
