@@ -406,3 +406,12 @@ def test_the_plan_weighs_a_broken_window_at_its_stepped_severity(tmp_path: Path)
     assert status("100 mg").severity is Severity.MINOR
     assert status("700 mg").severity is Severity.MAJOR
     assert status("700 mg").why == "always_broken"
+
+
+def test_the_rendered_report_names_the_labs(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    source = Path(__file__).parent / "golden" / "kidney-egfr-20-magnesium-potassium.yaml"
+    result = run(["check", str(source), "--format", "markdown"], cwd=tmp_path)
+    assert "labs: eGFR 20 mL/min/1.73 m², serum potassium 4.8 mmol/L" in result.stdout
+    assert "Magnesium with eGFR 20 mL/min/1.73 m² (below 30" in result.stdout
