@@ -415,3 +415,46 @@ def test_the_rendered_report_names_the_labs(tmp_path: Path) -> None:
     result = run(["check", str(source), "--format", "markdown"], cwd=tmp_path)
     assert "labs: eGFR 20 mL/min/1.73 m², serum potassium 4.8 mmol/L" in result.stdout
     assert "Magnesium with eGFR 20 mL/min/1.73 m² (below 30" in result.stdout
+
+
+def test_a_lab_alone_can_carry_a_rule_and_an_interaction_names_it(tmp_path: Path) -> None:
+    lab_only = {**LAB_RULE, "id": "test.magnesium.low_egfr", "conditions": []}
+    interaction = {
+        **STEP_RULE,
+        "id": "test.magnesium.doxycycline.kidney",
+        "labs": [{"lab": "egfr", "at_most": 45, "references": ["ods-magnesium-hp"]}],
+    }
+    kb = load_knowledge(mini_with(tmp_path, rules=[lab_only, interaction]))
+
+    def report(**profile: Any) -> Any:
+        return check(regimen(mg("100 mg"), medications=["doxycycline"], **profile), knowledge=kb)
+
+    assert find(report(), "contraindication.condition") == []
+    assert find(report(conditions=["kidney failure"]), "contraindication.condition") == []  # needs the lab
+    (by_lab,) = find(report(labs={"egfr": 25}), "contraindication.condition")
+    assert by_lab.rule_id == "test.magnesium.low_egfr"
+    assert by_lab.conditions == ()
+    (named,) = find(report(labs={"egfr": 45}), "interaction.medication", rule="test.magnesium.doxycycline.kidney")
+    assert "This applies with eGFR 45 mL/min/1.73 m² (at or below 45)." in named.message
+    assert find(report(labs={"egfr": 46}), "interaction.medication", rule="test.magnesium.doxycycline.kidney") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["egfr", "potassium", "ferritin", "creatinine"]),
+        st.one_of(st.floats(), st.integers(), st.booleans(), st.text(max_size=5), st.none()),
+        max_size=3,
+    )
+)
+def test_any_labs_block_validates_or_is_an_input_error(labs: dict[str, Any]) -> None:
+    problem = ""
+    try:
+        parsed = RegimenFile.model_validate(regimen(mg("100 mg"), labs=labs))
+    except InputError as exc:
+        problem = str(exc)
+    if problem:
+        assert all(line.startswith("profile.labs.") for line in problem.splitlines() if line.strip())
+        return
+    for value in parsed.profile.labs.given().values():
+        assert 0 < value < float("inf")
