@@ -35,8 +35,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                 who = "with " + " and ".join(part for part in (said, labs) if part)
             else:
                 who = f"in {ctx.stage_label}" + (f" with {labs}" if labs else "")
-            shown = rule.min_daily_amount is not None
-            amount = f" ({fmt(total)} {substance.unit}/day)" if shown else ""
+            amount = f" ({fmt(total)} {substance.unit}/day)" if rule.min_daily_amount is not None else ""
             step = step_for(rule.severity_steps, total) if rule.severity_steps else None
             extra = step_text(step, substance.name, total, substance.unit) if step is not None else ""
             yield rule_finding(
