@@ -88,13 +88,14 @@ def _pair(
         base += f" This applies with {lab_text(hits)}."
         extra_refs += tuple(ref for threshold, _ in hits for ref in threshold.references)
     # The severity a step gives; a kept separation window stays info whatever the amount.
-    daily = sum(d.daily_ul for d in subject)  # the amount min_daily_amount is compared with
-    step = step_for(rule.severity_steps, daily) if rule.severity_steps else None
     stepped = ""
-    if step is not None:
-        severity = step.severity
-        stepped = step_text(step, substance.name, daily, substance.unit)
-        extra_refs += step.references
+    if rule.severity_steps:
+        daily = sum(d.daily_ul for d in subject)  # the amount min_daily_amount is compared with
+        step = step_for(rule.severity_steps, daily)
+        if step is not None:
+            severity = step.severity
+            stepped = step_text(step, substance.name, daily, substance.unit)
+            extra_refs += step.references
     window = rule.separation
     if window is None:
         message = base + stepped
