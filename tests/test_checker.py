@@ -378,6 +378,7 @@ def test_public_api_is_pinned() -> None:
         "InputError",
         "KnowledgeBase",
         "KnowledgeBaseError",
+        "Labs",
         "MedicationUse",
         "Plan",
         "PlannedDose",

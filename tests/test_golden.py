@@ -4,7 +4,8 @@ An expectation matches a finding when every key it gives agrees: ``code``,
 ``rule_id``, ``severity``, ``severity_at_least``, ``evidence``, and for the
 lists (``substances``, ``medications``, ``conditions``, ``entries``) every
 listed item is in the finding's list; ``suggestions_include`` checks one
-suggestion; ``hours_required``/``hours_scheduled`` compare numbers.
+suggestion; ``hours_required``/``hours_scheduled`` compare numbers;
+``message_contains`` is a piece of text the message must contain.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def matches(finding: Finding, want: dict[str, Any]) -> bool:
                 return False
         elif key in ("substances", "medications", "conditions", "entries"):
             if not set(value) <= set(getattr(finding, key)):
+                return False
+        elif key == "message_contains":
+            if value not in finding.message:
                 return False
         elif key == "suggestions_include":
             if value not in finding.suggestions:

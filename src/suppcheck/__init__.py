@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._plan.html import html_handout
-    from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
+    from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
     from ._screen import screen, screen_columns, screen_schema
     from ._severity import Evidence, Severity
@@ -54,6 +54,7 @@ _WHERE = {
     "Amount": "._regimen",
     "Day": "._regimen",
     "Ingredient": "._regimen",
+    "Labs": "._regimen",
     "MedicationUse": "._regimen",
     "Profile": "._regimen",
     "RegimenEntry": "._regimen",
@@ -92,6 +93,7 @@ __all__ = [
     "InputError",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Labs",
     "MedicationUse",
     "Plan",
     "PlannedDose",

@@ -296,7 +296,7 @@ def _results_on_cluster(
         if scheduler == "local":
             cluster = stack.enter_context(
                 LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
                 )
             )
             client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._kb.base import KnowledgeBase, MedicationMatch
-from ._kb.models import Form, Limit, Rule, Substance, Timing
+from ._kb.models import Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
 
 
 def field_lines(fields: Sequence[tuple[str, str | None]], width: int = 100) -> list[str]:
@@ -31,7 +31,9 @@ FINDING_CODES: dict[str, str] = {
     ),
     "dose.above_typical": (
         "A dose exceeds the usual dose range where no upper limit exists or where the upper limit is more "
-        "permissive (melatonin above 5 mg, valerian above its usual extract range)."
+        "permissive (melatonin above 5 mg, valerian above its usual extract range). The message gives the "
+        "multiple of the range's top; where a source names a higher threshold (melatonin above the 10 mg "
+        "specialist maximum) the severity rises and the message says why."
     ),
     "dose.below_typical": "A dose is below the recommended intake or the usual effective range (info).",
     "dose.per_dose_limit": "A single dose exceeds what is absorbed well at once (calcium above 500 mg per dose).",
@@ -58,7 +60,8 @@ FINDING_CODES: dict[str, str] = {
     ),
     "contraindication.condition": (
         "A substance is contraindicated or needs caution with one of the person's conditions (magnesium with "
-        "kidney failure; iron with hemochromatosis)."
+        "kidney failure; iron with hemochromatosis), or with a lab value past a sourced threshold given in "
+        "profile.labs (magnesium with an eGFR below 30)."
     ),
     "contraindication.life_stage": "Pregnancy, lactation, childhood or older age changes the advice.",
     "depletion.medication": (
@@ -135,6 +138,28 @@ def _evidence(value: str) -> str:
     return f"{value} ({EVIDENCE_TEXT.get(value, '?')})"
 
 
+_LAB_LABELS = {"egfr": "eGFR (mL/min/1.73 m2)", "potassium": "serum potassium (mmol/L)", "ferritin": "ferritin (ng/mL)"}
+
+
+def _steps(steps: Sequence[SeverityStep], unit: str) -> list[str]:
+    lines = []
+    for step in steps:
+        relation = "at or above" if step.inclusive else "above"
+        refs = ", ".join(step.references)
+        lines += _item(f"{relation} {step.threshold:,g} {unit}/day -> {step.severity.value}: {step.note} [{refs}]")
+    return ["severity by daily amount:", *lines] if lines else []
+
+
+def _labs(labs: Sequence[LabThreshold]) -> list[str]:
+    lines = []
+    for lab in labs:
+        words, limit = lab.bound
+        bound = f"{words} {limit:,g}"
+        note = f": {lab.note}" if lab.note else ""
+        lines += _item(f"{_LAB_LABELS[lab.lab]} {bound}{note} [{', '.join(lab.references)}]")
+    return ["applies also with lab values (any one):", *lines] if lines else []
+
+
 def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
     partner = ", ".join(rule.with_substances or (*rule.medications, *rule.medication_classes))
     separation = None
@@ -164,7 +189,19 @@ def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
         ("recommendation", rule.recommendation),
         ("note", rule.note),
     ]
-    return "\n".join([f"{rule.id} (rule)", *field_lines(fields), *_references(kb, rule.references)])
+    extra_refs = [
+        *(r for step in rule.severity_steps for r in step.references),
+        *(r for lab in rule.labs for r in lab.references),
+    ]
+    return "\n".join(
+        [
+            f"{rule.id} (rule)",
+            *field_lines(fields),
+            *_labs(rule.labs),
+            *_steps(rule.severity_steps, unit),
+            *_references(kb, dict.fromkeys((*rule.references, *extra_refs))),
+        ]
+    )
 
 
 def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
@@ -186,7 +223,10 @@ def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
             *field_lines(fields),
             "values by life stage:",
             *values,
-            *_references(kb, limit.references),
+            *_steps(limit.severity_steps, limit.unit),
+            *_references(
+                kb, dict.fromkeys((*limit.references, *(r for st in limit.severity_steps for r in st.references)))
+            ),
         ]
     )
 

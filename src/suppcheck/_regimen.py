@@ -209,6 +209,43 @@ class Day(_Input):
         return {slot: default if given[slot] is None else given[slot] for slot, default in _clock.DEFAULT_DAY.items()}
 
 
+def _lab(low_note: str, high: float, unit: str) -> Any:
+    return Field(
+        default=None,
+        gt=0,
+        le=high,
+        allow_inf_nan=False,
+        description=f"{low_note}, {unit}; a positive number up to {high:g}",
+    )
+
+
+class Labs(_Input):
+    """Recent laboratory values; rules with lab thresholds read them (each optional).
+
+    The upper bounds reject values no laboratory reports (a unit mix-up, a
+    typing error) rather than plausible extremes.
+    """
+
+    egfr: float | None = _lab("estimated glomerular filtration rate", 200, "mL/min/1.73 m2")
+    potassium: float | None = _lab("serum potassium", 15, "mmol/L")
+    ferritin: float | None = _lab("serum ferritin", 100000, "ng/mL")
+
+    @field_validator("egfr", "potassium", "ferritin", mode="before")
+    @classmethod
+    def _not_boolean(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError(f"a lab value is a number, not {value!r}")
+        return value
+
+    def given(self) -> dict[str, float]:
+        """The labs given, by name."""
+        return {
+            k: v
+            for k, v in (("egfr", self.egfr), ("potassium", self.potassium), ("ferritin", self.ferritin))
+            if v is not None
+        }
+
+
 class Profile(_Input):
     """Who takes the regimen."""
 
@@ -218,6 +255,7 @@ class Profile(_Input):
     lactating: bool = False
     conditions: tuple[Name, ...] = ()
     medications: tuple[MedicationUse, ...] = ()
+    labs: Labs = Field(default_factory=Labs)
     day: Day = Field(default_factory=Day)
 
     @field_validator("medications", mode="before")

@@ -28,7 +28,7 @@ SEVERITY_STYLE = {
 
 
 def describe_person(profile: Profile) -> str:
-    """``female, 58 years (women 51-70); conditions: ...; medications: ...``."""
+    """``female, 58 years (women 51-70); conditions: ...; medications: ...; labs: eGFR 20 mL/min/1.73 m²``."""
     stage = Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating).label()
     if profile.age is None:
         parts = [stage]  # the label already says "women 19-50 (age not given)"
@@ -44,6 +44,14 @@ def describe_person(profile: Profile) -> str:
     if profile.medications:
         meds = [m.name + (f" at {', '.join(m.times)}" if m.times else "") for m in profile.medications]
         parts.append("medications: " + ", ".join(meds))
+    labs = profile.labs.given()
+    if labs:
+        shown = {
+            "egfr": ("eGFR", "mL/min/1.73 m²"),
+            "potassium": ("serum potassium", "mmol/L"),
+            "ferritin": ("ferritin", "ng/mL"),
+        }
+        parts.append("labs: " + ", ".join(f"{shown[k][0]} {v:g} {shown[k][1]}" for k, v in labs.items()))
     return "; ".join(parts)
 
 

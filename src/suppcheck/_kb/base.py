@@ -218,34 +218,60 @@ class KnowledgeBase:
         return self._condition_closure[condition_id]
 
     def suggestions(self, kind: str, name: str, *, substance_id: str | None = None, limit: int = 3) -> list[str]:
-        """Up to ``limit`` close known names (display names) for an unknown name."""
-        from rapidfuzz import fuzz, process, utils
+        """Up to ``limit`` known names (display names) a misspelling of ``name`` could mean.
 
-        choices: dict[str, str]
+        Only close matches: the spelling keys (case, spaces and punctuation
+        ignored) must be within a few edits, fewer for short names, so an
+        unrelated name ("boswellia") suggests nothing rather than whatever
+        scores best.
+
+        >>> from suppcheck import load_knowledge
+        >>> load_knowledge().suggestions("substance", "magnesum")
+        ['Magnesium']
+        """
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        key = name_key(name)
+        if not key:
+            return []
+        choices = self._suggestion_choices(kind, substance_id)
+        if not choices:
+            return []
+        matches = process.extract(
+            key, list(choices), scorer=Levenshtein.distance, score_cutoff=edit_budget(len(key)), limit=limit * 4
+        )
+        if not matches:
+            return []
+        # Only the closest: a one-edit slip does not also suggest every two-edit neighbour.
+        # Among equals, the longest shared beginning first (vitamin D before B3 for "vitamin d3").
+        best = min(distance for _, distance, _ in matches)
+        closest = sorted((m for m in matches if m[1] == best), key=lambda m: (-_shared_start(key, m[0]), m[2]))
+        out: list[str] = []
+        for choice, _, _ in closest:
+            display = choices[choice]
+            if display not in out:
+                out.append(display)
+        return out[:limit]
+
+    def _suggestion_choices(self, kind: str, substance_id: str | None) -> dict[str, str]:
+        """Spelling key -> the display name a suggestion shows, for one kind of name."""
         if kind == "substance":
-            choices = {k: self.substances[v].name for k, v in self._substance_keys.items()}
-        elif kind == "form":
+            # A form's name stands for its substance ("ferrous sulfate"): suggest the form's name.
+            choices = {k: self.forms[v].name for k, v in self._global_form_keys.items()}
+            choices.update({k: self.substances[v].name for k, v in self._substance_keys.items()})
+            return choices
+        if kind == "form":
             keys = self._form_keys.get(substance_id or "", {})
-            choices = {k: self.forms[v].name for k, v in keys.items()}
-        elif kind == "medication":
+            return {k: self.forms[v].name for k, v in keys.items()}
+        if kind == "medication":
             choices = {}
             for k, v in self._medication_keys.items():
                 kind_, ident = v.split(":", 1)
                 record = self.medication_classes[ident] if kind_ == "class" else self.medications[ident]
                 choices[k] = record.name
-        else:
-            choices = {k: self.conditions[v].name for k, v in self._condition_keys.items()}
-        if not choices:
-            return []
-        matches = process.extract(
-            name_key(name), list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
-        )
-        out: list[str] = []
-        for key, score, _ in matches:
-            display = choices[key]
-            if score >= 60 and display not in out:
-                out.append(display)
-        return out[:limit]
+            return choices
+        return {k: self.conditions[v].name for k, v in self._condition_keys.items()}
 
     # -- units -------------------------------------------------------------
 
@@ -315,6 +341,29 @@ class KnowledgeBase:
             for rule in self._depletions.get(ident, _EMPTY):
                 seen.setdefault(rule.id, rule)
         return list(seen.values())
+
+
+def _shared_start(a: str, b: str) -> int:
+    """How many leading characters two strings share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def edit_budget(length: int) -> int:
+    """How many edits a misspelling of a name ``length`` characters long may have.
+
+    One for short names (``zink``), two up to ten characters (``magnesum``),
+    three beyond (``ferous sulfate``): enough for a slip, too few to turn one
+    name into another.
+
+    >>> [edit_budget(n) for n in (3, 4, 5, 10, 11, 30)]
+    [1, 1, 2, 2, 3, 3]
+    """
+    return 1 if length <= 4 else 2 if length <= 10 else 3
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:

@@ -56,33 +56,26 @@ _KEY_BYTES = 32
 _MAX_ENTRY = 64 * 1024 * 1024  # far above any real knowledge base; bounds what a bad file can make us read
 _UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
 
-# What an entry may name. Everything else (os.system, builtins.eval, any
-# class of any other module) makes the entry a miss.
-_ALLOWED: dict[str, frozenset[str]] = {
-    "suppcheck._kb.base": frozenset({"KnowledgeBase"}),
-    "suppcheck._kb.models": frozenset(
-        {
-            "Absorption",
-            "Condition",
-            "Form",
-            "KnowledgeFile",
-            "Limit",
-            "LimitBasis",
-            "LimitType",
-            "Medication",
-            "MedicationClass",
-            "Reference",
-            "Rule",
-            "RuleFamily",
-            "Separation",
-            "Substance",
-            "SubstanceKind",
-            "Timing",
-        }
-    ),
-    "suppcheck._severity": frozenset({"Evidence", "Severity"}),
-    "datetime": frozenset({"date"}),
-}
+# What an entry may name: the classes the record module defines (records and their enums), the
+# knowledge base, the enums of _severity and datetime.date. Everything else (os.system,
+# builtins.eval, any class of any other module) makes the entry a miss.
+def _allowed() -> dict[str, frozenset[str]]:
+    from .. import _severity
+    from . import models
+
+    def defined(module: object) -> frozenset[str]:
+        name = getattr(module, "__name__", "")
+        return frozenset(
+            key for key, value in vars(module).items() if isinstance(value, type) and value.__module__ == name
+        )
+
+    return {
+        "suppcheck._kb.base": frozenset({"KnowledgeBase"}),
+        "suppcheck._kb.models": defined(models),
+        "suppcheck._severity": defined(_severity),
+        "datetime": frozenset({"date"}),
+    }
+
 
 _warned: set[str] = set()
 
@@ -333,10 +326,16 @@ except ImportError:  # pragma: no cover - every CPython build has it
     import pickle  # type: ignore[no-redef]
 
 
+_ALLOWED: dict[str, frozenset[str]] | None = None
+
+
 class _RecordsOnly(pickle.Unpickler):
     """An unpickler that can name only the knowledge-base record classes, their enums and ``datetime.date``."""
 
     def find_class(self, module: str, name: str) -> Any:
+        global _ALLOWED
+        if _ALLOWED is None:
+            _ALLOWED = _allowed()
         if name not in _ALLOWED.get(module, ()):
             raise pickle.UnpicklingError(f"{module}.{name} is not a knowledge-base record")
         return super().find_class(module, name)

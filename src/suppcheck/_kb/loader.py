@@ -9,6 +9,7 @@ never at import; what passed every check is kept between processes by
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -123,10 +124,21 @@ def parse(raw: Any, *, source: str | None = None) -> KnowledgeFile:
     try:
         return KnowledgeFile.model_validate(raw)
     except ValidationError as exc:
-        problems = [
-            f"{json_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors(include_url=False)
-        ]
+        problems = [_problem(e["loc"], e["msg"].removeprefix("Value error, ")) for e in exc.errors(include_url=False)]
         raise KnowledgeBaseError(problems, source=source) from None
+
+
+# A record's validator names the item it rejects ("severity_steps[1]: ..."): that
+# item's path is joined to the record's, so every problem reads as one JSON path.
+_ITEM_PREFIX = re.compile(r"^([a-z_]+(?:\[\d+\])*): (.+)$", re.DOTALL)
+
+
+def _problem(loc: Sequence[int | str], message: str) -> str:
+    path = json_path(loc)
+    item = _ITEM_PREFIX.match(message)
+    if item is not None and loc:
+        return f"{path}.{item.group(1)}: {item.group(2)}"
+    return f"{path}: {message}"
 
 
 def json_path(loc: Sequence[int | str]) -> str:
@@ -205,11 +217,15 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
         if limit.id in rule_ids:
             yield f"{loc}.id: {limit.id!r} is also a rule id"
         yield from check_refs("limits", limit.id, limit.references)
+        yield from _nested_refs(loc, "severity_steps", limit.severity_steps, refs)
         substance = substances.get(limit.substance)
         if substance is None:
             yield f"{loc}.substance: unknown substance {limit.substance!r}"
         elif limit.unit != substance.unit and limit.unit not in substance.unit_factors:
             yield f"{loc}.unit: {limit.unit!r} is neither {substance.id}'s unit ({substance.unit}) nor converts to it"
+        elif limit.severity_steps and limit.unit != substance.unit:
+            # Steps are compared with the daily total, which is in the substance's unit.
+            yield f"{loc}.severity_steps: a limit with steps is in {substance.id}'s unit ({substance.unit})"
         if limit.type is LimitType.RECOMMENDED and limit.intake_kind is None:
             yield f"{loc}.intake_kind: a recommended intake says RDA or AI"
     yield from _recommended_within_upper(doc, where)
@@ -245,12 +261,21 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
                 yield f"{loc}.except_medications[{i}]: {med_id!r} is in none of the rule's medication_classes"
         yield from check_ids("rules", rule.id, "conditions", rule.conditions, conditions, "condition")
         yield from check_refs("rules", rule.id, rule.references)
+        yield from _nested_refs(loc, "severity_steps", rule.severity_steps, refs)
+        yield from _nested_refs(loc, "labs", rule.labs, refs)
         for i, form_id in enumerate(rule.forms):
             form = forms.get(form_id)
             if form is None:
                 yield f"{loc}.forms[{i}]: unknown form {form_id!r}"
             elif form.substance not in rule.substances:
                 yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
+
+
+def _nested_refs(loc: str, field: str, items: Iterable[Any], known: set[str]) -> Iterator[str]:
+    for i, item in enumerate(items):
+        for j, ref in enumerate(item.references):
+            if ref not in known:
+                yield f"{loc}.{field}[{i}].references[{j}]: unknown reference {ref!r}"
 
 
 def _duplicate_names(

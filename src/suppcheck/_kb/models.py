@@ -134,6 +134,56 @@ class LimitBasis(StrEnum):
     SYNTHETIC = "synthetic"
 
 
+class SeverityStep(_Record):
+    """A daily amount from which a finding is more severe, and why (the source's threshold).
+
+    Exactly one of ``min_daily_amount`` (at or above) and ``above_daily_amount``
+    (strictly above) is given, in the substance's canonical unit, on the same
+    basis as the record it belongs to.
+    """
+
+    min_daily_amount: Positive | None = Field(default=None, description="Applies at or above this daily amount")
+    above_daily_amount: Positive | None = Field(default=None, description="Applies strictly above this daily amount")
+    severity: Severity
+    note: Text = Field(description="The risk at this amount, as the source states it; shown in the finding")
+    references: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> Self:
+        if (self.min_daily_amount is None) == (self.above_daily_amount is None):
+            raise ValueError("give exactly one of min_daily_amount and above_daily_amount")
+        return self
+
+    @property
+    def threshold(self) -> float:
+        value = self.min_daily_amount if self.min_daily_amount is not None else self.above_daily_amount
+        assert value is not None
+        return value
+
+    @property
+    def inclusive(self) -> bool:
+        return self.min_daily_amount is not None
+
+
+def _check_steps(steps: tuple[SeverityStep, ...], base: Severity | None) -> None:
+    """Thresholds strictly increasing, severities never decreasing (from ``base``)."""
+    previous: SeverityStep | None = None
+    for i, step in enumerate(steps):
+        if previous is not None and step.threshold <= previous.threshold:
+            raise ValueError(
+                f"severity_steps[{i}]: threshold {step.threshold:g} is not above the previous "
+                f"step's {previous.threshold:g} (steps are sorted by strictly increasing amount)"
+            )
+        floor = previous.severity if previous is not None else base
+        if floor is not None and step.severity < floor:
+            what = "the previous step's" if previous is not None else "the record's own"
+            raise ValueError(
+                f"severity_steps[{i}]: severity {step.severity.value!r} is below {what} {floor.value!r} "
+                "(a larger amount is never less severe)"
+            )
+        previous = step
+
+
 class Limit(Overridable):
     id: RuleId
     substance: Id
@@ -149,6 +199,20 @@ class Limit(Overridable):
     references: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
+    severity_steps: tuple[SeverityStep, ...] = Field(
+        default=(),
+        description="upper_limit and usual_max only: severities by daily amount, on the amount the limit compares",
+    )
+
+    @model_validator(mode="after")
+    def _steps(self) -> Self:
+        if self.severity_steps:
+            if self.type not in (LimitType.UPPER_LIMIT, LimitType.USUAL_MAX):
+                raise ValueError("severity_steps apply to upper_limit and usual_max limits only")
+            # An upper limit's own severity is computed from the ratio, moderate at least.
+            base = Severity.MODERATE if self.type is LimitType.UPPER_LIMIT else (self.severity or Severity.MINOR)
+            _check_steps(self.severity_steps, base)
+        return self
 
     @field_validator("values")
     @classmethod
@@ -235,6 +299,56 @@ class Timing(_Record):
         return self
 
 
+LabName = Literal["egfr", "potassium", "ferritin"]
+
+
+class LabThreshold(_Record):
+    """A laboratory value that satisfies a rule as one of its conditions would.
+
+    Exactly one bound is given, as the source words it: ``below`` and
+    ``above`` are strict, ``at_most`` and ``at_least`` include the value. Units:
+    eGFR mL/min/1.73 m2, serum potassium mmol/L, ferritin ng/mL.
+    """
+
+    lab: LabName
+    below: Positive | None = None
+    at_most: Positive | None = None
+    above: Positive | None = None
+    at_least: Positive | None = None
+    note: str | None = Field(default=None, description="What the source says at this value; shown in the finding")
+    references: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Self:
+        if sum(b is not None for b in (self.below, self.at_most, self.above, self.at_least)) != 1:
+            raise ValueError("give exactly one of below, at_most, above and at_least")
+        return self
+
+    @property
+    def bound(self) -> tuple[str, float]:
+        """The bound as words and value: ``("below", 30.0)``, ``("at or above", 5.5)``."""
+        for words, value in (
+            ("below", self.below),
+            ("at or below", self.at_most),
+            ("above", self.above),
+            ("at or above", self.at_least),
+        ):
+            if value is not None:
+                return words, value
+        raise AssertionError("validated to have one bound")
+
+    def holds(self, value: float) -> bool:
+        """Whether a measured ``value`` is past the threshold."""
+        words, limit = self.bound
+        if words == "below":
+            return value < limit
+        if words == "at or below":
+            return value <= limit
+        if words == "above":
+            return value > limit
+        return value >= limit
+
+
 class Rule(Overridable):
     id: RuleId
     family: RuleFamily
@@ -250,7 +364,15 @@ class Rule(Overridable):
     )
     conditions: tuple[Id, ...] = ()
     life_stages: tuple[LifeStage, ...] = ()
+    labs: tuple[LabThreshold, ...] = Field(
+        default=(),
+        description="Lab thresholds that satisfy the rule as one of its conditions does (either suffices)",
+    )
     min_daily_amount: Positive | None = None
+    severity_steps: tuple[SeverityStep, ...] = Field(
+        default=(),
+        description="Severities by the substance's daily amount (the amount min_daily_amount is compared with)",
+    )
     separation: Separation | None = None
     timing: Timing | None = None
     mechanism: Text
@@ -270,8 +392,8 @@ class Rule(Overridable):
         absorption = family in (RuleFamily.ABSORPTION_REDUCED, RuleFamily.ABSORPTION_ENHANCED)
         if absorption and not (self.with_substances or takes_medication):
             raise ValueError(f"a {family.value} rule needs with_substances or medications")
-        if family is RuleFamily.CONTRAINDICATION_CONDITION and not self.conditions:
-            raise ValueError("a contraindication.condition rule needs conditions")
+        if family is RuleFamily.CONTRAINDICATION_CONDITION and not (self.conditions or self.labs):
+            raise ValueError("a contraindication.condition rule needs conditions or labs")
         if family is RuleFamily.CONTRAINDICATION_LIFE_STAGE and not self.life_stages:
             raise ValueError("a contraindication.life_stage rule needs life_stages")
         if (family is RuleFamily.TIMING_ADVICE) != (self.timing is not None):
@@ -282,6 +404,10 @@ class Rule(Overridable):
             raise ValueError("a separation window needs exactly one kind of partner")
         if self.except_medications and not self.medication_classes:
             raise ValueError("except_medications narrows medication_classes, which are not given")
+        if self.severity_steps:
+            if family in (RuleFamily.DEPLETION_MEDICATION, RuleFamily.TIMING_ADVICE):
+                raise ValueError(f"a {family.value} rule has no daily amount to step its severity by")
+            _check_steps(self.severity_steps, self.severity)
         return self
 
 

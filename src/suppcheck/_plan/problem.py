@@ -23,7 +23,7 @@ from .. import _clock
 from .._errors import InputError
 from .._kb.models import RuleFamily, Timing
 from .._names import in_sentence
-from .._rules.context import Context, Dose
+from .._rules.context import Context, Dose, step_for
 from .._rules.dose import TOLERANCE, fmt
 from .._rules.interactions import FAMILIES as INTERACTION_FAMILIES
 from .._rules.separation import Gap, separated, window_text
@@ -212,10 +212,12 @@ def _separation_groups(ctx: Context) -> list[Group]:
                 continue
             window = (rule.separation.other_before_hours, rule.separation.other_after_hours)
             subject_name = in_sentence(subject[0].substance.name)
+            # The severity the check gives a broken window, which follows the daily amount.
+            step = step_for(rule.severity_steps, sum(d.daily_ul for d in subject)) if rule.severity_steps else None
             base = Group(
                 kind="separation",
                 rule_id=rule.id,
-                severity=rule.severity,
+                severity=step.severity if step is not None else rule.severity,
                 substances=(substance_id,),
                 medications=(),
                 subject=subject_name,

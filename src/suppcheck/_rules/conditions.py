@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .._kb.models import RuleFamily
 from .._report import Finding
-from .context import Context, rule_finding
+from .context import Context, lab_text, rule_finding, step_for, step_text
 from .dose import fmt
 
 CODES: tuple[str, ...] = ("contraindication.condition", "contraindication.life_stage")
@@ -27,16 +27,26 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             if view.medication_keys and not meds:
                 continue
             matched = ctx.matched_conditions_of(view.conditions)
+            hits = ctx.lab_hits(view.labs) if view.labs else []
+            labs = lab_text(hits)
             if rule.family is RuleFamily.CONTRAINDICATION_CONDITION:
                 names = ctx.derived.in_sentence
-                who = f"with {', '.join(names(ctx.kb.conditions[c].name) for c in matched)}"
+                said = ", ".join(names(ctx.kb.conditions[c].name) for c in matched)
+                who = "with " + " and ".join(part for part in (said, labs) if part)
             else:
-                who = f"in {ctx.stage_label}"
+                who = f"in {ctx.stage_label}" + (f" with {labs}" if labs else "")
             amount = f" ({fmt(total)} {substance.unit}/day)" if rule.min_daily_amount is not None else ""
+            step = step_for(rule.severity_steps, total) if rule.severity_steps else None
+            extra = step_text(step, substance.name, total, substance.unit) if step is not None else ""
             yield rule_finding(
                 ctx,
                 rule,
-                message=f"{substance.name}{amount} {who}: {rule.mechanism}",
+                severity=step.severity if step is not None else None,
+                extra_references=(
+                    *(step.references if step is not None else ()),
+                    *(ref for threshold, _ in hits for ref in threshold.references),
+                ),
+                message=f"{substance.name}{amount} {who}: {rule.mechanism}{extra}",
                 substances=(substance_id,),
                 medications=[m.id for m in meds],
                 conditions=matched,

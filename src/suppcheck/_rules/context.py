@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
-from .._kb.models import Form, Limit, LimitType, Rule, Substance
+from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, SeverityStep, Substance
 from .._names import in_sentence
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo, new_finding
@@ -99,6 +99,7 @@ class Context:
         self._taken: frozenset[str] = frozenset()
         self._present: frozenset[str] = frozenset()
         self._summaries: dict[str, tuple[tuple[int, ...], float, float]] = {}
+        self.labs: dict[str, float] = regimen.profile.labs.given()
 
     @property
     def stage_label(self) -> str:
@@ -184,9 +185,20 @@ class Context:
     def partners_ok_view(self, view: RuleView) -> bool:
         if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return False
-        if view.condition_set and view.condition_set.isdisjoint(self.conditions):
+        if view.labs:
+            # A lab threshold stands in for the conditions: either one suffices.
+            if view.condition_set.isdisjoint(self.conditions) and not self.lab_hits(view.labs):
+                return False
+        elif view.condition_set and view.condition_set.isdisjoint(self.conditions):
             return False
         return not view.life_stages or not view.life_stages.isdisjoint(self.stage_tags)
+
+    def lab_hits(self, thresholds: tuple[LabThreshold, ...]) -> list[tuple[LabThreshold, float]]:
+        """The thresholds the person's labs are past, each with the measured value."""
+        labs = self.labs
+        if not labs:
+            return []
+        return [(t, labs[t.lab]) for t in thresholds if t.lab in labs and t.holds(labs[t.lab])]
 
     def summary(self, substance_id: str) -> tuple[tuple[int, ...], float, float]:
         """A substance's entries (sorted), daily total and daily total counted for the upper limit.
@@ -403,6 +415,49 @@ def _unrecognized(
     )
 
 
+LAB_NAMES = {"egfr": "eGFR", "potassium": "serum potassium", "ferritin": "ferritin"}
+LAB_UNITS = {"egfr": "mL/min/1.73 m²", "potassium": "mmol/L", "ferritin": "ng/mL"}
+
+
+def lab_text(hits: list[tuple[LabThreshold, float]]) -> str:
+    """``eGFR 20 mL/min/1.73 m² (below 30: <note>)`` for each threshold past."""
+    from .dose import fmt
+
+    parts = []
+    for threshold, value in hits:
+        words, limit = threshold.bound
+        bound = f"{words} {fmt(limit)}"
+        note = f": {threshold.note}" if threshold.note else ""
+        parts.append(f"{LAB_NAMES[threshold.lab]} {fmt(value)} {LAB_UNITS[threshold.lab]} ({bound}{note})")
+    return " and ".join(parts)
+
+
+def step_for(steps: tuple[SeverityStep, ...], amount: float) -> SeverityStep | None:
+    """The highest step a daily amount reaches (float noise from unit factors aside), or None.
+
+    >>> from suppcheck._kb.models import SeverityStep
+    >>> steps = (SeverityStep(min_daily_amount=10, severity="moderate", note="n", references=("r",)),)
+    >>> step_for(steps, 10.0).severity.value, step_for(steps, 9.99)
+    ('moderate', None)
+    """
+    found = None
+    for step in steps:
+        limit = step.threshold
+        reached = amount >= limit * (1 - 1e-9) if step.inclusive else amount > limit * (1 + 1e-9)
+        if not reached:
+            break
+        found = step
+    return found
+
+
+def step_text(step: SeverityStep, name: str, amount: float, unit: str) -> str:
+    """`` Fish oil totals 10,000 mg/day, above 3,000 mg/day: <note>`` (with its leading space)."""
+    from .dose import fmt
+
+    relation = "at or above" if step.inclusive else "above"
+    return f" {name} totals {fmt(amount)} {unit}/day, {relation} {fmt(step.threshold)} {unit}/day: {step.note}"
+
+
 def _sorted_unique(items: Iterable[Any]) -> tuple[Any, ...]:
     if isinstance(items, tuple | list) and len(items) == 1:
         return tuple(items)
@@ -424,10 +479,18 @@ def rule_finding(
     hours_required: float | None = None,
     hours_scheduled: float | None = None,
     view: RuleView | None = None,
+    extra_references: tuple[str, ...] = (),
 ) -> Finding:
-    """A finding raised by a knowledge-base rule, with its evidence and sources."""
+    """A finding raised by a knowledge-base rule, with its evidence and sources.
+
+    ``extra_references``: the sources of a severity step or lab threshold that
+    applied, cited after the rule's own.
+    """
     if view is None:
         view = ctx.derived.view(rule)
+    references = view.references
+    if extra_references:
+        references = with_references(ctx, references, extra_references)
     return new_finding(
         code or view.code,
         severity or rule.severity,
@@ -440,7 +503,15 @@ def rule_finding(
         message,
         recommendation or rule.recommendation,
         rule.mechanism,
-        view.references,
+        references,
         hours_required,
         hours_scheduled,
     )
+
+
+def with_references(
+    ctx: Context, references: tuple[ReferenceInfo, ...], ids: tuple[str, ...]
+) -> tuple[ReferenceInfo, ...]:
+    """``references`` followed by those of ``ids`` not among them already."""
+    have = {r.id for r in references}
+    return references + tuple(r for r in ctx.references(ids) if r.id not in have)

@@ -42,6 +42,7 @@ class RuleView:
         "excluded",
         "first_sentence",
         "forms",
+        "labs",
         "life_stages",
         "medication_keys",
         "partners",
@@ -63,6 +64,7 @@ class RuleView:
         self.conditions = rule.conditions
         self.condition_set = frozenset(rule.conditions)  # any one present
         self.life_stages: frozenset[str] = frozenset(rule.life_stages)
+        self.labs = rule.labs  # any one holding satisfies the rule as a condition would
         self.references = references
         self.first_sentence = head + "." if dot else rule.mechanism  # of the mechanism
 

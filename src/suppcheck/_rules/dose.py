@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 from .._clock import format_minutes
 from .._kb.base import CACHE_SIZE
-from .._kb.models import Limit, LimitBasis, Substance
+from .._kb.models import Limit, LimitBasis, SeverityStep, Substance
 from .._report import Finding, Total, new_finding, trusted
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
-from .context import Context, Dose
+from .context import Context, Dose, step_for, with_references
 from .derived import SubstanceLimits
 
 CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
@@ -121,15 +121,17 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             if counted > value * (1 + TOLERANCE):
                 ratio = counted / value if value > 0 else float("inf")
                 phrase = _basis_phrase(ctx, limit, substance)
+                step = step_for(limit.severity_steps, counted) if limit.severity_steps else None
                 yield _limit_finding(
                     ctx,
                     limit,
                     "dose.above_upper_limit",
-                    severity_for_ratio(ratio),
+                    max(severity_for_ratio(ratio), step.severity) if step is not None else severity_for_ratio(ratio),
                     substance,
                     entries,
                     f"{substance.name} totals {fmt(counted)} {unit}/day ({phrase}), above the {fmt(value)} "
-                    f"{unit}/day upper limit for {ctx.stage_label}: {fmt(ratio)} times the limit.",
+                    f"{unit}/day upper limit for {ctx.stage_label}: {fmt(ratio)} times the limit."
+                    + (_step_note(step, counted, unit) if step is not None else ""),
                     f"Reduce {ctx.derived.in_sentence(substance.name)} to at most {fmt(value)} {unit}/day ({phrase}) "
                     f"unless a clinician directs a higher dose and monitors it. {limit.recommendation}",
                 )
@@ -138,16 +140,20 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             limit, value = typical
             more_permissive = upper is None or upper[1] > value
             if more_permissive and total > value * (1 + TOLERANCE):
+                step = step_for(limit.severity_steps, total) if limit.severity_steps else None
                 yield _limit_finding(
                     ctx,
                     limit,
                     "dose.above_typical",
-                    limit.severity or Severity.MINOR,
+                    step.severity if step is not None else limit.severity or Severity.MINOR,
                     substance,
                     entries,
                     f"{substance.name} totals {fmt(total)} {unit}/day, above the usual range (at most "
-                    f"{fmt(value)} {unit}/day) for {ctx.stage_label}.",
+                    f"{fmt(value)} {unit}/day) for {ctx.stage_label}"
+                    + (f": {fmt(total / value)} times the top of that range." if value > 0 else ".")
+                    + (_step_note(step, total, unit) if step is not None else ""),
                     limit.recommendation,
+                    step,
                 )
         if limits.usual_min is not None or limits.recommended is not None:
             yield from _below(ctx, substance, doses, entries, total, limits)
@@ -235,6 +241,12 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose], limits: Sub
             )
 
 
+def _step_note(step: SeverityStep, amount: float, unit: str) -> str:
+    """`` At or above 5,000 mg/day: <note>`` (the amount is in the message already)."""
+    relation = "At or above" if step.inclusive else "Above"
+    return f" {relation} {fmt(step.threshold)} {unit}/day: {step.note}"
+
+
 def _limit_finding(
     ctx: Context,
     limit: Limit,
@@ -244,6 +256,7 @@ def _limit_finding(
     entries: tuple[int, ...],
     message: str,
     recommendation: str,
+    step: SeverityStep | None = None,
 ) -> Finding:
     return new_finding(
         code,
@@ -257,7 +270,9 @@ def _limit_finding(
         message,
         recommendation,
         limit.mechanism,
-        ctx.references(limit.references),
+        with_references(ctx, ctx.references(limit.references), step.references)
+        if step is not None
+        else ctx.references(limit.references),
         None,
         None,
     )

@@ -14,7 +14,7 @@ from .._clock import format_minutes
 from .._kb.models import RuleFamily
 from .._report import Finding, new_finding
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken
+from .context import Context, Dose, MedicationTaken, lab_text, step_for, step_text, with_references
 from .derived import RuleView
 from .dose import fmt
 from .separation import closest_pairs, hours_apart, window_text
@@ -82,9 +82,23 @@ def _pair(
     severity = rule.severity
     recommendation = rule.recommendation
     hours_required = hours_scheduled = None
+    extra_refs: tuple[str, ...] = ()
+    hits = ctx.lab_hits(view.labs) if view.labs else []
+    if hits:
+        base += f" This applies with {lab_text(hits)}."
+        extra_refs += tuple(ref for threshold, _ in hits for ref in threshold.references)
+    # The severity a step gives; a kept separation window stays info whatever the amount.
+    stepped = ""
+    if rule.severity_steps:
+        daily = sum(d.daily_ul for d in subject)  # the amount min_daily_amount is compared with
+        step = step_for(rule.severity_steps, daily)
+        if step is not None:
+            severity = step.severity
+            stepped = step_text(step, substance.name, daily, substance.unit)
+            extra_refs += step.references
     window = rule.separation
     if window is None:
-        message = base
+        message = base + stepped
     else:
         before, after = window.other_before_hours, window.other_after_hours
         hours_required = max(before, after)
@@ -92,11 +106,12 @@ def _pair(
         subject_times = _times(subject)
         partner_times = _times(partner_doses) if partner_doses else _med_times(medications)
         if subject_times is None or partner_times is None:
-            message = f"{base} Times were not given for every dose: {advice}."
+            message = f"{base} Times were not given for every dose: {advice}.{stepped}"
         else:
             worst, closest = closest_pairs(subject_times, partner_times, before, after)
             if worst is None:
                 severity = Severity.INFO
+                extra_refs = tuple(ref for threshold, _ in hits for ref in threshold.references)
                 hours_scheduled = hours_apart(closest[0])
                 message = (
                     f"{substance.name} and {partner_name} are separated as required ({advice}); "
@@ -113,7 +128,7 @@ def _pair(
                         f"{format_minutes(worst[1])}, {partner_name} at {format_minutes(worst[2])})"
                     )
                 code = "timing.separation"
-                message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}"
+                message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}{stepped}"
     return new_finding(
         code,
         severity,
@@ -126,7 +141,7 @@ def _pair(
         message,
         recommendation,
         rule.mechanism,
-        view.references,
+        with_references(ctx, view.references, extra_refs) if extra_refs else view.references,
         hours_required,
         hours_scheduled,
     )
