@@ -377,6 +377,7 @@ def test_public_api_is_pinned() -> None:
         "InputError",
         "KnowledgeBase",
         "KnowledgeBaseError",
+        "Limits",
         "MedicationUse",
         "Plan",
         "PlannedDose",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
+    from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
     from ._severity import Evidence, Severity
@@ -39,6 +40,7 @@ _WHERE = {
     "load_regimen": "._files",
     "KnowledgeBase": "._kb.base",
     "load_knowledge": "._kb.loader",
+    "Limits": "._reading",
     "Plan": "._plan",
     "PlannedDose": "._plan",
     "PlannedMedication": "._plan",
@@ -83,6 +85,7 @@ __all__ = [
     "InputError",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Limits",
     "MedicationUse",
     "Plan",
     "PlannedDose",
