@@ -279,7 +279,7 @@ def loads_yaml(text: str, *, source: str | None, limits: Limits) -> Any:
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise InputError(too_large(limits.max_bytes), source=source)
     loader = _yaml_loader()(text)
-    loader.max_depth = limits.max_depth
+    loader.limits = limits
     try:
         value = loader.get_single_data()
     except yaml.YAMLError as exc:
@@ -315,20 +315,28 @@ def _yaml_loader() -> Any:
 
     class DepthComposer(composer):  # type: ignore[misc]
         # PyYAML's composer recurses once per level, libyaml's too (in C): this
-        # one stops at max_depth, before either could exhaust its stack.
-        max_depth = DEFAULT_LIMITS.max_depth
+        # one stops at max_depth, before either could exhaust its stack. It also
+        # stops a list or mapping past the widest the limits allow, and a
+        # document past max_values, before composing nodes that would be refused.
+        limits = DEFAULT_LIMITS
         _depth = 0
+        _nodes = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             self._depth += 1
+            self._nodes += 1
             try:
-                if self._depth > self.max_depth:
-                    raise ComposerError(
-                        None,
-                        None,
-                        f"nested deeper than {self.max_depth} levels (limit max_depth)",
-                        self.peek_event().start_mark,
-                    )
+                limits = self.limits
+                problem = None
+                if self._depth > limits.max_depth:
+                    problem = f"nested deeper than {limits.max_depth} levels (limit max_depth)"
+                elif self._nodes > limits.max_values:
+                    problem = f"more than {_plural(limits.max_values, 'value')} in the document (limit max_values)"
+                elif parent is not None and len(parent.value) >= max(limits.max_items, limits.max_entries):
+                    widest = max(limits.max_items, limits.max_entries)
+                    problem = f"more than {widest:,} items in one list or mapping (limits max_items, max_entries)"
+                if problem is not None:
+                    raise ComposerError(None, None, problem, self.peek_event().start_mark)
                 return super().compose_node(parent, index)
             finally:
                 self._depth -= 1
