@@ -488,3 +488,64 @@ def test_a_life_stage_condition_on_the_command_line(tmp_path: Path) -> None:
     done = run(["explain", "input.life_stage_from_condition"], cwd=tmp_path)
     assert done.returncode == 0
     assert "pregnan" in done.stdout
+
+
+def test_the_pure_python_yaml_loader_is_bounded_and_checks_keys_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from suppcheck import _reading
+
+    # As where PyYAML was built without libyaml.
+    monkeypatch.setattr(_reading, "_loader_class", None)
+    monkeypatch.setitem(sys.modules, "yaml.cyaml", None)
+    import yaml
+
+    monkeypatch.delattr(yaml, "cyaml", raising=False)
+    try:
+        loader = _reading._yaml_loader()
+        assert "CLoader" not in loader.__name__
+        for name, text, expected in YAML_CASES:
+            if name == "deep-flow-1000":  # no libyaml to stop first: the composer does
+                expected = "line 1, column 73: nested deeper than 64 levels (limit max_depth)"
+            with pytest.raises(InputError) as info:
+                RegimenFile.model_validate(_yaml(text))
+            assert expected in str(info.value), name
+        assert _yaml("regimen: [{substance: magnesium, amount: 100 mg}]\n") == {"regimen": [MAG]}
+    finally:
+        _reading._loader_class = None
+
+
+def test_a_medication_with_its_strength_through_the_command_line(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "p.yaml",
+        "profile: {age: 40, medications: [doxycycline 100mg twice daily]}\n"
+        "regimen: [{substance: magnesium, amount: 100 mg}]\n",
+    )
+    done = run(["check", str(path), "--format", "json"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["complete"] is True
+    assert "med.magnesium.tetracyclines" in [f["rule_id"] for f in report["findings"]]
+    table = run(["check", str(path)], cwd=tmp_path)
+    assert "doxycycline 100mg twice daily" in table.stdout  # the person's own words are shown
+
+
+def test_schedule_reads_through_the_same_bounds(tmp_path: Path) -> None:
+    path = _write(tmp_path / "deep.json", deep_json(200))
+    done = run(["schedule", str(path)], cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"{path}: invalid JSON: line 1, column 100: nested deeper than 64 levels" in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_batch_workers_take_the_limits_from_the_environment(tmp_path: Path, workers: str) -> None:
+    many = json.dumps({"profile": {"age": 40}, "regimen": [MAG] * 1200})
+    batch = _write(tmp_path / "b.jsonl", json.dumps(GOOD) + "\n" + many + "\n")
+    default = run(["check", "--batch", str(batch), "--workers", workers], cwd=tmp_path)
+    assert "limit max_entries" in json.loads(default.stdout.splitlines()[1])["error"]
+    raised = run(
+        ["check", "--batch", str(batch), "--workers", workers],
+        cwd=tmp_path,
+        env={"SUPPCHECK_LIMITS": "max_entries=2000"},
+    )
+    assert [json.loads(line).get("error") for line in raised.stdout.splitlines()] == [None, None]
