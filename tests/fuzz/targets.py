@@ -23,7 +23,18 @@ from suppcheck._severity import Severity
 
 ALLOWED: tuple[type[Exception], ...] = (InputError, KnowledgeBaseError)
 OPTIONS = Options((), Severity.MAJOR, False, Severity.INFO)
-_FOLDER = Path(tempfile.mkdtemp(prefix="suppcheck-fuzz-"))
+_FOLDER: list[Path] = []
+
+
+def _folder() -> Path:
+    """A temporary folder for the file target, made on first use and removed at exit."""
+    if not _FOLDER:
+        import atexit
+        import shutil
+
+        _FOLDER.append(Path(tempfile.mkdtemp(prefix="suppcheck-fuzz-")))
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
+    return _FOLDER[0]
 
 
 def _checked(regimen: RegimenFile) -> None:
@@ -47,7 +58,7 @@ def yaml_text(data: bytes) -> None:
 
 def file(data: bytes) -> None:
     """load_regimen on a file, YAML or JSON by the input's parity."""
-    path = _FOLDER / ("fuzz.yaml" if len(data) % 2 else "fuzz.json")
+    path = _folder() / ("fuzz.yaml" if len(data) % 2 else "fuzz.json")
     path.write_bytes(data)
     _checked(load_regimen(path))
 
