@@ -549,3 +549,12 @@ def test_batch_workers_take_the_limits_from_the_environment(tmp_path: Path, work
         env={"SUPPCHECK_LIMITS": "max_entries=2000"},
     )
     assert [json.loads(line).get("error") for line in raised.stdout.splitlines()] == [None, None]
+
+
+def test_the_help_states_the_default_limits() -> None:
+    from suppcheck._cli import CHECK_EPILOG
+
+    text = " ".join(CHECK_EPILOG.split())
+    for name, value in Limits()._asdict().items():
+        assert f"{name}={value}" in text
+    assert "SUPPCHECK_LIMITS" in text
