@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
+FUZZ_SECONDS ?= 300
 
-.PHONY: demo test lint typecheck schema bench clean browser
+.PHONY: demo test lint typecheck schema bench fuzz clean browser
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,fuzz]'
 	touch $@
 
 demo: $(BIN)/suppcheck
@@ -37,5 +38,13 @@ schema: $(BIN)/suppcheck
 bench: $(BIN)/suppcheck
 	$(BIN)/python benchmarks/run.py
 
+# Coverage-guided fuzzing of every reader and check() from the committed seeds
+# (tests/fuzz/corpus); new inputs go to .fuzz/, a crash to .fuzz/crash-* and a non-zero exit.
+fuzz: $(BIN)/suppcheck
+	mkdir -p .fuzz/corpus
+	$(BIN)/python -m tests.fuzz.fuzz_readers .fuzz/corpus tests/fuzz/corpus \
+		-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=.fuzz/ -max_len=4096 -timeout=20 -rss_limit_mb=2048 \
+		-print_final_stats=1
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz

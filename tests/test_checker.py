@@ -379,6 +379,7 @@ def test_public_api_is_pinned() -> None:
         "KnowledgeBase",
         "KnowledgeBaseError",
         "Labs",
+        "Limits",
         "MedicationUse",
         "Plan",
         "PlannedDose",

@@ -36,6 +36,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 A4_PRINT_WIDTH = round((210 - 2 * 14) / 25.4 * 96)  # A4 less the 14 mm page margins, in CSS pixels
+A4_PRINT_HEIGHT = round((297 - 2 * 14) / 25.4 * 96)
 
 
 def _chromium() -> str:
@@ -118,6 +119,9 @@ def test_every_golden_schedule_renders_soundly(browser: Any, case: Path, tmp_pat
     path = tmp_path / "handout.html"
     path.write_text(html_handout(plan(regimen), source=case.name), encoding="utf-8")
     shown = assert_sound(browser, path, tmp_path)
+    # assert_sound left the page in print media at A4 width: the patient's part fits one printed page.
+    bottom = shown.page.evaluate("document.querySelector('section.handout').getBoundingClientRect().bottom")
+    assert bottom <= A4_PRINT_HEIGHT, f"{case.name}: the handout runs past one A4 page ({bottom:.0f} px)"
     text = shown.page.inner_text("main")
     day = plan(regimen)
     for dose in day.doses:

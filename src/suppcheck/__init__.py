@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._plan.html import html_handout
+    from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import Finding, ReferenceInfo, Report, Total
     from ._screen import screen, screen_columns, screen_schema
@@ -45,6 +46,7 @@ _WHERE = {
     "html_handout": "._plan.html",
     "KnowledgeBase": "._kb.base",
     "load_knowledge": "._kb.loader",
+    "Limits": "._reading",
     "Plan": "._plan",
     "PlannedDose": "._plan",
     "PlannedMedication": "._plan",
@@ -94,6 +96,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Labs",
+    "Limits",
     "MedicationUse",
     "Plan",
     "PlannedDose",

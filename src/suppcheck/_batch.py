@@ -31,6 +31,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 from ._errors import SuppcheckError
 from ._outcome import report_exit_code, visible, worst_exit_code
+from ._reading import configured_limits
 from ._severity import Severity
 
 if TYPE_CHECKING:
@@ -90,14 +91,16 @@ def checked_line(number: int, line: bytes, options: Options) -> Report | list[st
     from ._check import check
     from ._files import validate_document
     from ._kb.loader import load_knowledge
+    from ._reading import loads_json, too_large
 
+    limits = configured_limits()
     try:
-        try:
-            raw = json.loads(line.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise SuppcheckError(f"not UTF-8 text: {exc.reason} at byte {exc.start + 1} of the line") from None
-        except json.JSONDecodeError as exc:
-            raise SuppcheckError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+        # The line's own end is not part of the document: without it an error at the
+        # end of a truncated line is reported at its true column, not at "column 1".
+        content = line.rstrip(b"\r\n")
+        if len(content) > limits.max_bytes:
+            raise SuppcheckError(too_large(limits.max_bytes))
+        raw = loads_json(content, source=None, limits=limits, error=SuppcheckError, one_line=True)
         if options.extra_files:
             from .dask import knowledge_from_files
 
@@ -263,20 +266,52 @@ def unspooled(done: ChunkResult) -> ChunkResult:
     return ChunkResult(data, done.outcomes, done.nbytes)
 
 
+# A chunk also ends once its lines add up to this many bytes, so that the chunks
+# in flight stay a few megabytes however long the lines are.
+CHUNK_BYTES = 1 << 20
+
+
 def _chunks(stream: Iterable[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
-    """Non-blank lines with their 1-based numbers, ``size`` at a time, plus the bytes skipped."""
+    """Non-blank lines with their 1-based numbers, ``size`` at a time, plus the bytes skipped.
+
+    A blank line (only spaces and line ends) holds no regimen and gets no
+    record: its number is skipped, so every record still carries the number of
+    its own line.
+    """
     chunk: list[tuple[int, bytes]] = []
     skipped = 0
-    for number, line in enumerate(stream, start=1):
+    held = 0
+    for number, line in enumerate(_bounded_lines(stream, configured_limits().max_bytes), start=1):
         if not line.strip():
             skipped += len(line)
             continue
         chunk.append((number, line))
-        if len(chunk) >= size:
+        held += len(line)
+        if len(chunk) >= size or held >= CHUNK_BYTES:
             yield chunk, skipped
-            chunk, skipped = [], 0
+            chunk, skipped, held = [], 0, 0
     if chunk or skipped:
         yield chunk, skipped
+
+
+def _bounded_lines(stream: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """The stream's lines, each cut after ``limit`` bytes and a few more: the rest of a longer line is
+    read and dropped a block at a time, never held (check_line reports the line as too long)."""
+    readline = getattr(stream, "readline", None)
+    if readline is None:
+        yield from stream
+        return
+    keep = limit + 2  # room for the line's own "\r\n"
+    while True:
+        line: bytes = readline(keep + 1)
+        if not line:
+            return
+        if len(line) > keep and not line.endswith(b"\n"):
+            while True:
+                rest: bytes = readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+        yield line
 
 
 def _results_on_cluster(

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._console import resume_collection
-from ._errors import InputError, KnowledgeBaseError, SuppcheckError
+from ._errors import InputError, KnowledgeBaseError, SuppcheckError, escape_controls
 from ._kb.paths import CACHE_ENV, bundled_path
 from ._severity import Severity
 from ._version import __version__
@@ -58,8 +58,16 @@ a folder stands for the .yaml, .yml and .json files directly inside it.
 files each record has a "source" field, and a file that failed keeps its
 place as {"source": ..., "error": ..., "problems": [...]}.
 Batch mode reads one JSON regimen per line and writes one JSON record per
-line, in input order, each with a "line" field; a bad line gives
-{"line": N, "error": ..., "problems": [...]} and the others are still checked.
+non-blank line, in input order, each with a "line" field (its line number in
+the input); a bad line gives {"line": N, "error": ..., "problems": [...]} and
+the others are still checked. A blank line holds no regimen and gets no record.
+
+limits (on every file, standard input and batch line; a larger input is an
+input error naming the limit): max_bytes=1000000 per file or line,
+max_depth=64 levels of nesting, max_entries=1000 regimen entries,
+max_items=1000 items per list or keys per mapping, max_string=2000 characters,
+max_values=100000 values per document (YAML aliases counted each time used).
+Raise them with SUPPCHECK_LIMITS, e.g. SUPPCHECK_LIMITS=max_bytes=5000000,max_entries=5000
 """
 
 
@@ -299,7 +307,8 @@ _COMMANDS: dict[str, Callable[[Any], None]] = {
 
 
 def _error(line: str) -> None:
-    print(line, file=sys.stderr)
+    # A file name or a value may hold a newline or an escape sequence: one line each, printed inert.
+    print(escape_controls(line), file=sys.stderr)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
@@ -348,28 +357,31 @@ def _need_frames(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
-    from ._files import is_yaml, parse_text, validate_document
+    from ._files import decode_text, parse_text, read_document, validate_document
+    from ._reading import configured_limits, loads_json, too_large
 
+    limits = configured_limits()
     if name != "-":
-        path = Path(name)
-        if path.is_dir():
+        if Path(name).is_dir():
             raise InputError("is a directory, not a regimen file", source=name)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=name) from None
-        return validate_document(parse_text(text, yaml=is_yaml(name), source=name), source=name, knowledge=kb)
-    text = sys.stdin.read()
+        return validate_document(read_document(name, limits), source=name, knowledge=kb)
+    # Read no further than the limit: a stream may be endless.
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        data = buffer.read(limits.max_bytes + 1)
+        if len(data) > limits.max_bytes:
+            raise InputError(too_large(limits.max_bytes), source=STDIN)
+        text = decode_text(data, source=STDIN)
+    else:
+        text = sys.stdin.read(limits.max_bytes + 1)
     try:
-        raw = json.loads(text)
-    except ValueError:
+        raw = loads_json(text, source=STDIN, limits=limits)
+    except InputError as json_error:
         try:
-            raw = parse_text(text, yaml=True, source=STDIN)
+            raw = parse_text(text, yaml=True, source=STDIN, limits=limits)
         except InputError:
             if text.lstrip().startswith(("{", "[")):  # it meant to be JSON: say what is wrong with it
-                parse_text(text, yaml=False, source=STDIN)
+                raise json_error from None
             raise
     return validate_document(raw, source=STDIN, knowledge=kb)
 
@@ -386,6 +398,9 @@ def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from ._reading import configured_limits
+
+    configured_limits()  # a bad SUPPCHECK_LIMITS is one usage error, before any file
     if args.batch is not None:
         from . import _batch
 
@@ -489,7 +504,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
 
             print(
                 ("\n---\n\n" if number else "")
-                + render_markdown(report, regimen, source=source, min_severity=args.min_severity),
+                + render_markdown(report, regimen, source=escape_controls(source), min_severity=args.min_severity),
                 end="",
             )
         else:
@@ -499,7 +514,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                 console = make_console(sys.stdout)
             elif number:
                 console.print()
-            render_table(console, report, regimen, source=source, min_severity=args.min_severity)
+            render_table(console, report, regimen, source=escape_controls(source), min_severity=args.min_severity)
     if fmt == "json" and (collected or len(args.files) > 1):
         print(json.dumps(collected[0] if len(args.files) == 1 else collected, indent=2, ensure_ascii=False))
     if pages:
@@ -521,6 +536,9 @@ def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from ._plan import plan
     from ._plan.render import print_schedule
+    from ._reading import configured_limits
+
+    configured_limits()
 
     kb = _knowledge(args.rules)
     source = STDIN if args.file == "-" else args.file
@@ -529,7 +547,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         result = plan(regimen, knowledge=kb, prefer="own_times" if args.prefer == "own-times" else "fewest_times")
     except InputError as exc:
         raise exc.with_source(source) from None
-    print_schedule(result, args.format, source=source, knowledge=kb)
+    print_schedule(result, args.format, source=escape_controls(source), knowledge=kb)
     return 0 if result.all_satisfied else 1
 
 

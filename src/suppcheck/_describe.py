@@ -89,6 +89,11 @@ FINDING_CODES: dict[str, str] = {
         "is marked incomplete."
     ),
     "input.missing_age": "No age was given, so adult (19-50) limits were used; add the age for exact limits.",
+    "input.life_stage_from_condition": (
+        "A condition names pregnancy or lactation (pregnancy, pregnant, breastfeeding, lactating, lactation), so "
+        "the profile was read as pregnant or lactating and those life stages' limits and rules were applied "
+        "(info). Writing 'pregnant: true' or 'lactating: true' in the profile says the same."
+    ),
 }
 
 EVIDENCE_TEXT = {

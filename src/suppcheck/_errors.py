@@ -13,21 +13,47 @@ could not be used at all::
 
 Both carry ``problems``: one line per problem, each starting with the path to
 the offending field (``regimen[2].amount: ...`` or ``rules[41].references[0]:
-...``).
+...``). Control characters in a problem (a newline in a field name, an escape
+sequence in a value) are shown escaped, as ``\\n`` or ``\\x1b``, so that no
+input can forge a line of its own or drive the terminal.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with every control character written as an escape, on one line.
+
+    >>> print(escape_controls("name\nregimen[0]: forged\x1b[31m"))
+    name\nregimen[0]: forged\x1b[31m
+    """
+    return _CONTROL.sub(_escaped, text) if _CONTROL.search(text) else text
 
 
 class SuppcheckError(Exception):
     """Base class of every exception suppcheck raises on purpose."""
 
     def __init__(self, problems: str | Sequence[str], *, source: str | None = None) -> None:
-        self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
-        self.source = source
-        prefix = f"{source}: " if source else ""
+        given = (problems,) if isinstance(problems, str) else tuple(problems)
+        self.problems: tuple[str, ...] = tuple(escape_controls(p) for p in given)
+        self.source = escape_controls(source) if source else source
+        prefix = f"{self.source}: " if self.source else ""
         super().__init__("\n".join(prefix + p for p in self.problems))
 
     def with_source(self, source: str) -> SuppcheckError:

@@ -1,52 +1,56 @@
-"""Reading regimen files (YAML or JSON, by extension)."""
+"""Reading regimen files (YAML or JSON, by extension), bounded by :class:`~suppcheck.Limits`."""
 
 from __future__ import annotations
 
-import json
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
+from ._reading import DEFAULT_LIMITS, Limits, loads_json, loads_yaml, read_bounded
 from ._regimen import RegimenFile
 
 
-def parse_text(text: str, *, yaml: bool, source: str) -> Any:
-    """Decode a document, raising InputError that names the file and position."""
-    if yaml:
-        import yaml as pyyaml
+def parse_text(text: str, *, yaml: bool, source: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Decode a document, raising InputError that names the file and position.
 
-        # libyaml's loader where PyYAML was built with it: the same safe subset, parsed in C.
-        loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
-        try:
-            return pyyaml.load(text, Loader=loader)
-        except pyyaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise InputError(f"invalid YAML: {where}{problem}", source=source) from None
+    Its size, nesting and every key are checked (see :mod:`._reading`).
+    """
+    if yaml:
+        return loads_yaml(text, source=source, limits=limits)
+    return loads_json(text, source=source, limits=limits)
+
+
+def decode_text(data: bytes, *, source: str) -> str:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source) from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=source) from None
 
 
 def is_yaml(name: str) -> bool:
     return name.lower().endswith((".yaml", ".yml"))
 
 
-def load_regimen(path: str | PathLike[str], *, knowledge: KnowledgeBase | None = None) -> RegimenFile:
+def read_document(name: str, limits: Limits) -> Any:
+    """A regimen file's decoded document, read no further than ``limits.max_bytes``."""
+    data = read_bounded(Path(name), limits.max_bytes)
+    return parse_text(decode_text(data, source=name), yaml=is_yaml(name), source=name, limits=limits)
+
+
+def load_regimen(
+    path: str | PathLike[str], *, knowledge: KnowledgeBase | None = None, limits: Limits | None = None
+) -> RegimenFile:
     """Read and validate a regimen file: YAML (``.yaml``/``.yml``) or JSON.
 
-    Raises :class:`InputError` whose problems are prefixed with the file name.
+    ``limits`` bounds the file's size and shape (default: :class:`~suppcheck.Limits`'s
+    defaults). Raises :class:`InputError` whose problems are prefixed with the
+    file name.
     """
     name = fspath(path)
-    try:
-        text = Path(name).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
-    return validate_document(parse_text(text, yaml=is_yaml(name), source=name), source=name, knowledge=knowledge)
+    raw = read_document(name, limits or DEFAULT_LIMITS)
+    return validate_document(raw, source=name, knowledge=knowledge)
 
 
 def validate_document(raw: Any, *, source: str, knowledge: KnowledgeBase | None = None) -> RegimenFile:

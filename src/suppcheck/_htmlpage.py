@@ -132,8 +132,10 @@ figcaption { font-size: 0.88rem; color: #4a4a4a; }
   header, main, footer { max-width: none; padding: 0; }
   a { color: #1a1a1a; }
   a[href^="http"]::after { content: " <" attr(href) ">"; font-size: 0.8em; overflow-wrap: anywhere; }
-  .handout { font-size: 15pt; }
-  .handout .why { font-size: 11pt; }
+  .handout { font-size: 14pt; }
+  .handout h2 { font-size: 17pt; margin-top: 0.5rem; }
+  .handout ol.day > li { padding: 0.2rem 0; }
+  .handout .why { font-size: 10.5pt; }
   h2 { break-after: avoid; }
   figure, table, tr { break-inside: avoid; }
 }

@@ -14,8 +14,8 @@ problem with its path: ``regimen[2] (magnesium).amount: ...``.
 Amount(value=15.0, unit='mg')
 """
 
-import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
@@ -33,12 +33,25 @@ from pydantic import (
 
 from . import _clock
 from ._errors import InputError
+from ._names import name_key
 from ._units import UnitError, parse_unit, split_amount
 
 if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
+    from ._reading import Limits
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(value: str) -> str:
+    # A newline or an escape sequence in a name would reach every report and terminal.
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"contains the control character {found.group()!r}: names are printable text")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
 class _Input(BaseModel):
@@ -57,6 +70,15 @@ def _check_time(value: str) -> str:
 
 
 TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_check_time)]
+
+
+def _some_times(value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if value is not None and not value:
+        raise ValueError("an empty list of times: give each dose's time, or leave 'times' out when it is not known")
+    return value
+
+
+Times = Annotated[tuple[TimeText, ...] | None, AfterValidator(_some_times)]
 ClockText = Annotated[str, Field(min_length=1, max_length=20)]
 
 
@@ -70,6 +92,8 @@ class Amount(_Input):
     @classmethod
     def _from_text(cls, data: Any) -> Any:
         if isinstance(data, str):
+            if len(data) > 60:
+                raise ValueError(f"an amount of {len(data):,} characters: write a number and a unit, e.g. '400 mg'")
             try:
                 value, unit = split_amount(data)
             except UnitError as exc:
@@ -125,7 +149,7 @@ class RegimenEntry(_Input):
     ingredients: tuple[Ingredient, ...] | None = None
     per_day: Annotated[int, Field(ge=1, le=24)] | None = None
     per_week: Annotated[int, Field(ge=1, le=70)] | None = None
-    times: tuple[TimeText, ...] | None = None
+    times: Times = None
     with_food: bool | None = None
 
     @model_validator(mode="after")
@@ -184,7 +208,7 @@ class MedicationUse(_Input):
     """A medication the person takes; ``times`` when known."""
 
     name: Name
-    times: tuple[TimeText, ...] | None = None
+    times: Times = None
 
 
 class Day(_Input):
@@ -246,8 +270,22 @@ class Labs(_Input):
         }
 
 
+# Pregnancy and lactation written as conditions: they are life stages, with limits of their own.
+_PREGNANT: Literal["pregnant", "lactating"] = "pregnant"
+_LACTATING: Literal["pregnant", "lactating"] = "lactating"
+LIFE_STAGE_CONDITIONS: dict[str, Literal["pregnant", "lactating"]] = {
+    **{name_key(name): _PREGNANT for name in ("pregnant", "pregnancy")},
+    **{name_key(name): _LACTATING for name in ("lactating", "lactation", "breastfeeding", "breast-feeding")},
+}
+
+
 class Profile(_Input):
-    """Who takes the regimen."""
+    """Who takes the regimen.
+
+    A condition that names pregnancy or lactation (``pregnancy``,
+    ``breastfeeding``) sets ``pregnant`` or ``lactating``, so that those
+    life stages' limits and rules apply; the report says so.
+    """
 
     age: Annotated[float, Field(ge=0, le=130)] | None = None
     sex: Literal["female", "male"] | None = None
@@ -257,6 +295,22 @@ class Profile(_Input):
     medications: tuple[MedicationUse, ...] = ()
     labs: Labs = Field(default_factory=Labs)
     day: Day = Field(default_factory=Day)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_from_conditions(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("conditions"), list | tuple):
+            flags = {LIFE_STAGE_CONDITIONS.get(name_key(c)) for c in data["conditions"] if isinstance(c, str)}
+            flags.discard(None)
+            if flags:
+                return {**data, **{flag: True for flag in flags if flag is not None}}
+        return data
+
+    def life_stage_conditions(self) -> list[tuple[str, Literal["pregnant", "lactating"]]]:
+        """Each condition that names a life stage, with the flag it sets."""
+        return [
+            (c, LIFE_STAGE_CONDITIONS[name_key(c)]) for c in self.conditions if name_key(c) in LIFE_STAGE_CONDITIONS
+        ]
 
     @field_validator("medications", mode="before")
     @classmethod
@@ -272,6 +326,9 @@ class Profile(_Input):
 
     @model_validator(mode="after")
     def _life_stage(self) -> Self:
+        written = self.life_stage_conditions()
+        if written and self.sex == "male":
+            raise ValueError(f"condition {written[0][0]!r} (a life stage: {written[0][1]}) is given for sex 'male'")
         if self.sex == "male" and (self.pregnant or self.lactating):
             raise ValueError("pregnant/lactating is set for sex 'male'")
         if self.age is not None and self.age < 9 and (self.pregnant or self.lactating):
@@ -324,16 +381,19 @@ class RegimenFile(_Input):
             raise InputError(describe_errors(exc, obj)) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
-        """Validate a JSON document; raise :class:`~suppcheck.InputError` on any problem."""
-        try:
-            return super().model_validate_json(json_data, *args, **kwargs)
-        except ValidationError as exc:
-            try:
-                raw = json.loads(json_data)
-            except ValueError:
-                raw = None
-            raise InputError(describe_errors(exc, raw)) from None
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, limits: "Limits | None" = None, **kwargs: Any
+    ) -> Self:
+        """Validate a JSON document; raise :class:`~suppcheck.InputError` on any problem.
+
+        The document is bounded by ``limits`` (default: :class:`~suppcheck.Limits`'s
+        defaults) and may give each key once.
+        """
+        from ._reading import DEFAULT_LIMITS, loads_json
+
+        data = bytes(json_data) if isinstance(json_data, bytearray) else json_data
+        raw = loads_json(data, source=None, limits=limits or DEFAULT_LIMITS)
+        return cls.model_validate(raw, *args, **kwargs)
 
 
 def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[str]:

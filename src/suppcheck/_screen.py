@@ -14,7 +14,6 @@ set: nothing is dropped, and ``line`` always says which input it was.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -209,16 +208,13 @@ def _regimen(record: Mapping[str, Any] | RegimenFile | str | bytes, knowledge: K
 
 
 def _decoded(text: str | bytes | bytearray) -> Any:
-    try:
-        if isinstance(text, (bytes, bytearray)):
-            text = bytes(text).decode("utf-8")
-        return json.loads(text)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start + 1}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply") from None
+    """One JSON record, read as the batch reads a line: bounded, every key once (see :mod:`._reading`)."""
+    from ._reading import configured_limits, loads_json
+
+    raw = bytes(text) if isinstance(text, bytearray) else text
+    if isinstance(raw, bytes):
+        raw = raw.rstrip(b"\r\n")
+    return loads_json(raw, source=None, limits=configured_limits(), one_line=True)
 
 
 def _id_of(record: object) -> str | None:

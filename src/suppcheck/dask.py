@@ -8,7 +8,7 @@ once and are validated once per worker) and keeps it for every task.
 
 >>> import dask.bag as db
 >>> from suppcheck.dask import check_bag
->>> bag = db.from_sequence(['{"id": "a", "regimen": [{"substance": "zinc", "amount": "60 mg"}]}', "oops"],
+>>> bag = db.from_sequence(['{"id": "a", "regimen": [{"substance": "zinc", "amount": "50 mg"}]}', "oops"],
 ...                        npartitions=2)
 >>> [(r["id"], r["line"], r["max_severity"], r["input_error"] is None) for r in check_bag(bag).compute(
 ...     scheduler="synchronous")]

@@ -56,6 +56,7 @@ _KEY_BYTES = 32
 _MAX_ENTRY = 64 * 1024 * 1024  # far above any real knowledge base; bounds what a bad file can make us read
 _UNSAFE_MODE = stat.S_IWGRP | stat.S_IWOTH
 
+
 # What an entry may name: the classes the record module defines (records and their enums), the
 # knowledge base, the enums of _severity and datetime.date. Everything else (os.system,
 # builtins.eval, any class of any other module) makes the entry a miss.

@@ -8,7 +8,6 @@ never at import; what passed every check is kept between processes by
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import Counter
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .._errors import KnowledgeBaseError
 from .._names import name_key
+from .._reading import loads_json
 from . import cache
 from .base import KnowledgeBase
 from .models import KnowledgeFile, LimitBasis, LimitType
@@ -108,14 +108,9 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _decode(data: bytes, source: str) -> KnowledgeFile:
-    try:
-        raw = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise KnowledgeBaseError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=source) from None
-    except json.JSONDecodeError as exc:
-        raise KnowledgeBaseError(
-            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", source=source
-        ) from None
+    # Nesting bounded before parsing and every key given once, as for a regimen
+    # (see _reading); a clinic's rules file is otherwise trusted for its size.
+    raw = loads_json(data, source=source, limits=None, error=KnowledgeBaseError)
     return parse(raw, source=source)
 
 

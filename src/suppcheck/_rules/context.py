@@ -20,7 +20,7 @@ from typing import Any, Literal, NamedTuple
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
 from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, SeverityStep, Substance
-from .._names import in_sentence
+from .._names import in_sentence, medication_core
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo, new_finding
 from .._severity import Severity
@@ -86,7 +86,8 @@ class Context:
         self.day = day
         self.doses: list[Dose] = []
         self.medications: list[MedicationTaken] = []
-        self.conditions: dict[str, str] = {}  # implied condition -> the person's condition
+        # implied condition -> every condition of the person's that implies it (in any order given)
+        self.conditions: dict[str, list[str]] = {}
         self.findings: list[Finding] = []
         self.by_substance: dict[str, list[Dose]] = defaultdict(list)
         self.derived = Derived.of(kb)
@@ -176,7 +177,7 @@ class Context:
         if not conditions or not self.conditions:
             return []
         mine = self.conditions
-        return sorted({mine[c] for c in conditions if c in mine})
+        return sorted({given for c in conditions if c in mine for given in mine[c]})
 
     def partners_ok(self, rule: Rule) -> bool:
         """Every non-empty partner list of the rule is matched (medications aside)."""
@@ -354,6 +355,10 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     for use in profile.medications:
         match = kb.medication(use.name)
         if match is None:
+            # "doxycycline 100mg", "warfarin 5 mg twice daily": the name before the strength.
+            core = medication_core(use.name)
+            match = kb.medication(core) if core is not None else None
+        if match is None:
             ctx.findings.append(_unrecognized("medication", use.name, kb.suggestions("medication", use.name)))
             continue
         record = kb.medication_classes[match.id] if match.is_class else kb.medications[match.id]
@@ -366,13 +371,19 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 times=None if use.times is None else tuple(_clock.resolve(t, slots) for t in use.times),
             )
         )
+    stages = dict(profile.life_stage_conditions())
     for name in profile.conditions:
         condition = kb.condition(name)
+        flag = stages.get(name)
+        if flag is not None:
+            ctx.findings.append(_life_stage_finding(name, flag))
+            if condition is None:
+                continue  # a life stage, not a condition the knowledge base should know
         if condition is None:
             ctx.findings.append(_unrecognized("condition", name, kb.suggestions("condition", name)))
             continue
         for implied in kb.condition_closure(condition):
-            ctx.conditions.setdefault(implied, condition)
+            ctx.conditions.setdefault(implied, []).append(condition)
     ctx.index()
     return ctx
 
@@ -391,6 +402,17 @@ def _input_finding(code: str, severity: Severity, message: str, recommendation: 
             "recommendation": recommendation,
             **fields,
         }
+    )
+
+
+def _life_stage_finding(name: str, flag: str) -> Finding:
+    stage = "pregnancy" if flag == "pregnant" else "lactation"
+    return _input_finding(
+        "input.life_stage_from_condition",
+        Severity.INFO,
+        f"Condition {name!r} was read as '{flag}: true': the limits and rules for {stage} were applied.",
+        f"Write '{flag}: true' in the profile rather than a condition, so that every reader of the regimen "
+        "sees the life stage.",
     )
 
 

@@ -1,0 +1,117 @@
+"""Every reader of untrusted bytes, as one function each: the fuzzer's and the property tests' targets.
+
+The first byte of an input picks the reader, the rest is the reader's
+input. A target returns normally or raises one of :data:`ALLOWED`; any other
+exception is a bug (the fuzzer reports it as a crash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from suppcheck import InputError, KnowledgeBaseError, RegimenFile, check, load_regimen
+from suppcheck._batch import Options, check_line
+from suppcheck._files import decode_text, parse_text, validate_document
+from suppcheck._kb import loader
+from suppcheck._severity import Severity
+
+ALLOWED: tuple[type[Exception], ...] = (InputError, KnowledgeBaseError)
+OPTIONS = Options((), Severity.MAJOR, False, Severity.INFO)
+_FOLDER: list[Path] = []
+
+
+def _folder() -> Path:
+    """A temporary folder for the file target, made on first use and removed at exit."""
+    if not _FOLDER:
+        import atexit
+        import shutil
+
+        _FOLDER.append(Path(tempfile.mkdtemp(prefix="suppcheck-fuzz-")))
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
+    return _FOLDER[0]
+
+
+def _checked(regimen: RegimenFile) -> None:
+    report = check(regimen)
+    json.loads(report.model_dump_json())
+
+
+def model_validate_json(data: bytes) -> None:
+    _checked(RegimenFile.model_validate_json(data))
+
+
+def json_text(data: bytes) -> None:
+    source = "fuzz.json"
+    _checked(validate_document(parse_text(decode_text(data, source=source), yaml=False, source=source), source=source))
+
+
+def yaml_text(data: bytes) -> None:
+    source = "fuzz.yaml"
+    _checked(validate_document(parse_text(decode_text(data, source=source), yaml=True, source=source), source=source))
+
+
+def file(data: bytes) -> None:
+    """load_regimen on a file, YAML or JSON by the input's parity."""
+    path = _folder() / ("fuzz.yaml" if len(data) % 2 else "fuzz.json")
+    path.write_bytes(data)
+    _checked(load_regimen(path))
+
+
+def standard_input(data: bytes) -> None:
+    """The command line's reader of standard input (JSON, else YAML)."""
+    from suppcheck._cli import _read
+
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    try:
+        _checked(_read("-", None))
+    finally:
+        sys.stdin = saved
+
+
+def batch_line(data: bytes) -> None:
+    """A batch line never raises: it becomes a report or an error record, never an internal error."""
+    result = check_line(3, data.replace(b"\n", b" ") + b"\n", OPTIONS)
+    record = json.loads(result.data)
+    assert record["line"] == 3
+    if "error" in record:
+        assert not record["error"].startswith("internal error"), record["error"]
+        assert result.code == 2
+
+
+_BUNDLED: list[tuple[str, object]] = []
+
+
+def rules_file(data: bytes) -> None:
+    """An extra rules file over the bundled knowledge base."""
+    parsed = loader._decode(data, "fuzz-rules.json")
+    if not _BUNDLED:
+        path = loader.bundled_path()
+        _BUNDLED.append((str(path), loader.read_file(path)))
+    loader.build([_BUNDLED[0], ("fuzz-rules.json", parsed)])  # type: ignore[list-item]
+
+
+TARGETS: tuple[Callable[[bytes], None], ...] = (
+    model_validate_json,
+    json_text,
+    yaml_text,
+    file,
+    standard_input,
+    batch_line,
+    rules_file,
+)
+
+
+def run_one(data: bytes) -> None:
+    """Feed ``data[1:]`` to the reader that ``data[0]`` picks; only the allowed errors may escape."""
+    if not data:
+        return
+    target = TARGETS[data[0] % len(TARGETS)]
+    with contextlib.suppress(ALLOWED):
+        target(data[1:])

@@ -1,0 +1,187 @@
+"""Whatever bytes go in, every reader gives a report or an InputError (KnowledgeBaseError for rules files).
+
+The readers are the fuzzer's targets (tests/fuzz/targets.py); the fuzzer's
+committed corpus, crashes included, is replayed here too. Memory is bounded
+through the size limits: the biggest hostile inputs the limits let in stay
+under a generous peak measured by tracemalloc. No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from suppcheck import InputError, RegimenFile
+from suppcheck._reading import DEFAULT_LIMITS
+
+from .fuzz.targets import TARGETS, run_one
+
+CORPUS = Path(__file__).parent / "fuzz" / "corpus"
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TARGET_IDS = [t.__name__ for t in TARGETS]
+
+# Words of the format, so that generated documents reach past the first unknown key.
+KEYS = [
+    "profile",
+    "regimen",
+    "age",
+    "sex",
+    "pregnant",
+    "lactating",
+    "conditions",
+    "medications",
+    "name",
+    "times",
+    "day",
+    "wake",
+    "substance",
+    "form",
+    "amount",
+    "basis",
+    "product",
+    "ingredients",
+    "per_day",
+    "per_week",
+    "with_food",
+    "value",
+    "unit",
+    "_comment",
+    "references",
+    "rules",
+    "id",
+]
+WORDS = [
+    "magnesium",
+    "iron",
+    "vitamin A",
+    "citrate",
+    "100 mg",
+    "400 IU",
+    "0 mg",
+    "-1 mg",
+    "08:00",
+    "bedtime",
+    "doxycycline 100mg",
+    "pregnancy",
+    "kidney failure",
+    "female",
+    "male",
+    "compound",
+    "",
+    "\n",
+    "\x1b[2J",
+]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(WORDS),
+    st.text(max_size=30),
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=6),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=10)), children, max_size=6),
+    ),
+    max_leaves=40,
+)
+
+
+@st.composite
+def near_valid(draw: st.DrawFn) -> dict[str, Any]:
+    """A regimen with a few fields replaced by anything: the validators' edges, not the parser's."""
+    entry: dict[str, Any] = {"substance": "magnesium", "amount": "100 mg"}
+    profile: dict[str, Any] = {"age": 40, "medications": ["doxycycline"], "conditions": []}
+    for target in (entry, profile):
+        for key in draw(st.lists(st.sampled_from(KEYS), max_size=3)):
+            target[key] = draw(documents)
+    return {"profile": profile, "regimen": [entry, *draw(st.lists(documents, max_size=2))]}
+
+
+def _framings(value: Any) -> list[bytes]:
+    """One document written as JSON, as YAML, and as damaged JSON."""
+    import yaml
+
+    text = json.dumps(value, allow_nan=True)
+    out = [text.encode(), text[: len(text) // 2].encode(), text.replace('"', "", 1).encode()]
+    with contextlib.suppress(yaml.YAMLError):
+        out.append(yaml.safe_dump(value, allow_unicode=True).encode())
+    return out
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+@SETTINGS
+@given(data=st.binary(max_size=600))
+def test_any_bytes(target: Any, data: bytes) -> None:
+    run_one(bytes([TARGETS.index(target)]) + data)
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+@SETTINGS
+@given(value=st.one_of(documents, near_valid()))
+def test_any_document(target: Any, value: Any) -> None:
+    for data in _framings(value):
+        run_one(bytes([TARGETS.index(target)]) + data)
+
+
+@pytest.mark.parametrize("seed", sorted(CORPUS.iterdir()), ids=lambda p: p.name)
+def test_the_fuzz_corpus_replays_cleanly(seed: Path) -> None:
+    run_one(seed.read_bytes())
+
+
+def test_the_corpus_reaches_every_reader() -> None:
+    picked = {seed.read_bytes()[0] % len(TARGETS) for seed in CORPUS.iterdir()}
+    assert picked == set(range(len(TARGETS)))
+
+
+# -- memory ------------------------------------------------------------------------
+
+LIMIT = DEFAULT_LIMITS.max_bytes
+
+
+@st.composite
+def hostile(draw: st.DrawFn) -> bytes:
+    """Large inputs near the byte limit: deep, wide, long, aliased, or repeated entries."""
+    n = draw(st.integers(min_value=LIMIT // 4, max_value=LIMIT + 10))
+    entry = b'{"substance": "magnesium", "amount": "100 mg"},'
+    patterns = [
+        b"[" * n,
+        b'{"a":' * (n // 5),
+        b'{"regimen": [' + entry * (n // len(entry)) + b"{}]}",
+        b'{"regimen": [{"substance": "magnesium", "amount": "100 mg"}], "_comment": ["' + b"x" * n + b'"]}',
+        b'{"regimen": [' + b"1," * (n // 2) + b"1]}",
+        b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + b"".join(b"%c: &%c [%s]\n" % (c, c, b", ".join([b"*" + bytes([c - 1])] * 10)) for c in b"bcdefgh"),
+        b"- " * (n // 2),
+        b"regimen:\n" + b"  - {substance: magnesium, amount: 100 mg}\n" * (n // 42),
+    ]
+    return draw(st.sampled_from(patterns))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=hostile(), yaml=st.booleans())
+def test_memory_stays_bounded_for_the_largest_inputs_the_limits_let_in(data: bytes, yaml: bool) -> None:
+    from suppcheck._files import parse_text
+
+    tracemalloc.start()
+    try:
+        try:
+            raw = parse_text(data.decode("utf-8"), yaml=yaml, source="big")
+            RegimenFile.model_validate(raw)
+        except InputError:
+            pass
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # A megabyte of input may cost tens of megabytes decoded; without limits, gigabytes.
+    assert peak < 300_000_000
