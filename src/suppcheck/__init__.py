@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
-    from ._report import Finding, ReferenceInfo, Report, Total
+    from ._report import ExtraFile, Finding, Override, ReferenceInfo, Report, Total
     from ._severity import Evidence, Severity
 
 # Public names load on first access: `suppcheck --version`, or a worker that
@@ -52,7 +52,9 @@ _WHERE = {
     "Profile": "._regimen",
     "RegimenEntry": "._regimen",
     "RegimenFile": "._regimen",
+    "ExtraFile": "._report",
     "Finding": "._report",
+    "Override": "._report",
     "ReferenceInfo": "._report",
     "Report": "._report",
     "Total": "._report",
@@ -78,12 +80,14 @@ __all__ = [
     "Amount",
     "Day",
     "Evidence",
+    "ExtraFile",
     "Finding",
     "Ingredient",
     "InputError",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "MedicationUse",
+    "Override",
     "Plan",
     "PlannedDose",
     "PlannedMedication",
