@@ -400,6 +400,7 @@ def test_public_api_is_pinned() -> None:
         "load_knowledge",
         "load_regimen",
         "plan",
+        "preload",
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None

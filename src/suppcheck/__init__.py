@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
+    from ._preload import preload
     from ._regimen import Amount, Day, Ingredient, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import ExtraFile, Finding, Override, ReferenceInfo, Report, Total
     from ._severity import Evidence, Severity
@@ -45,6 +46,7 @@ _WHERE = {
     "PlannedSplit": "._plan",
     "RuleStatus": "._plan",
     "plan": "._plan",
+    "preload": "._preload",
     "Amount": "._regimen",
     "Day": "._regimen",
     "Ingredient": "._regimen",
@@ -106,4 +108,5 @@ __all__ = [
     "load_knowledge",
     "load_regimen",
     "plan",
+    "preload",
 ]

@@ -9,6 +9,7 @@ never at import; what passed every check is kept between processes by
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,6 +43,17 @@ StrPath = str | PathLike[str]
 
 _default: KnowledgeBase | None = None
 _default_lock = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    # A child forked while another thread loaded the knowledge base would wait forever on
+    # the copy of its lock; the child has no such thread, so it gets a lock of its own.
+    global _default_lock
+    _default_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 def default_knowledge() -> KnowledgeBase:
