@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
 
-.PHONY: demo test lint typecheck schema bench clean
+.PHONY: demo test lint typecheck schema bench mutation clean
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,11 @@ schema: $(BIN)/suppcheck
 bench: $(BIN)/suppcheck
 	$(BIN)/python benchmarks/run.py
 
+# mutmut over the rule families and the engine; the score goes into benchmarks/RESULTS.md.
+mutation: $(BIN)/suppcheck
+	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+	rm -rf mutants
+	$(BIN)/python benchmarks/mutation.py
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

@@ -18,9 +18,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from suppcheck import Severity, _batch
 
 from .test_cli import CLEAN, CLEAN_ENV, OVER_UL, cli, run
 
@@ -231,3 +235,53 @@ def test_a_closed_pipe_loses_batch_reports_and_says_so(tmp_path: Path) -> None:
     _, stderr = batch.communicate(timeout=120)
     assert batch.returncode == 74
     assert stderr.decode().splitlines() == ["suppcheck: cannot write standard output: Broken pipe"]
+
+
+class _Executor:
+    """Runs each chunk at once in this process; the first pool made breaks after ``breaks_after`` submissions."""
+
+    made = 0
+
+    def __init__(self, breaks_after: int | None) -> None:
+        self.breaks_after = breaks_after
+        self.submitted = 0
+
+    def submit(self, fn: Any, *args: Any) -> Future[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.submitted += 1
+        if self.breaks_after is not None and self.submitted > self.breaks_after:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        done: Future[Any] = Future()
+        done.set_result(fn(*args))
+        return done
+
+    def shutdown(self, **_: object) -> None:
+        pass
+
+    def __enter__(self) -> _Executor:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        pass
+
+
+def test_a_pool_that_breaks_between_results_is_replaced_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pool can break while chunks are being handed to it (a worker died since the last
+    # result): that submission fails at once, and must be retried like a lost chunk.
+    made: list[_Executor] = []
+
+    def new_pool(self: object, workers: int) -> _Executor:
+        made.append(_Executor(3 if not made else None))
+        return made[-1]
+
+    monkeypatch.setattr(_batch._Pool, "_new_pool", new_pool)
+    monkeypatch.setattr(_batch, "CHUNK_LINES", 2)
+    lines = [f"{json.dumps(CLEAN)}\n".encode() for _ in range(20)]
+    warnings: list[str] = []
+    options = _batch.Options((), Severity.MAJOR, False, Severity.INFO)
+    chunks = list(_batch._results(iter(lines), options, 2, warnings.append))
+    numbers = [json.loads(line)["line"] for chunk in chunks for line in chunk.data.splitlines()]
+    assert numbers == list(range(1, 21))
+    assert len(made) == 2  # the broken pool and its replacement
+    assert any("checking lines " in w for w in warnings)

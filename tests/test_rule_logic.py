@@ -132,3 +132,64 @@ def test_every_condition_that_implies_a_rules_condition_is_named_whatever_the_or
     assert first.conditions == second.conditions == ("bariatric_surgery", "celiac_disease")
     assert first.message == second.message
     assert forward == backward
+
+
+# -- separation windows, as the planner reads them ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "partner", "kept"),
+    [
+        (480, 720, True),  # exactly 4 h after: kept
+        (480, 719, False),  # a minute short of 4 h after
+        (480, 360, True),  # exactly 2 h before: kept
+        (480, 361, False),  # a minute short of 2 h before
+        (480, 480, False),  # together
+        (1380, 180, True),  # 4 h after, across midnight
+        (1380, 179, False),
+        (60, 1380, True),  # 2 h before, across midnight
+        (60, 1381, False),
+    ],
+)
+def test_a_window_is_kept_from_its_exact_edges(subject: int, partner: int, kept: bool) -> None:
+    from suppcheck._rules.separation import Gap, separated
+
+    assert separated(Gap(subject, partner), 2, 4) is kept
+
+
+def test_the_worst_gap_is_the_closest_violation_and_ties_go_to_the_earliest_times() -> None:
+    from suppcheck._rules.separation import Gap, closest_pairs, worst_gap
+
+    # Partner at 09:00 (1 h after, violates) and 07:30 (30 min before, violates, closer).
+    assert worst_gap([480], [540, 450], 2, 4) == (Gap(480, 450), Gap(480, 450))
+    # Two subjects each 60 min from a partner: the earlier subject wins the tie.
+    assert worst_gap([600, 480], [540], 2, 4) == (Gap(480, 540), Gap(480, 540))
+    # Kept everywhere: no violation, and the closest pair overall is 4 h apart.
+    assert worst_gap([480, 1200], [720], 2, 4) == (None, Gap(480, 720))
+    assert closest_pairs([480], [540], 2, 4) == ((60, 480, 540), (60, 480, 540))
+    # The closest pair across midnight, measured the short way round.
+    assert worst_gap([1430], [10], 1, 1) == (Gap(1430, 10), Gap(1430, 10))
+    assert Gap(1430, 10).closest_hours == pytest.approx(0.33)
+    with pytest.raises(ValueError, match="at least one subject and one partner"):
+        worst_gap([], [540], 2, 4)
+
+
+def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
+    from suppcheck._rules.context import build_context
+
+    kb = suppcheck.load_knowledge()
+    document = suppcheck.RegimenFile.model_validate(
+        regimen({"substance": "magnesium", "amount": "400 mg"}, conditions=["kidney failure"])
+    )
+    ctx = build_context(document, kb)
+    rule = kb.rules[next(r for r in kb.rules if r.startswith("cond.magnesium.kidney"))]
+    assert [d.substance.id for d in ctx.applies(rule, "magnesium")] == ["magnesium"]
+    assert ctx.applies(rule, "zinc") == []
+    assert ctx.matched_conditions(rule) == ["kidney_failure"]
+    assert ctx.partners_ok(rule)
+    healthy = build_context(
+        suppcheck.RegimenFile.model_validate(regimen({"substance": "magnesium", "amount": "400 mg"})), kb
+    )
+    assert healthy.applies(rule, "magnesium") == []
+    assert healthy.matched_conditions(rule) == []
+    assert not healthy.partners_ok(rule)

@@ -262,7 +262,17 @@ class _Pool:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self._context)
 
     def _submit(self, task: _Task) -> None:
-        task.future = self._pool.submit(check_chunk_spooled, task.chunk, self._options, task.skipped, self._spool)
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            task.future = self._pool.submit(check_chunk_spooled, task.chunk, self._options, task.skipped, self._spool)
+        except BrokenProcessPool as exc:
+            # A worker was lost since the last result came in: this chunk is checked
+            # again, with the others, when its turn comes.
+            failed: Future[ChunkResult] = Future()
+            failed.set_exception(exc)
+            task.future = failed
 
     def submit(self, chunk: list[tuple[int, bytes]], skipped: int) -> _Task:
         task = _Task(chunk, skipped, None)
