@@ -193,3 +193,39 @@ def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
     assert healthy.applies(rule, "magnesium") == []
     assert healthy.matched_conditions(rule) == []
     assert not healthy.partners_ok(rule)
+
+
+# -- how a message names the person's stage -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "sex", "label"),
+    [
+        (None, None, "adults 19-50 (age not given)"),
+        (None, "female", "women 19-50 (age not given)"),
+        (None, "male", "men 19-50 (age not given)"),
+        (0.4, None, "infants 0-6 months"),
+        (0.99, "male", "infants 7-12 months"),
+        (1, "female", "children 1-3"),
+        (13.9, None, "children 9-13"),
+        (14, "female", "girls 14-18"),
+        (14, "male", "boys 14-18"),
+        (18.9, None, "adolescents 14-18"),
+        (19, "female", "women 19-30"),
+        (19, "male", "men 19-30"),
+        (19, None, "adults 19-30"),
+        (75, "male", "men 71+"),
+    ],
+)
+def test_the_stage_label_of_each_age_and_sex(age: float | None, sex: Any, label: str) -> None:
+    from suppcheck._rules.stage import Stage
+
+    assert Stage.of(age, sex, False, False).label() == label
+
+
+def test_pregnancy_and_lactation_labels_use_the_reproductive_band() -> None:
+    from suppcheck._rules.stage import Stage
+
+    assert Stage.of(17, "female", True, False).label() == "pregnancy 14-18"
+    assert Stage.of(25, "female", False, True).label() == "lactation 19-30"
+    assert Stage.of(None, "female", True, False).label() == "pregnancy 31-50"
