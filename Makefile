@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
 FUZZ_SECONDS ?= 300
 
-.PHONY: demo test lint typecheck schema bench fuzz clean browser
+.PHONY: demo test lint typecheck schema bench fuzz mutation clean browser
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,5 +46,11 @@ fuzz: $(BIN)/suppcheck
 		-max_total_time=$(FUZZ_SECONDS) -artifact_prefix=.fuzz/ -max_len=4096 -timeout=20 -rss_limit_mb=2048 \
 		-print_final_stats=1
 
+# mutmut over the rule families and the engine; the score goes into benchmarks/RESULTS.md.
+mutation: $(BIN)/suppcheck
+	$(BIN)/pip install --quiet -e '.[dev,mutation]'
+	rm -rf mutants
+	$(BIN)/python benchmarks/mutation.py
+
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis .fuzz mutants

@@ -620,7 +620,10 @@ def write_markdown(results: Results, path: Path, seconds_taken: float) -> None:
         *(f"- {note}" for note in results.notes),
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    # The mutation-testing section (benchmarks/mutation.py) is kept: this run does not measure it.
+    kept = path.read_text(encoding="utf-8").split("\n## Mutation testing\n", 1) if path.exists() else []
+    tail = f"\n## Mutation testing\n{kept[1]}" if len(kept) == 2 else ""
+    path.write_text("\n".join(lines) + tail, encoding="utf-8")
 
 
 ALL = ("check", "kb", "regimen", "cold", "batch", "plan", "screen")

@@ -299,6 +299,8 @@ def test_report_fields_are_the_contract() -> None:
         "id",
         "suppcheck_version",
         "knowledge_version",
+        "extra_files",
+        "overrides",
         "ok",
         "complete",
         "max_severity",
@@ -373,6 +375,7 @@ def test_public_api_is_pinned() -> None:
         "Amount",
         "Day",
         "Evidence",
+        "ExtraFile",
         "Finding",
         "Ingredient",
         "InputError",
@@ -381,6 +384,7 @@ def test_public_api_is_pinned() -> None:
         "Labs",
         "Limits",
         "MedicationUse",
+        "Override",
         "Plan",
         "PlannedDose",
         "PlannedMedication",
@@ -405,6 +409,7 @@ def test_public_api_is_pinned() -> None:
         "screen",
         "screen_columns",
         "screen_schema",
+        "preload",
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None

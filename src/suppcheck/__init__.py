@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from ._kb.loader import load_knowledge
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._plan.html import html_handout
+    from ._preload import preload
     from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
-    from ._report import Finding, ReferenceInfo, Report, Total
+    from ._report import ExtraFile, Finding, Override, ReferenceInfo, Report, Total
     from ._screen import screen, screen_columns, screen_schema
     from ._severity import Evidence, Severity
 
@@ -53,6 +54,7 @@ _WHERE = {
     "PlannedSplit": "._plan",
     "RuleStatus": "._plan",
     "plan": "._plan",
+    "preload": "._preload",
     "Amount": "._regimen",
     "Day": "._regimen",
     "Ingredient": "._regimen",
@@ -61,7 +63,9 @@ _WHERE = {
     "Profile": "._regimen",
     "RegimenEntry": "._regimen",
     "RegimenFile": "._regimen",
+    "ExtraFile": "._report",
     "Finding": "._report",
+    "Override": "._report",
     "ReferenceInfo": "._report",
     "Report": "._report",
     "Total": "._report",
@@ -90,6 +94,7 @@ __all__ = [
     "Amount",
     "Day",
     "Evidence",
+    "ExtraFile",
     "Finding",
     "Ingredient",
     "InputError",
@@ -98,6 +103,7 @@ __all__ = [
     "Labs",
     "Limits",
     "MedicationUse",
+    "Override",
     "Plan",
     "PlannedDose",
     "PlannedMedication",
@@ -119,6 +125,7 @@ __all__ = [
     "load_knowledge",
     "load_regimen",
     "plan",
+    "preload",
     "screen",
     "screen_columns",
     "screen_schema",

@@ -22,20 +22,21 @@ pipe instead.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, BinaryIO
 
-from ._errors import SuppcheckError
+from ._errors import OutputError, SuppcheckError
 from ._outcome import report_exit_code, visible, worst_exit_code
 from ._reading import configured_limits
 from ._severity import Severity
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ProcessPoolExecutor
     from contextlib import ExitStack
 
     from rich.progress import Progress
@@ -146,6 +147,7 @@ class ChunkResult:
     outcomes: tuple[tuple[int, str | None], ...]  # per line: exit code, worst severity (None: none)
     nbytes: int  # input bytes, blank lines included
     spooled: str | None = None  # the file holding ``data``, when a worker left it there
+    lost: int = 0  # lines given an error record because their worker process kept stopping
 
 
 def check_chunk(chunk: list[tuple[int, bytes]], options: Options, skipped: int = 0) -> ChunkResult:
@@ -263,7 +265,7 @@ def unspooled(done: ChunkResult) -> ChunkResult:
     with open(done.spooled, "rb") as spooled:
         data = spooled.read()
     os.unlink(done.spooled)
-    return ChunkResult(data, done.outcomes, done.nbytes)
+    return ChunkResult(data, done.outcomes, done.nbytes, lost=done.lost)
 
 
 # A chunk also ends once its lines add up to this many bytes, so that the chunks
@@ -348,9 +350,13 @@ def _results_on_cluster(
 
 
 def _results(
-    stream: Iterable[bytes], options: Options, workers: int, scheduler: str | None = None
+    stream: Iterable[bytes],
+    options: Options,
+    workers: int,
+    warn: Callable[[str], None],
+    scheduler: str | None = None,
 ) -> Iterator[ChunkResult]:
-    """Each chunk's reports, in input order."""
+    """Each chunk's reports, in input order, whatever happens to the worker processes."""
     if scheduler is not None:
         yield from _results_on_cluster(stream, options, scheduler, workers)
         return
@@ -358,24 +364,203 @@ def _results(
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
             yield check_chunk(chunk, options, skipped)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from contextlib import ExitStack
 
-    # forkserver: forking a process that may hold threads (progress bar, pytest) can deadlock.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
     with ExitStack() as stack:
         spool = spool_folder(stack)
-        # Entered last, so left first: every worker has stopped before the folder is removed.
-        pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=context))
-        pending: deque[Future[ChunkResult]] = deque()
+        # Left before the folder is removed: every worker has stopped by then.
+        pool = stack.enter_context(_Pool(workers, spool, options, warn))
+        pending: deque[_Task] = deque()
         for chunk, skipped in _chunks(stream, CHUNK_LINES):
-            pending.append(pool.submit(check_chunk_spooled, chunk, options, skipped, spool))
+            pending.append(pool.submit(chunk, skipped))
             while len(pending) >= workers * CHUNKS_PER_WORKER:
-                yield unspooled(pending.popleft().result())
+                yield pool.result(pending)
         while pending:
-            yield unspooled(pending.popleft().result())
+            yield pool.result(pending)
+
+
+# A chunk in flight when a worker process is lost is checked again in a fresh pool; one
+# lost with its worker this many times is checked in a worker of its own, and where that
+# stops too, line by line, which shows the line that stops it (one that crashes the
+# interpreter) and checks all the others.
+LOSSES_BEFORE_ALONE = 2
+# Workers checking on their own that may stop in a row before the batch gives up on
+# worker processes (they cannot start, or every line stops them): the remaining lines
+# get error records. One bad line costs two in a row (its chunk's, then its own).
+ALONE_FAILURES_BEFORE_GIVING_UP = 16
+LOST = (
+    "not checked: the worker process checking this line stopped abruptly, "
+    "also when it was checked on its own (it may crash the interpreter)"
+)
+GAVE_UP = "not checked: worker processes kept stopping abruptly, so the batch stopped checking"
+
+
+@dataclass(slots=True)
+class _Task:
+    chunk: list[tuple[int, bytes]]
+    skipped: int
+    future: Future[ChunkResult] | None  # None: to be checked on its own
+    losses: int = 0
+
+
+class _Pool:
+    """A process pool that survives the loss of a worker process.
+
+    ``concurrent.futures`` fails every chunk in flight once one worker is
+    gone; the chunks that had not come back are then checked again by a
+    fresh pool, and a chunk lost repeatedly is checked on its own.
+    """
+
+    def __init__(self, workers: int, spool: str | None, options: Options, warn: Callable[[str], None]) -> None:
+        import multiprocessing
+
+        # forkserver: forking a process that may hold threads (progress bar, pytest) can deadlock.
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._context = multiprocessing.get_context(method)
+        self._workers = workers
+        self._spool = spool
+        self._options = options
+        self._warn = warn
+        self._alone_failures = 0
+        self._gave_up = False
+        self._pool = self._new_pool(workers)
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self._context)
+
+    def _submit(self, task: _Task) -> None:
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            task.future = self._pool.submit(check_chunk_spooled, task.chunk, self._options, task.skipped, self._spool)
+        except BrokenProcessPool as exc:
+            # A worker was lost since the last result came in: this chunk is checked
+            # again, with the others, when its turn comes.
+            failed: Future[ChunkResult] = Future()
+            failed.set_exception(exc)
+            task.future = failed
+
+    def submit(self, chunk: list[tuple[int, bytes]], skipped: int) -> _Task:
+        task = _Task(chunk, skipped, None)
+        if not self._gave_up:
+            self._submit(task)
+        return task
+
+    def result(self, pending: deque[_Task]) -> ChunkResult:
+        """The oldest chunk's reports (taken off ``pending``), once they are in."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        while True:
+            task = pending[0]
+            if self._gave_up and not (task.future is not None and _came_back(task.future)):
+                pending.popleft()
+                return _not_checked(task.chunk, task.skipped, GAVE_UP)
+            if task.future is None:
+                pending.popleft()
+                return self._alone(task.chunk, task.skipped)
+            try:
+                done = task.future.result()
+            except BrokenProcessPool:
+                self._restart(pending)
+                continue
+            pending.popleft()
+            return unspooled(done)
+
+    def _restart(self, pending: deque[_Task]) -> None:
+        """A worker was lost: a fresh pool checks again every chunk that had not come back."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._new_pool(self._workers)
+        lost = [t for t in pending if t.future is not None and not _came_back(t.future)]
+        for task in lost:
+            task.losses += 1
+            if task.losses >= LOSSES_BEFORE_ALONE:
+                task.future = None
+            else:
+                self._submit(task)
+        if lost:
+            first, last = lost[0].chunk, lost[-1].chunk
+            span = f"lines {first[0][0]}-{last[-1][0]}" if first and last else "some lines"
+            self._warn(
+                f"batch: a worker process stopped abruptly; checking {span} again "
+                f"({len(lost)} chunk{'s' if len(lost) != 1 else ''}) in fresh worker processes"
+            )
+
+    def _alone(self, chunk: list[tuple[int, bytes]], skipped: int) -> ChunkResult:
+        """The chunk checked in a worker of its own; where that worker stops too, line by line."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._gave_up:
+            return _not_checked(chunk, skipped, GAVE_UP)
+        try:
+            with self._new_pool(1) as alone:
+                done = unspooled(alone.submit(check_chunk_spooled, chunk, self._options, skipped, self._spool).result())
+        except BrokenProcessPool:
+            self._stopped()
+        else:
+            self._alone_failures = 0
+            return done
+        # One line at a time in one worker, so that a worker that stops names its line;
+        # a fresh worker after each loss, none for the lines that pass.
+        parts: list[ChunkResult] = []
+        pool: ProcessPoolExecutor | None = None
+        try:
+            for index, (number, line) in enumerate(chunk):
+                before = skipped if index == 0 else 0
+                if self._gave_up:
+                    parts.append(_not_checked([(number, line)], before, GAVE_UP))
+                    continue
+                pool = pool or self._new_pool(1)
+                try:
+                    result = pool.submit(check_chunk_spooled, [(number, line)], self._options, before, self._spool)
+                    parts.append(unspooled(result.result()))
+                except BrokenProcessPool:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = None
+                    self._warn(f"batch: line {number} stops the worker process checking it; it is not checked")
+                    parts.append(_not_checked([(number, line)], before, LOST))
+                    self._stopped()
+                else:
+                    self._alone_failures = 0
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return functools.reduce(_joined, parts) if parts else _not_checked([], skipped, LOST)
+
+    def _stopped(self) -> None:
+        """A worker checking on its own stopped; too many in a row, and the batch gives up on workers."""
+        self._alone_failures += 1
+        if self._alone_failures >= ALONE_FAILURES_BEFORE_GIVING_UP and not self._gave_up:
+            self._gave_up = True
+            self._warn("batch: worker processes keep stopping abruptly; the remaining lines are not checked")
+
+
+def _came_back(future: Future[ChunkResult]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _not_checked(chunk: list[tuple[int, bytes]], skipped: int, reason: str) -> ChunkResult:
+    """An error record for each line of a chunk that could not be checked."""
+    data = b"".join(_error_record(number, [reason]) + b"\n" for number, _ in chunk)
+    nbytes = skipped + sum(len(line) for _, line in chunk)
+    return ChunkResult(data, tuple((2, None) for _ in chunk), nbytes, lost=len(chunk))
+
+
+def _joined(first: ChunkResult, second: ChunkResult) -> ChunkResult:
+    return ChunkResult(
+        first.data + second.data,
+        first.outcomes + second.outcomes,
+        first.nbytes + second.nbytes,
+        lost=first.lost + second.lost,
+    )
 
 
 @dataclass
@@ -383,12 +568,14 @@ class Summary:
     lines: int = 0
     errors: int = 0
     code: int = 0
+    lost: int = 0  # lines not checked because their worker process kept stopping
 
     def __post_init__(self) -> None:
         self.worst: Counter[str] = Counter()
 
     def add(self, chunk: ChunkResult) -> None:
         self.lines += len(chunk.outcomes)
+        self.lost += chunk.lost
         for code, worst in chunk.outcomes:
             if code == 2:
                 self.errors += 1
@@ -400,21 +587,33 @@ class Summary:
         order = [s.value for s in reversed(Severity)] + ["none"]
         counts = ", ".join(f"{key} {self.worst[key]}" for key in order)
         checked = self.lines - self.errors
-        return f"batch: {self.lines} lines, {checked} checked, {self.errors} errors; worst severity: {counts}"
+        lost = f" ({self.lost} of them not checked: their worker process stopped)" if self.lost else ""
+        return f"batch: {self.lines} lines, {checked} checked, {self.errors} errors{lost}; worst severity: {counts}"
 
 
 def run(path: str, *, output: str | None, workers: int, options: Options, scheduler: str | None = None) -> int:
-    """Check every line of ``path`` (``-``: standard input); return the exit code."""
+    """Check every line of ``path`` (``-``: standard input); return the exit code.
+
+    Raises :class:`~suppcheck._errors.OutputError` when the reports cannot be
+    written (an unwritable ``output``, a full disk, a closed pipe).
+    """
     from contextlib import ExitStack
 
+    target = "standard output" if output is None else output
     with ExitStack() as files:
         source = _byte_lines(sys.stdin) if path == "-" else files.enter_context(open(path, "rb"))
-        raw: BinaryIO | _BytesTo = _BytesTo(sys.stdout) if output is None else files.enter_context(open(output, "wb"))
-        sink = _ParquetFrom(raw, options) if options.parquet else raw
+        try:
+            # Closed by the sink, so that a failure to write its last bytes is an output error too.
+            out = _BytesTo(sys.stdout) if output is None else open(output, "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise OutputError(target, exc) from None
+        sink = _Sink(out, target)
+        files.callback(sink.close)
         if options.output.endswith("csv"):
-            raw.write(_csv_header(options))
+            sink.write(_csv_header(options))
+        table = _ParquetFrom(out, options, target) if options.parquet else sink
         summary = _stream(
-            source, sink, options, workers, total=None if path == "-" else _size(path), scheduler=scheduler
+            source, table, options, workers, total=None if path == "-" else _size(path), scheduler=scheduler
         )
     print(summary.text(), file=sys.stderr)
     return 2 if summary.errors else summary.code
@@ -435,23 +634,33 @@ def _csv_header(options: Options) -> bytes:
 class _ParquetFrom:
     """Writes each chunk's Arrow IPC stream into one Parquet file, row groups in input order."""
 
-    def __init__(self, out: BinaryIO | _BytesTo, options: Options) -> None:
+    def __init__(self, out: BinaryIO | _BytesTo, options: Options, target: str) -> None:
         import pyarrow.parquet as pq
 
         from ._screen import arrow_schema
 
-        self._writer = pq.ParquetWriter(out, arrow_schema(options.shape), compression="zstd")
+        self._target = target
+        try:
+            self._writer = pq.ParquetWriter(out, arrow_schema(options.shape), compression="zstd")
+        except OSError as exc:
+            raise OutputError(target, exc) from None
 
     def write(self, data: bytes) -> None:
         import pyarrow as pa
 
-        with pa.ipc.open_stream(data) as reader:
-            for batch in reader:
-                if batch.num_rows:
-                    self._writer.write_batch(batch)
+        try:
+            with pa.ipc.open_stream(data) as reader:
+                for batch in reader:
+                    if batch.num_rows:
+                        self._writer.write_batch(batch)
+        except OSError as exc:  # pyarrow's IO errors are OSErrors
+            raise OutputError(self._target, exc) from None
 
     def flush(self) -> None:
-        self._writer.close()
+        try:
+            self._writer.close()
+        except OSError as exc:
+            raise OutputError(self._target, exc) from None
 
 
 class _BytesTo:
@@ -473,6 +682,39 @@ class _BytesTo:
             self._buffer.flush()
         self._stream.flush()
 
+    def close(self) -> None:
+        self.flush()  # standard output stays open
+
+
+class _Sink:
+    """Where the reports go: any failure to write them is an :class:`OutputError`, not an input error."""
+
+    def __init__(self, out: BinaryIO | _BytesTo, target: str) -> None:
+        self._out = out
+        self._target = target
+        self._closed = False
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._out.write(data)
+        except OSError as exc:
+            raise OutputError(self._target, exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._out.flush()
+        except OSError as exc:
+            raise OutputError(self._target, exc) from None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._out.close()  # a file's last bytes are written here: a full disk may show only now
+        except OSError as exc:
+            raise OutputError(self._target, exc) from None
+
 
 def _size(path: str) -> int | None:
     import os
@@ -483,9 +725,13 @@ def _size(path: str) -> int | None:
         return None
 
 
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def _stream(
     source: Iterable[bytes],
-    sink: BinaryIO | _BytesTo | _ParquetFrom,
+    sink: _Sink | _ParquetFrom,
     options: Options,
     workers: int,
     *,
@@ -494,8 +740,9 @@ def _stream(
 ) -> Summary:
     summary = Summary()
     progress = _progress(total) if sys.stderr.isatty() else None
+    warn = _warn if progress is None else progress.console.print
     try:
-        for chunk in _results(source, options, workers, scheduler):
+        for chunk in _results(source, options, workers, warn, scheduler):
             sink.write(chunk.data)
             summary.add(chunk)
             if progress is not None and chunk.nbytes:

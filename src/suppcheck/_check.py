@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, Finding, Report
+from ._report import SEVERITY_RANK, ExtraFile, Finding, Override, Report
 from ._rules import FAMILIES
 from ._rules.context import build_context
 from ._rules.dose import totals
@@ -47,10 +47,13 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     findings.sort(key=Finding.sort_key)
     # Sorted worst first: the first finding's severity is the worst.
     worst = findings[0].severity if findings else None
+    extra_files, overrides = _trace(kb)
     return Report(
         id=parsed.id,
         suppcheck_version=__version__,
         knowledge_version=kb.version,
+        extra_files=extra_files,
+        overrides=overrides,
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
         complete=not any(f.code.startswith("input.unrecognized_") for f in findings),
         max_severity=worst,
@@ -60,3 +63,16 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
 
 
 _MODERATE = SEVERITY_RANK[Severity.MODERATE.value]
+
+
+def _trace(kb: KnowledgeBase) -> tuple[tuple[ExtraFile, ...], tuple[Override, ...]]:
+    """The extra files applied and the records they replaced, built once per knowledge base."""
+    key = ("report", "trace", kb.sources)  # the names follow the paths the files were loaded from
+    found = kb.memo.get(key)
+    if found is None:
+        found = (
+            tuple(ExtraFile(name=name, sha256=digest) for name, digest in kb.extra_files),
+            tuple(Override(section=section, id=ident, file=file) for section, ident, file in kb.overridden()),
+        )
+        kb.memo[key] = found
+    return cast("tuple[tuple[ExtraFile, ...], tuple[Override, ...]]", found)

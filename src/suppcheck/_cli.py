@@ -8,6 +8,7 @@ building it.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._console import resume_collection
-from ._errors import InputError, KnowledgeBaseError, SuppcheckError, escape_controls
+from ._errors import InputError, KnowledgeBaseError, OutputError, SuppcheckError, escape_controls
 from ._kb.paths import CACHE_ENV, bundled_path
 from ._severity import Severity
 from ._version import __version__
@@ -30,6 +31,11 @@ SEVERITIES = [s.value for s in Severity]
 BATCH_TABLES = ("summary-csv", "summary-parquet", "findings-csv", "findings-parquet")
 STDIN = "<stdin>"
 EX_INTERNAL = 70  # sysexits.h EX_SOFTWARE
+EX_IOERR = 74  # sysexits.h: the output could not be written
+# errno values of a write that failed for want of room or a working device: a report that was
+# not written must not pass for an input error. (A closed pipe on standard output, as with
+# `| head`, stays quiet, except in batch mode, where every line's report matters.)
+_WRITE_FAILURES = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO})
 
 MAIN_EPILOG = """\
 exit codes:
@@ -37,6 +43,7 @@ exit codes:
   1  checked; at least one finding at or above --fail-on (default: major)
   2  input error: nothing was checked (batch: at least one line failed)
   3  checked, nothing at or above --fail-on, but some input not recognized
+ 74  the output could not be written (unwritable --output, full disk, closed pipe)
 
 examples:
   suppcheck check patient.yaml
@@ -61,6 +68,9 @@ Batch mode reads one JSON regimen per line and writes one JSON record per
 non-blank line, in input order, each with a "line" field (its line number in
 the input); a bad line gives {"line": N, "error": ..., "problems": [...]} and
 the others are still checked. A blank line holds no regimen and gets no record.
+A worker process that is lost is replaced and its lines checked again; a line
+that stops its worker every time gets an error record ("not checked: ...").
+A failure to write the reports exits 74, not 2.
 
 limits (on every file, standard input and batch line; a larger input is an
 input error naming the limit): max_bytes=1000000 per file or line,
@@ -664,7 +674,12 @@ def main(argv: list[str] | None = None) -> int:
             argv = sys.argv[1:] if argv is None else argv
             args = build_parser(argv).parse_args(argv)
             code: int = args.func(args)
-            sys.stdout.flush()
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise OutputError("standard output", exc) from None
             return code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
@@ -674,12 +689,15 @@ def main(argv: list[str] | None = None) -> int:
     except SuppcheckError as exc:
         _report_error(exc)
         return 2
+    except OutputError as exc:
+        return _cannot_write(exc)
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python from complaining at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return 1
     except OSError as exc:
+        if exc.filename is None and exc.errno in _WRITE_FAILURES:
+            return _cannot_write(OutputError("standard output", exc))
         where = f"{exc.filename}: " if exc.filename else ""
         _error(f"suppcheck: {where}{exc.strerror or exc}")
         return 2
@@ -689,3 +707,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         _error(f"suppcheck: internal error: {type(exc).__name__}: {exc} (please report this)")
         return EX_INTERNAL
+
+
+def _cannot_write(exc: OutputError) -> int:
+    _error(f"suppcheck: {exc}")
+    if exc.target == "standard output":
+        _silence_stdout()  # what is still buffered would fail again at exit, with a traceback
+    return EX_IOERR
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # no standard output to silence

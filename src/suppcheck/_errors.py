@@ -74,3 +74,17 @@ class SuppcheckWarning(UserWarning):
 
     A warning never changes a result: the cache it names is simply not used.
     """
+
+
+class OutputError(Exception):
+    """Reports could not be written (an unwritable file, a full disk, a closed pipe).
+
+    Not a :class:`SuppcheckError`: the input was fine, and the command line
+    exits 74 (``EX_IOERR``) rather than 2.
+    """
+
+    def __init__(self, target: str, error: OSError) -> None:
+        self.target = target
+        self.reason = error.strerror or str(error)
+        self.broken_pipe = isinstance(error, BrokenPipeError)
+        super().__init__(f"cannot write {target}: {self.reason}")

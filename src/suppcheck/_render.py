@@ -96,6 +96,16 @@ def _verdict(report: Report) -> str:
     return f"knowledge base {report.knowledge_version}; worst finding: {worst}; complete: {complete}"
 
 
+def _trace(report: Report) -> list[tuple[str, str]]:
+    """What extra rules files changed, as (label, text): empty for the bundled knowledge base alone."""
+    lines = [("Extra rules file", f"{f.name} (sha256 {f.sha256})") for f in report.extra_files]
+    by_section: dict[str, list[str]] = {}
+    for o in report.overrides:
+        by_section.setdefault(o.section, []).append(f"{o.id} (from {o.file})")
+    lines += [(f"Overridden {section}", ", ".join(ids)) for section, ids in by_section.items()]
+    return lines
+
+
 def make_console(file: IO[str]) -> Console:
     """A console that honours NO_COLOR, FORCE_COLOR and whether ``file`` is a terminal."""
     from rich.console import Console
@@ -115,6 +125,8 @@ def render_table(
     console.print(Text(f"suppcheck: {source}", style="bold"))
     console.print(Text(f"Person: {describe_person(regimen.profile)}"))
     console.print(Text(_verdict(report), style="dim"))
+    for label, text in _trace(report):
+        console.print(Text(f"{label}: {text}", style="bold yellow"))
     if report.totals:
         console.print(Text("Daily totals", style="bold"))
         table = Table()
@@ -172,6 +184,9 @@ def _cell(text: str) -> str:
 def render_markdown(report: Report, regimen: RegimenFile, *, source: str, min_severity: Severity) -> str:
     shown = visible(report, min_severity)
     out = [f"# suppcheck: {source}", "", f"**Person:** {describe_person(regimen.profile)}", "", _verdict(report), ""]
+    trace = _trace(report)
+    if trace:
+        out += [*(f"- **{label}:** {_cell(text)}" for label, text in trace), ""]
     if report.totals:
         out += [
             "## Daily totals",

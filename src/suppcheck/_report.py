@@ -145,12 +145,29 @@ class Total(_Output):
     entries: tuple[int, ...]
 
 
+class ExtraFile(_Output):
+    """An extra rules file merged over the bundled knowledge base for this check."""
+
+    name: str = Field(description="The file's name")
+    sha256: str = Field(description="SHA-256 of the file's bytes, in hex")
+
+
+class Override(_Output):
+    """A knowledge-base record that an extra rules file replaced."""
+
+    section: str = Field(description="rules, limits, substances, forms, medications, ...")
+    id: str
+    file: str = Field(description="The name of the extra file that replaced it")
+
+
 class Report(_Output):
     """The result of checking one regimen."""
 
     id: str | None = Field(default=None, description="The regimen's own id, when it gave one")
     suppcheck_version: str
-    knowledge_version: str
+    knowledge_version: str = Field(description="With extra rules files: the base version, then +local.<digest>")
+    extra_files: tuple[ExtraFile, ...] = Field(default=(), description="Extra rules files applied, in order")
+    overrides: tuple[Override, ...] = Field(default=(), description="Records the extra files replaced")
     ok: bool
     complete: bool
     max_severity: Severity | None

@@ -21,6 +21,7 @@ canonical amount per unit, so that the registry can do them too:
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 from functools import lru_cache
@@ -85,6 +86,16 @@ COMMON_UNITS: dict[str, UnitSpec] = {
 
 _registry: Any = None
 _registry_lock = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    # See _kb/loader.py: a forked child must not wait on a lock held by a thread it lacks.
+    global _registry_lock
+    _registry_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 def registry() -> Any:

@@ -51,10 +51,22 @@ class KnowledgeBase:
     and safe to share between threads.
     """
 
-    def __init__(self, data: KnowledgeFile, *, sources: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        data: KnowledgeFile,
+        *,
+        sources: tuple[str, ...] = (),
+        overrides: tuple[tuple[str, str, int], ...] = (),
+    ) -> None:
         self.data = data
         self.sources = sources
         self.version: str = data.knowledge_version or "unversioned"
+        # What the extra files changed, as plain data (the cache pickles it): (section, id,
+        # index in ``sources`` of the file that replaced the record), in the files' order.
+        self.overrides = overrides
+        # The SHA-256 of each source file's bytes, in ``sources`` order; set by the loader
+        # when extra files are merged, empty for one file.
+        self.digests: tuple[str, ...] = ()
         self.references: Mapping[str, Reference] = _by_id(data.references)
         self.substances: Mapping[str, Substance] = _by_id(data.substances)
         self.forms: Mapping[str, Form] = _by_id(data.forms)
@@ -114,6 +126,18 @@ class KnowledgeBase:
         self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
         self._medication_cache: dict[str, MedicationMatch | None] = {}
         self._amount_problems: dict[tuple[str, str | None, str, str], str | None] = {}
+
+    @property
+    def extra_files(self) -> tuple[tuple[str, str], ...]:
+        """Each extra file merged over the base file: its name and the SHA-256 of its bytes."""
+        return tuple(
+            (_file_name(path), digest) for path, digest in zip(self.sources[1:], self.digests[1:], strict=False)
+        )
+
+    def overridden(self) -> tuple[tuple[str, str, str], ...]:
+        """Each record an extra file replaced: section, id, and the name of the file."""
+        names = [_file_name(path) for path in self.sources]
+        return tuple((section, ident, names[i] if i < len(names) else "") for section, ident, i in self.overrides)
 
     def __repr__(self) -> str:
         return f"<KnowledgeBase {self.version}: {len(self.rules)} rules>"
@@ -364,6 +388,10 @@ def edit_budget(length: int) -> int:
     [1, 1, 2, 2, 3, 3]
     """
     return 1 if length <= 4 else 2 if length <= 10 else 3
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:

@@ -8,6 +8,7 @@ never at import; what passed every check is kept between processes by
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections import Counter
@@ -27,13 +28,33 @@ from .base import KnowledgeBase
 from .models import KnowledgeFile, LimitBasis, LimitType
 from .paths import bundled_path
 
-__all__ = ["build", "bundled_path", "default_knowledge", "load_knowledge", "parse", "read_file", "stats"]
+__all__ = [
+    "build",
+    "bundled_path",
+    "default_knowledge",
+    "load_knowledge",
+    "mark_local",
+    "parse",
+    "read_file",
+    "stats",
+]
 
 SECTIONS = ("references", "substances", "forms", "limits", "medication_classes", "medications", "conditions", "rules")
 StrPath = str | PathLike[str]
 
 _default: KnowledgeBase | None = None
 _default_lock = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    # A child forked while another thread loaded the knowledge base would wait forever on
+    # the copy of its lock; the child has no such thread, so it gets a lock of its own.
+    global _default_lock
+    _default_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 def default_knowledge() -> KnowledgeBase:
@@ -90,9 +111,24 @@ def _load(paths: Sequence[Path]) -> KnowledgeBase:
         cached.sources = sources  # the same files may have been cached from another path
         return cached
     kb = build([(source, _decode(data, source)) for source, data in zip(sources, contents, strict=True)])
+    if len(contents) > 1:
+        mark_local(kb, contents)
     if entry is not None:
         cache.store(entry, kb)
     return kb
+
+
+def mark_local(kb: KnowledgeBase, contents: Sequence[bytes]) -> None:
+    """Record each file's digest and make the version say the knowledge base is not the bundled one.
+
+    ``2026.11.2+local.1a2b3c4d``: the base file's version, then the first 8 hex
+    digits of the SHA-256 over the extra files' SHA-256 digests, in order.
+    """
+    import hashlib
+
+    digests = [hashlib.sha256(data).digest() for data in contents]
+    kb.digests = tuple(d.hex() for d in digests)
+    kb.version = f"{kb.version}+local.{hashlib.sha256(b''.join(digests[1:])).hexdigest()[:8]}"
 
 
 def read_file(path: Path) -> KnowledgeFile:
@@ -148,6 +184,7 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
     """Merge validated files (the first is the base) and cross-check the result."""
     merged: dict[str, dict[str, tuple[BaseModel, str]]] = {s: {} for s in SECTIONS}
     problems: list[str] = []
+    overrides: list[tuple[str, str, int]] = []
     for file_index, (source, data) in enumerate(files):
         prefix = "" if file_index == 0 else f"{source}: "
         for section in SECTIONS:
@@ -162,6 +199,8 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
                 if file_index > 0 and record.override and ident not in merged[section]:
                     problems.append(f"{where}.override: nothing to override: no {section} entry {ident!r}")
                     continue
+                if ident in merged[section]:
+                    overrides.append((section, ident, file_index))
                 merged[section][ident] = (record, where)
     versions = [d.knowledge_version for _, d in files if d.knowledge_version]
     fields: dict[str, Any] = {s: tuple(r for r, _ in merged[s].values()) for s in SECTIONS}
@@ -170,7 +209,7 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
     problems.extend(cross_check(document, locations))
     if problems:
         raise KnowledgeBaseError(problems)
-    return KnowledgeBase(document, sources=tuple(s for s, _ in files))
+    return KnowledgeBase(document, sources=tuple(s for s, _ in files), overrides=tuple(overrides))
 
 
 def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:

@@ -86,8 +86,8 @@ class Context:
         self.day = day
         self.doses: list[Dose] = []
         self.medications: list[MedicationTaken] = []
-        # implied condition -> every condition of the person's that implies it (in any order given)
-        self.conditions: dict[str, list[str]] = {}
+        # Implied condition -> every condition of the person's that implies it, in their order.
+        self.conditions: dict[str, tuple[str, ...]] = {}
         self.findings: list[Finding] = []
         self.by_substance: dict[str, list[Dose]] = defaultdict(list)
         self.derived = Derived.of(kb)
@@ -177,7 +177,7 @@ class Context:
         if not conditions or not self.conditions:
             return []
         mine = self.conditions
-        return sorted({given for c in conditions if c in mine for given in mine[c]})
+        return sorted({own for c in conditions if c in mine for own in mine[c]})
 
     def partners_ok(self, rule: Rule) -> bool:
         """Every non-empty partner list of the rule is matched (medications aside)."""
@@ -383,7 +383,10 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             ctx.findings.append(_unrecognized("condition", name, kb.suggestions("condition", name)))
             continue
         for implied in kb.condition_closure(condition):
-            ctx.conditions.setdefault(implied, []).append(condition)
+            # Every condition that implies it, not the first: which came first must not change the report.
+            given = ctx.conditions.get(implied, ())
+            if condition not in given:
+                ctx.conditions[implied] = (*given, condition)
     ctx.index()
     return ctx
 

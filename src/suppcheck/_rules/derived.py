@@ -8,6 +8,7 @@ its regimen holds, never a scan of the rules.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from .._kb.base import CACHE_SIZE, KnowledgeBase
@@ -184,6 +185,16 @@ class Derived:
 
 _MEMO_KEY = "suppcheck._rules.derived.Derived"
 _derived_lock = threading.Lock()
+
+
+def _fresh_lock_in_child() -> None:
+    # See _kb/loader.py: a forked child must not wait on a lock held by a thread it lacks.
+    global _derived_lock
+    _derived_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_fresh_lock_in_child)
 
 
 def _reference_info(ref: Reference) -> ReferenceInfo:
