@@ -15,6 +15,7 @@ set: nothing is dropped, and ``line`` always says which input it was.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._errors import InputError, SuppcheckError
@@ -95,6 +96,7 @@ def screen_schema(shape: Shape = "person") -> pyarrow.Schema:
     return arrow_schema(shape)
 
 
+@lru_cache(maxsize=2)  # every chunk of a batch encodes its rows with it
 def arrow_schema(shape: Shape) -> pyarrow.Schema:
     """The shape's schema as a ``pyarrow.Schema`` (needs ``suppcheck[frames]``), with the version in its metadata."""
     import pyarrow as pa
