@@ -291,10 +291,9 @@ def _bands(ctx: Context, findings: Iterable[Finding], kb: KnowledgeBase) -> list
             continue
         subject = {d.entry for d in ctx.doses if d.entry in finding.entries and d.substance.id in rule.substances}
         if finding.medications:
-            partners = [t for m in ctx.medications if m.id in finding.medications for t in m.times or ()]
-            partner_name = ", ".join(
-                sorted({m.display.lower() for m in ctx.medications if m.id in finding.medications})
-            )
+            taken = [m for m in ctx.medications if m.id in finding.medications]
+            partners = [t for m in taken for t in m.times or ()]
+            partner_name = ", ".join(sorted({m.display.lower() for m in taken}))
         else:
             partner_doses = [
                 d for d in ctx.doses if d.entry in finding.entries and d.substance.id in rule.with_substances
