@@ -171,10 +171,17 @@ def test_a_full_disk_is_an_output_error_not_an_input_error(tmp_path: Path, worke
     to_file = run(["check", "--batch", "in.jsonl", "--workers", workers, "--output", "/dev/full"], cwd=tmp_path)
     assert to_file.returncode == 74
     assert to_file.stderr.splitlines() == ["suppcheck: cannot write /dev/full: No space left on device"]
+    to_stdout = _to_a_full_disk(["check", "--batch", "in.jsonl", "--workers", workers], tmp_path)
+    assert to_stdout.returncode == 74
+    assert to_stdout.stderr.splitlines() == ["suppcheck: cannot write standard output: No space left on device"]
+
+
+def _to_a_full_disk(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command line with its standard output on /dev/full, where every write fails with ENOSPC."""
     with open("/dev/full", "w") as full:
-        to_stdout = subprocess.run(
-            [sys.executable, "-m", "suppcheck", "check", "--batch", "in.jsonl", "--workers", workers],
-            cwd=tmp_path,
+        return subprocess.run(
+            [sys.executable, "-m", "suppcheck", *args],
+            cwd=cwd,
             env=CLEAN_ENV,
             stdout=full,
             stderr=subprocess.PIPE,
@@ -182,24 +189,12 @@ def test_a_full_disk_is_an_output_error_not_an_input_error(tmp_path: Path, worke
             timeout=120,
             check=False,
         )
-    assert to_stdout.returncode == 74
-    assert to_stdout.stderr.splitlines() == ["suppcheck: cannot write standard output: No space left on device"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
 def test_a_report_that_cannot_be_written_to_standard_output_exits_74(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "a.json").write_text(json.dumps(OVER_UL), encoding="utf-8")
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "suppcheck", "check", "a.json", "--format", fmt],
-            cwd=tmp_path,
-            env=CLEAN_ENV,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    result = _to_a_full_disk(["check", "a.json", "--format", fmt], tmp_path)
     assert result.returncode == 74
     assert result.stderr.splitlines() == ["suppcheck: cannot write standard output: No space left on device"]
 

@@ -14,7 +14,7 @@ set: nothing is dropped, and ``line`` always says which input it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -236,17 +236,19 @@ def screen_table(
     knowledge: KnowledgeBase | None = None,
     shape: Shape = "person",
     first_row: int = 1,
+    row_numbers: Sequence[int] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Screen rows in the table layout (:mod:`._tablelayout`: one row per supplement, grouped by ``id``).
 
     Each regimen's ``line`` is the 1-based row (counted from ``first_row``)
-    where its id first appears.
+    where its id first appears; or, given ``row_numbers`` (one per row, for
+    rows that were shuffled out of their input order), that row's number.
     """
     from ._tablelayout import regimens_from_rows
 
     columns(shape)
     for group in regimens_from_rows(rows):
-        line = group.first_row + first_row - 1
+        line = group.first_row + first_row - 1 if row_numbers is None else row_numbers[group.first_row - 1]
         if group.problem is not None:
             yield from _error_rows(shape, line, group.id or None, group.problem)
             continue

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ._kb.base import KnowledgeBase
-from ._screen import Shape, arrow_schema, columns, rows_of, screen
-from ._tablelayout import check_columns, regimens_from_rows
+from ._screen import Shape, arrow_schema, columns, rows_of, screen, screen_table
+from ._tablelayout import check_columns
 
 __all__ = ["check_bag", "check_dataframe", "knowledge_from_files"]
 
@@ -112,20 +112,11 @@ def _numbered(frame: Any, firsts: Sequence[int], partition_info: Any = None) -> 
 
 
 def _table_partition(frame: Any, shape: Shape, files: RulesFiles) -> Any:
-    kb = knowledge_from_files(files)
     ordered = frame.sort_values("_suppcheck_row")
     numbers = ordered["_suppcheck_row"].tolist()
     records = ordered.drop(columns="_suppcheck_row").to_dict("records")
-    rows: list[dict[str, Any]] = []
-    for group in regimens_from_rows(records):
-        line = numbers[group.first_row - 1]
-        if group.problem is not None:
-            from ._screen import _error_rows
-
-            rows.extend(_error_rows(shape, line, group.id or None, group.problem))
-        else:
-            rows.extend(screen([group.record], knowledge=kb, shape=shape, first_line=line))
-    return _frame_rows(rows, shape)
+    kb = knowledge_from_files(files)
+    return _frame_rows(list(screen_table(records, knowledge=kb, shape=shape, row_numbers=numbers)), shape)
 
 
 def check_dataframe(
