@@ -20,7 +20,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._check import check
-    from ._errors import InputError, KnowledgeBaseError, SuppcheckError, SuppcheckWarning
+    from ._errors import ErrorDetails, InputError, KnowledgeBaseError, Problem, SuppcheckError, SuppcheckWarning
     from ._files import load_regimen
     from ._html import html_report
     from ._kb.base import KnowledgeBase
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 # only needs the errors, builds no pydantic model it does not use.
 _WHERE = {
     "check": "._check",
+    "ErrorDetails": "._errors",
     "InputError": "._errors",
+    "Problem": "._errors",
     "KnowledgeBaseError": "._errors",
     "SuppcheckError": "._errors",
     "SuppcheckWarning": "._errors",
@@ -93,6 +95,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Amount",
     "Day",
+    "ErrorDetails",
     "Evidence",
     "ExtraFile",
     "Finding",
@@ -108,6 +111,7 @@ __all__ = [
     "PlannedDose",
     "PlannedMedication",
     "PlannedSplit",
+    "Problem",
     "Profile",
     "ReferenceInfo",
     "RegimenEntry",

@@ -6,7 +6,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError
+from ._errors import InputError, Problem
 from ._kb.base import KnowledgeBase
 from ._reading import DEFAULT_LIMITS, Limits, loads_json, loads_yaml, read_bounded
 from ._regimen import RegimenFile
@@ -26,7 +26,9 @@ def decode_text(data: bytes, *, source: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: {exc.reason} at byte {exc.start}", source=source) from None
+        raise InputError(
+            Problem(f"not UTF-8 text: {exc.reason} at byte {exc.start}", "not_utf8"), source=source
+        ) from None
 
 
 def is_yaml(name: str) -> bool:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._errors import InputError, SuppcheckError
+from ._errors import InputError, Problem, SuppcheckError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -130,9 +130,9 @@ def read_bounded(path: Path, limit: int, *, error: type[SuppcheckError] = InputE
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise error(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+        raise error(Problem(f"cannot read: {exc.strerror or exc}", "unreadable"), source=str(path)) from None
     if len(data) > limit:
-        raise error(too_large(limit), source=str(path))
+        raise error(Problem(too_large(limit), "too_large"), source=str(path))
     return data
 
 
@@ -231,12 +231,15 @@ def loads_json(
     """
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if limits is not None and len(raw) > limits.max_bytes:
-        raise error(too_large(limits.max_bytes), source=source)
+        raise error(Problem(too_large(limits.max_bytes), "too_large"), source=source)
     max_depth = limits.max_depth if limits is not None else KNOWLEDGE_DEPTH
     deep = check_depth(raw, max_depth)
     if deep is not None:
         where = f"column {deep[1]}" if one_line else f"line {deep[0]}, column {deep[1]}"
-        raise error(f"invalid JSON: {where}: nested deeper than {max_depth} levels (limit max_depth)", source=source)
+        raise error(
+            Problem(f"invalid JSON: {where}: nested deeper than {max_depth} levels (limit max_depth)", "too_deep"),
+            source=source,
+        )
     if isinstance(data, str):
         text = data
     else:
@@ -244,7 +247,7 @@ def loads_json(
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             at = f"byte {exc.start + 1} of the line" if one_line else f"byte {exc.start}"
-            raise error(f"not UTF-8 text: {exc.reason} at {at}", source=source) from None
+            raise error(Problem(f"not UTF-8 text: {exc.reason} at {at}", "not_utf8"), source=source) from None
     seen = [False]
     try:
         value = json.loads(text, object_pairs_hook=_pairs_hook(seen))
@@ -256,12 +259,18 @@ def loads_json(
             where = f"column {exc.pos + 1}"
             if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
                 raise error(
-                    f"invalid JSON at {where}: {exc.msg} (the line ends before the document does: is it cut short?)",
+                    Problem(
+                        f"invalid JSON at {where}: {exc.msg} "
+                        "(the line ends before the document does: is it cut short?)",
+                        "json_invalid",
+                    ),
                     source=source,
                 ) from None
-        raise error(f"invalid JSON at {where}: {exc.msg}", source=source) from None
+        raise error(Problem(f"invalid JSON at {where}: {exc.msg}", "json_invalid"), source=source) from None
     except RecursionError:  # not reached: the depth was measured first
-        raise error(f"invalid JSON: nested deeper than {max_depth} levels (limit max_depth)", source=source) from None
+        raise error(
+            Problem(f"invalid JSON: nested deeper than {max_depth} levels (limit max_depth)", "too_deep"), source=source
+        ) from None
     if limits is not None:
         check_tree(value, limits, source=source, error=error)
     elif seen[0]:
@@ -277,7 +286,7 @@ def loads_yaml(text: str, *, source: str | None, limits: Limits) -> Any:
     import yaml
 
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
-        raise InputError(too_large(limits.max_bytes), source=source)
+        raise InputError(Problem(too_large(limits.max_bytes), "too_large"), source=source)
     loader = _yaml_loader()(text)
     loader.limits = limits
     try:
@@ -286,10 +295,11 @@ def loads_yaml(text: str, *, source: str | None, limits: Limits) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"invalid YAML: {where}{problem}", source=source) from None
+        raise InputError(Problem(f"invalid YAML: {where}{problem}", "yaml_invalid"), source=source) from None
     except RecursionError:  # not reached: the composer counts the nesting
         raise InputError(
-            f"invalid YAML: nested deeper than {limits.max_depth} levels (limit max_depth)", source=source
+            Problem(f"invalid YAML: nested deeper than {limits.max_depth} levels (limit max_depth)", "too_deep"),
+            source=source,
         ) from None
     finally:
         loader.dispose()
@@ -415,55 +425,72 @@ def check_tree(
 
     With ``limits`` None only duplicate keys are looked for.
     """
-    problems: list[str] = []
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str, tuple[int | str, ...], int]] = [(value, "", (), 0)]
     count = 0
     while stack and len(problems) < _MAX_PROBLEMS:
-        node, path, depth = stack.pop()
+        node, path, loc, depth = stack.pop()
         count += 1
         if limits is not None and count > limits.max_values:
             problems.append(
-                f"more than {_plural(limits.max_values, 'value')} in the document, YAML aliases counted each "
-                "time they are used (limit max_values)"
+                Problem(
+                    f"more than {_plural(limits.max_values, 'value')} in the document, YAML aliases counted each "
+                    "time they are used (limit max_values)",
+                    "too_many_values",
+                )
             )
             break
         if isinstance(node, str):
             if limits is not None and len(node) > limits.max_string:
                 problems.append(
-                    f"{path or '(document)'}: a string of {_plural(len(node), 'character')}, more than "
-                    f"{limits.max_string:,} (limit max_string)"
+                    _at(
+                        path,
+                        loc,
+                        f"a string of {_plural(len(node), 'character')}, more than {limits.max_string:,} "
+                        "(limit max_string)",
+                        "string_too_long",
+                    )
                 )
             continue
         if isinstance(node, Mapping):
             if isinstance(node, _Mapping):
                 for key, line in node.duplicates:
                     at = f" (line {line})" if line is not None else ""
-                    problems.append(f"{_join(path, key)}: duplicate key {key!r}{at}")
+                    problems.append(_at(_join(path, key), (*loc, key), f"duplicate key {key!r}{at}", "duplicate_key"))
             if limits is not None:
                 if depth >= limits.max_depth:
-                    problems.append(f"{path or '(document)'}: nested deeper than {limits.max_depth} levels")
+                    problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
                     continue
                 if len(node) > limits.max_items:
                     problems.append(
-                        f"{path or '(document)'}: {_plural(len(node), 'key')}, more than {limits.max_items:,} "
-                        "(limit max_items)"
+                        _at(
+                            path,
+                            loc,
+                            f"{_plural(len(node), 'key')}, more than {limits.max_items:,} (limit max_items)",
+                            "too_many_items",
+                        )
                     )
                     continue
-            children: list[tuple[Any, str, int]] = []
+            children: list[tuple[Any, str, tuple[int | str, ...], int]] = []
             for key, item in node.items():
                 if isinstance(key, str) and limits is not None and len(key) > limits.max_string:
                     problems.append(
-                        f"{path or '(document)'}: a key of {_plural(len(key), 'character')}, more than "
-                        f"{limits.max_string:,} (limit max_string)"
+                        _at(
+                            path,
+                            loc,
+                            f"a key of {_plural(len(key), 'character')}, more than {limits.max_string:,} "
+                            "(limit max_string)",
+                            "string_too_long",
+                        )
                     )
                     continue
-                children.append((item, _join(path, key), depth + 1))
+                children.append((item, _join(path, key), (*loc, key), depth + 1))
             stack.extend(reversed(children))
             continue
         if isinstance(node, Sequence) and not isinstance(node, bytes | bytearray):
             if limits is not None:
                 if depth >= limits.max_depth:
-                    problems.append(f"{path or '(document)'}: nested deeper than {limits.max_depth} levels")
+                    problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
                     continue
                 bound, what = (
                     (limits.max_entries, "max_entries") if path == "regimen" else (limits.max_items, "max_items")
@@ -472,13 +499,21 @@ def check_tree(
                     noun = "entry" if path == "regimen" else "item"
                     plural = "entries" if path == "regimen" else "items"
                     problems.append(
-                        f"{path or '(document)'}: {len(node):,} {noun if len(node) == 1 else plural}, more than "
-                        f"{bound:,} (limit {what})"
+                        _at(
+                            path,
+                            loc,
+                            f"{len(node):,} {noun if len(node) == 1 else plural}, more than {bound:,} (limit {what})",
+                            "too_many_entries" if path == "regimen" else "too_many_items",
+                        )
                     )
                     continue
-            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in reversed(list(enumerate(node))))
+            stack.extend((item, f"{path}[{i}]", (*loc, i), depth + 1) for i, item in reversed(list(enumerate(node))))
     if problems:
         raise error(problems, source=source)
+
+
+def _at(path: str, loc: tuple[int | str, ...], message: str, kind: str) -> Problem:
+    return Problem(message, kind, loc, None, path or "(document)")
 
 
 def _join(path: str, key: Any) -> str:

@@ -30,9 +30,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from . import _clock
-from ._errors import InputError
+from ._errors import InputError, Problem
 from ._names import name_key
 from ._units import UnitError, parse_unit, split_amount
 
@@ -43,11 +44,21 @@ if TYPE_CHECKING:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _invalid(code: str, message: str) -> PydanticCustomError:
+    """A validation error with a stable type code (see ``InputError.errors()``).
+
+    No context is given, so braces in the message (a unit such as ``{tablet}``) stay as written.
+    """
+    return PydanticCustomError(code, message)
+
+
 def _printable(value: str) -> str:
     # A newline or an escape sequence in a name would reach every report and terminal.
     found = _CONTROL.search(value)
     if found:
-        raise ValueError(f"contains the control character {found.group()!r}: names are printable text")
+        raise _invalid(
+            "control_character", f"contains the control character {found.group()!r}: names are printable text"
+        )
     return value
 
 
@@ -62,9 +73,10 @@ class _Input(BaseModel):
 
 def _check_time(value: str) -> str:
     if not _clock.is_time(value):
-        raise ValueError(
+        raise _invalid(
+            "time_invalid",
             f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
-            f"({', '.join(_clock.SLOTS + tuple(_clock.SLOT_ALIASES))})"
+            f"({', '.join(_clock.SLOTS + tuple(_clock.SLOT_ALIASES))})",
         )
     return value.strip()
 
@@ -74,7 +86,9 @@ TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_ch
 
 def _some_times(value: tuple[str, ...] | None) -> tuple[str, ...] | None:
     if value is not None and not value:
-        raise ValueError("an empty list of times: give each dose's time, or leave 'times' out when it is not known")
+        raise _invalid(
+            "times_empty", "an empty list of times: give each dose's time, or leave 'times' out when it is not known"
+        )
     return value
 
 
@@ -93,21 +107,24 @@ class Amount(_Input):
     def _from_text(cls, data: Any) -> Any:
         if isinstance(data, str):
             if len(data) > 60:
-                raise ValueError(f"an amount of {len(data):,} characters: write a number and a unit, e.g. '400 mg'")
+                raise _invalid(
+                    "amount_too_long",
+                    f"an amount of {len(data):,} characters: write a number and a unit, e.g. '400 mg'",
+                )
             try:
                 value, unit = split_amount(data)
             except UnitError as exc:
-                raise ValueError(str(exc)) from None
+                raise _invalid("amount_invalid", str(exc)) from None
             return {"value": value, "unit": unit}
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            raise ValueError(f"{data!r} has no unit: write e.g. '{data} mg'")
+            raise _invalid("unit_missing", f"{data!r} has no unit: write e.g. '{data} mg'")
         return data
 
     @field_validator("value")
     @classmethod
     def _positive(cls, value: float) -> float:
         if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"amount must be a positive finite number, not {value!r}")
+            raise _invalid("amount_not_positive", f"amount must be a positive finite number, not {value!r}")
         return value
 
     @field_validator("unit")
@@ -116,7 +133,7 @@ class Amount(_Input):
         try:
             parse_unit(unit)
         except UnitError as exc:
-            raise ValueError(str(exc)) from None
+            raise _invalid("unit_unknown", str(exc)) from None
         return unit.strip()
 
     def __str__(self) -> str:
@@ -134,7 +151,7 @@ class Ingredient(_Input):
     @model_validator(mode="after")
     def _compound_needs_form(self) -> Self:
         if self.basis == "compound" and self.form is None:
-            raise ValueError("basis 'compound' needs a form, to know the elemental fraction")
+            raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
         return self
 
 
@@ -155,27 +172,28 @@ class RegimenEntry(_Input):
     @model_validator(mode="after")
     def _shape(self) -> Self:
         if (self.substance is None) == (self.product is None):
-            raise ValueError("an entry names either a substance or a product (with ingredients)")
+            raise _invalid("entry_shape", "an entry names either a substance or a product (with ingredients)")
         if self.product is not None:
             if not self.ingredients:
-                raise ValueError("a product needs a non-empty 'ingredients' list")
+                raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
             if self.form is not None or self.amount is not None or self.basis != "elemental":
-                raise ValueError("a product's form, amount and basis belong to its ingredients")
+                raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
         else:
             if self.ingredients is not None:
-                raise ValueError("'ingredients' belongs to a product entry")
+                raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
             if self.amount is None:
-                raise ValueError("field 'amount' is required")
+                raise _invalid("amount_required", "field 'amount' is required")
             if self.basis == "compound" and self.form is None:
-                raise ValueError("basis 'compound' needs a form, to know the elemental fraction")
+                raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
         if self.per_day is not None and self.per_week is not None:
-            raise ValueError("give per_day or per_week, not both")
+            raise _invalid("frequency_conflict", "give per_day or per_week, not both")
         if self.times is not None:
             expected = 1 if self.per_week is not None else self.doses_per_day_scheduled
             if len(self.times) != expected:
-                raise ValueError(
+                raise _invalid(
+                    "times_count",
                     f"times has {len(self.times)} item(s) but the entry is taken "
-                    + (f"{self.per_day or 1} time(s) a day" if self.per_week is None else "weekly (give one time)")
+                    + (f"{self.per_day or 1} time(s) a day" if self.per_week is None else "weekly (give one time)"),
                 )
         return self
 
@@ -224,7 +242,7 @@ class Day(_Input):
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
         if value is not None and _clock.clock_minutes(value) is None:
-            raise ValueError(f"{value!r} is not a 24-hour HH:MM time")
+            raise _invalid("time_invalid", f"{value!r} is not a 24-hour HH:MM time")
         return value
 
     def slots(self) -> dict[str, str]:
@@ -258,7 +276,7 @@ class Labs(_Input):
     @classmethod
     def _not_boolean(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError(f"a lab value is a number, not {value!r}")
+            raise _invalid("lab_not_number", f"a lab value is a number, not {value!r}")
         return value
 
     def given(self) -> dict[str, float]:
@@ -328,11 +346,14 @@ class Profile(_Input):
     def _life_stage(self) -> Self:
         written = self.life_stage_conditions()
         if written and self.sex == "male":
-            raise ValueError(f"condition {written[0][0]!r} (a life stage: {written[0][1]}) is given for sex 'male'")
+            raise _invalid(
+                "life_stage_conflict",
+                f"condition {written[0][0]!r} (a life stage: {written[0][1]}) is given for sex 'male'",
+            )
         if self.sex == "male" and (self.pregnant or self.lactating):
-            raise ValueError("pregnant/lactating is set for sex 'male'")
+            raise _invalid("life_stage_conflict", "pregnant/lactating is set for sex 'male'")
         if self.age is not None and self.age < 9 and (self.pregnant or self.lactating):
-            raise ValueError("pregnant/lactating is set for a child under 9")
+            raise _invalid("life_stage_conflict", "pregnant/lactating is set for a child under 9")
         return self
 
 
@@ -368,7 +389,7 @@ class RegimenFile(_Input):
             knowledge = default_knowledge()
         problems = unit_problems(self, knowledge)
         if problems:
-            raise ValueError("\n".join(problems))
+            raise _Problems(problems)
         self._checked_against = knowledge
         return self
 
@@ -396,8 +417,8 @@ class RegimenFile(_Input):
         return cls.model_validate(raw, *args, **kwargs)
 
 
-def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[str]:
-    """One line per amount whose unit cannot apply to its substance and form."""
+def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[Problem]:
+    """One problem per amount whose unit cannot apply to its substance and form."""
     problems = []
     amount_problem = knowledge.amount_problem
     for index, entry in enumerate(regimen.regimen):
@@ -407,14 +428,16 @@ def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[str]
             assert entry.amount is not None
             message = amount_problem(entry.substance, entry.form, entry.amount.unit, entry.basis)
             if message:
-                problems.append(f"{_entry_label(index, entry.display_name)}.amount: {message}")
+                where = f"{_entry_label(index, entry.display_name)}.amount"
+                loc: tuple[int | str, ...] = ("regimen", index, "amount")
+                problems.append(Problem(message, "unit_not_applicable", loc, str(entry.amount), where))
             continue
         for i, part in enumerate(entry.ingredients):
             message = amount_problem(part.substance, part.form, part.amount.unit, part.basis)
             if message:
-                problems.append(
-                    f"{_entry_label(index, entry.display_name)}.ingredients[{i}] ({part.substance}).amount: {message}"
-                )
+                where = f"{_entry_label(index, entry.display_name)}.ingredients[{i}] ({part.substance}).amount"
+                loc = ("regimen", index, "ingredients", i, "amount")
+                problems.append(Problem(message, "unit_not_applicable", loc, str(part.amount), where))
     return problems
 
 
@@ -422,28 +445,55 @@ def _entry_label(index: int, name: str | None) -> str:
     return f"regimen[{index}] ({name})" if name else f"regimen[{index}]"
 
 
-def describe_errors(exc: ValidationError, raw: Any) -> list[str]:
-    """pydantic errors as ``path: message`` lines, entries named by index and name."""
-    lines = []
+# pydantic's own codes for what any reader of the format can fix, renamed only where ours says more.
+_MESSAGES = {
+    "extra_forbidden": "unknown field (not in regimen format v1)",
+    "missing": "field is required",
+}
+
+
+def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
+    """pydantic errors as :class:`Problem` values, entries named by index and name.
+
+    The type is pydantic's code (``missing``, ``extra_forbidden``,
+    ``float_parsing``...) or, for a rule of the regimen format, the code the
+    validator raised (``unit_not_applicable``); a validator that raised a
+    plain ``ValueError`` gives ``value_error``.
+    """
+    problems: list[Problem] = []
     errors = exc.errors(include_url=False)
     for error in errors:
-        loc = list(error["loc"])
+        loc = tuple(error["loc"])
         if error["type"] == "too_short" and any(
-            len(e["loc"]) > len(loc) and list(e["loc"][: len(loc)]) == loc for e in errors
+            len(e["loc"]) > len(loc) and tuple(e["loc"][: len(loc)]) == loc for e in errors
         ):
             continue  # the list is short only because its bad items were reported already
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (not in regimen format v1)"
-        elif error["type"] == "missing":
-            message = "field is required"
-        elif error["type"] == "json_invalid":
+        kind = error["type"]
+        message = _MESSAGES.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+        if kind == "json_invalid":
             message = f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
-        if loc == [] and "\n" in message:
-            lines.extend(message.splitlines())
+        found = error.get("ctx", {}).get("error")
+        if isinstance(found, _Problems):
+            problems.extend(found.problems)
             continue
-        lines.append(f"{_path(loc, raw)}: {message}" if loc else message)
-    return lines
+        value = error.get("input") if kind != "missing" else None
+        problems.append(Problem(message, kind, loc, _plain(value), _path(loc, raw) if loc else None))
+    return problems
+
+
+def _plain(value: Any) -> Any:
+    # The refused value, as JSON would carry it: a model or a long list is not echoed back.
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return None
+
+
+class _Problems(ValueError):
+    """Several problems found by one validator, each with its own path."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(p.line() for p in problems))
+        self.problems = problems
 
 
 def _path(loc: Sequence[int | str], raw: Any) -> str:
