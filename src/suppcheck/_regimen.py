@@ -470,6 +470,8 @@ def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
             continue  # the list is short only because its bad items were reported already
         kind = error["type"]
         message = _MESSAGES.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+        if not loc and kind == "model_type":
+            message = f"a regimen is a mapping with 'profile' and 'regimen', not {_kind_of(error.get('input'))}"
         if kind == "json_invalid":
             message = f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
         found = error.get("ctx", {}).get("error")
@@ -479,6 +481,14 @@ def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
         value = error.get("input") if kind != "missing" else None
         problems.append(Problem(message, kind, loc, _plain(value), _path(loc, raw) if loc else None))
     return problems
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def _plain(value: Any) -> Any:
