@@ -7,7 +7,7 @@ regimen schema accepts, :func:`~suppcheck.check` either checks or refuses
 with an :class:`~suppcheck.InputError`.
 
 >>> regimen_schema()["title"], sorted(report_schema()["required"])[:2]
-('RegimenFile', ['complete', 'knowledge_version'])
+('RegimenFile', ['complete', 'findings'])
 """
 
 from __future__ import annotations
