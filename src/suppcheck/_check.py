@@ -8,8 +8,9 @@ from typing import Any, cast
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
+from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, ExtraFile, Finding, Override, Report
+from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, Override, PersonInfo, Report
 from ._rules import FAMILIES
 from ._rules.context import build_context
 from ._rules.dose import totals
@@ -57,6 +58,11 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
         complete=not any(f.code.startswith("input.unrecognized_") for f in findings),
         max_severity=worst,
+        person=PersonInfo(life_stage=ctx.stage_label, description=describe_person(parsed.profile, ctx.stage_label)),
+        entries=tuple(
+            EntryInfo(name=e.display_name, substances=tuple(p.substance for p in e.parts()), times=e.times)
+            for e in parsed.regimen
+        ),
         totals=tuple(totals(ctx)),
         findings=tuple(findings),
     )

@@ -405,3 +405,134 @@ def lookup_suggestions(kb: KnowledgeBase, name: str) -> list[str]:
     for substance_id in kb.forms_by_substance:
         out += kb.suggestions("form", name, substance_id=substance_id, limit=1)
     return list(dict.fromkeys(out))[:3]
+
+
+# -- the same, for a program (--format json) ------------------------------------------------
+
+# How a record was gathered, and whether a clinic file asked to replace it, is for its maintainers.
+_HIDDEN = {"provenance", "override"}
+
+
+def _record(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json", exclude=_HIDDEN)
+    return data
+
+
+def _reference_records(kb: KnowledgeBase, ids: Iterable[str]) -> list[dict[str, Any]]:
+    return [_record(kb.references[i]) for i in ids if i in kb.references]
+
+
+def explain_data(kb: KnowledgeBase, ident: str) -> dict[str, Any] | None:
+    """What :func:`explain` says, as data: ``kind`` (rule, limit, finding_code), ``id``, the record and its references.
+
+    >>> from suppcheck import load_knowledge
+    >>> explain_data(load_knowledge(), "input.missing_age")["kind"]
+    'finding_code'
+    """
+    key = ident.strip()
+    if key in kb.rules:
+        rule = kb.rules[key]
+        return {
+            "kind": "rule",
+            "id": key,
+            "record": _record(rule),
+            "references": _reference_records(kb, rule.references),
+        }
+    if key in kb.limits:
+        limit = kb.limits[key]
+        return {
+            "kind": "limit",
+            "id": key,
+            "record": _record(limit),
+            "references": _reference_records(kb, limit.references),
+        }
+    if key in FINDING_CODES:
+        return {"kind": "finding_code", "id": key, "meaning": FINDING_CODES[key]}
+    return None
+
+
+def _rule_ids(rules: Iterable[Rule]) -> list[str]:
+    return sorted(r.id for r in rules)
+
+
+def lookup_data(kb: KnowledgeBase, name: str) -> list[dict[str, Any]]:
+    """What :func:`lookup` says, as data: one mapping per meaning of ``name`` (``kind``, ``id``, ``record``, ...).
+
+    >>> from suppcheck import load_knowledge
+    >>> [(m["kind"], m["id"]) for m in lookup_data(load_knowledge(), "doxycycline")]
+    [('medication', 'doxycycline')]
+    """
+    found: list[dict[str, Any]] = []
+    substance = kb.substance(name)
+    if substance is not None:
+        found.append(
+            {
+                "kind": "substance",
+                "id": substance.id,
+                "record": _record(substance),
+                "forms": [f.id for f in kb.forms_by_substance.get(substance.id, ())],
+                "limits": sorted(lim.id for lim in kb.limits.values() if lim.substance == substance.id),
+                "rules": _rule_ids(
+                    r for r in kb.rules.values() if substance.id in r.substances or substance.id in r.with_substances
+                ),
+            }
+        )
+    for substance_id in kb.forms_by_substance:
+        form = kb.form(substance_id, name)
+        if form is not None:
+            found.append(
+                {
+                    "kind": "form",
+                    "id": form.id,
+                    "record": _record(form),
+                    "rules": _rule_ids(r for r in kb.rules.values() if form.id in r.forms),
+                    "references": _reference_records(kb, form.references),
+                }
+            )
+    match = kb.medication(name)
+    if match is not None:
+        keys = {match.id} | set(match.classes)
+        rules = _rule_ids(
+            r
+            for r in kb.rules.values()
+            if keys & {*r.medications, *r.medication_classes} and match.id not in r.except_medications
+        )
+        if match.is_class:
+            found.append(
+                {
+                    "kind": "medication_class",
+                    "id": match.id,
+                    "record": _record(kb.medication_classes[match.id]),
+                    "parent_classes": sorted(match.classes - {match.id}),
+                    "members": _class_members(kb, match.id),
+                    "rules": rules,
+                }
+            )
+        else:
+            found.append(
+                {
+                    "kind": "medication",
+                    "id": match.id,
+                    "record": _record(kb.medications[match.id]),
+                    "classes": sorted(match.classes),
+                    "rules": rules,
+                }
+            )
+    condition_id = kb.condition(name)
+    if condition_id is not None:
+        closure = kb.condition_closure(condition_id)
+        found.append(
+            {
+                "kind": "condition",
+                "id": condition_id,
+                "record": _record(kb.conditions[condition_id]),
+                "implies": sorted(closure - {condition_id}),
+                "implied_by": sorted(
+                    c.id
+                    for c in kb.conditions.values()
+                    if c.id != condition_id and condition_id in kb.condition_closure(c.id)
+                ),
+                "rules": _rule_ids(r for r in kb.rules.values() if closure & set(r.conditions)),
+            }
+        )
+    return found
