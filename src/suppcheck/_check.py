@@ -25,13 +25,13 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     a malformed one raises :class:`InputError` before anything is checked.
     Clinical findings are returned in the report, never raised.
 
-    >>> report = check({"profile": {"age": 58, "sex": "female"},
-    ...                 "regimen": [{"substance": "magnesium", "form": "citrate",
-    ...                              "amount": "400 mg", "per_day": 2}]})
-    >>> report.ok, report.max_severity.value
-    (False, 'major')
-    >>> [f.code for f in report.findings][:1]
-    ['dose.above_upper_limit']
+        >>> report = check({"profile": {"age": 58, "sex": "female"},
+        ...                 "regimen": [{"substance": "magnesium", "form": "citrate",
+        ...                              "amount": "400 mg", "per_day": 2}]})
+        >>> report.ok, report.max_severity.value
+        (False, 'major')
+        >>> [f.code for f in report.findings][:1]
+        ['dose.above_upper_limit']
     """
     kb = knowledge if knowledge is not None else default_knowledge()
     if isinstance(regimen, RegimenFile):
