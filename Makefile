@@ -28,6 +28,7 @@ browser:
 lint: $(BIN)/suppcheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/suppcheck
 	$(BIN)/mypy --strict src
