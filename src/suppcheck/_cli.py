@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._gcpause import resume_collection
 from ._errors import InputError, KnowledgeBaseError, OutputError, Problem, SuppcheckError, escape_controls
+from ._gcpause import resume_collection
 from ._kb.paths import CACHE_ENV, bundled_path
 from ._readers import STDIN, Read
 from ._severity import Severity
