@@ -424,6 +424,7 @@ def _check(regimen: RegimenFile, kb: KnowledgeBase | None, source: str) -> Repor
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``suppcheck check``: check files, folders or standard input, or a whole batch; returns the exit code."""
     from ._reading import configured_limits
 
     configured_limits()  # a bad SUPPCHECK_LIMITS is one usage error, before any file
@@ -580,6 +581,7 @@ def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    """``suppcheck schedule``: plan the day of one regimen and print it; 1 when some rule cannot be kept."""
     from ._plan import plan
     from ._plan.render import print_schedule
     from ._reading import configured_limits
@@ -598,6 +600,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """``suppcheck explain``: a rule, limit or finding code in full, as text or JSON."""
     from ._describe import FINDING_CODES, close_matches, explain
 
     kb = _kb_or_bundled(args.rules)
@@ -622,6 +625,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
+    """``suppcheck lookup``: what the knowledge base holds under a name, as text or JSON."""
     from ._describe import lookup, lookup_suggestions
 
     kb = _kb_or_bundled(args.rules)
@@ -644,6 +648,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_stats(args: argparse.Namespace) -> int:
+    """``suppcheck kb stats``: the knowledge base's record counts and version."""
     from ._kb.loader import stats
 
     counts = stats(_kb_or_bundled(args.rules))
@@ -663,6 +668,7 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
+    """``suppcheck kb validate``: validate the bundled knowledge base, a full file or an extra rules file."""
     from ._kb.loader import build, read_file, stats
 
     name: str | None = args.file
@@ -699,6 +705,7 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_cache(args: argparse.Namespace) -> int:
+    """``suppcheck kb cache``: show or clear the validated knowledge bases kept between runs."""
     from ._kb import cache
 
     folder = cache.directory()

@@ -166,6 +166,7 @@ def _labs(labs: Sequence[LabThreshold]) -> list[str]:
 
 
 def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
+    """A rule in full, for a person: what it covers, its window or timing, severity, evidence and sources."""
     partner = ", ".join(rule.with_substances or (*rule.medications, *rule.medication_classes))
     separation = None
     if rule.separation is not None:
@@ -210,6 +211,7 @@ def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
 
 
 def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
+    """A limit in full, for a person: its values by life stage, basis, severity steps and sources."""
     fields: list[tuple[str, str | None]] = [
         ("type", limit.type.value.replace("_", " ")),
         ("substance", _names([limit.substance], kb.substances)),
@@ -249,6 +251,7 @@ def explain(kb: KnowledgeBase, ident: str) -> str | None:
 
 
 def close_matches(name: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    """Up to ``limit`` of ``choices`` that are close to ``name`` (for a 'did you mean' hint)."""
     from rapidfuzz import fuzz, process
 
     found = process.extract(name, list(choices), scorer=fuzz.WRatio, limit=limit)
@@ -277,6 +280,7 @@ def _rules_block(title: str, rules: Iterable[Rule]) -> list[str]:
 
 
 def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
+    """A substance, its forms, limits and the rules on it, for a person."""
     factors = ", ".join(f"1 {k} = {v:g} {substance.unit}" for k, v in substance.unit_factors.items())
     fields: list[tuple[str, str | None]] = [
         ("kind", substance.kind.value),
@@ -311,6 +315,7 @@ def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
 
 
 def lookup_form(kb: KnowledgeBase, form: Form) -> str:
+    """A form: its substance, elemental fraction, absorption and the rules on it, for a person."""
     fields: list[tuple[str, str | None]] = [
         ("substance", _names([form.substance], kb.substances)),
         ("synonyms", ", ".join(form.synonyms)),
@@ -336,6 +341,7 @@ def _class_members(kb: KnowledgeBase, class_id: str) -> list[str]:
 
 
 def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
+    """A medication or a medication class, with its classes and the rules that name them, for a person."""
     keys = {match.id} | set(match.classes)
     rules = [
         r
@@ -365,6 +371,7 @@ def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
 
 
 def lookup_condition(kb: KnowledgeBase, condition_id: str) -> str:
+    """A condition, what it implies and is implied by, and the rules on it, for a person."""
     cond = kb.conditions[condition_id]
     closure = kb.condition_closure(condition_id)
     implied_by = [c.id for c in kb.conditions.values() if c.id != cond.id and cond.id in kb.condition_closure(c.id)]
@@ -399,6 +406,7 @@ def lookup(kb: KnowledgeBase, name: str) -> list[str]:
 
 
 def lookup_suggestions(kb: KnowledgeBase, name: str) -> list[str]:
+    """Up to three known names close to ``name``, of any kind."""
     out: list[str] = []
     for kind in ("substance", "medication", "condition"):
         out += kb.suggestions(kind, name)

@@ -150,6 +150,7 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(report: Report, *, source: str, min_severity: Severity) -> str:
+    """The report as Markdown: the person, the verdict, the totals and the findings worst first."""
     shown = visible(report, min_severity)
     out = [f"# suppcheck: {source}", "", f"**Person:** {report.person.description}", "", _verdict(report), ""]
     trace = _trace(report)

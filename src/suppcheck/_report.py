@@ -51,6 +51,7 @@ class Finding(_Output):
     suggestions: tuple[str, ...] = Field(default=(), description="input.unrecognized_*: close known names")
 
     def sort_key(self) -> tuple[int, str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...], str]:
+        """The order of findings in a report: worst severity first, then code, rule id and what they name."""
         return (
             -SEVERITY_RANK[self.severity.value],
             self.code,
