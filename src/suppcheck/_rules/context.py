@@ -533,6 +533,9 @@ def rule_finding(
 def with_references(
     ctx: Context, references: tuple[ReferenceInfo, ...], ids: tuple[str, ...]
 ) -> tuple[ReferenceInfo, ...]:
-    """``references`` followed by those of ``ids`` not among them already."""
+    """``references`` followed by those of ``ids`` not among them already, each once.
+
+    Two thresholds (or a step and a threshold) may cite the same source: it is listed once.
+    """
     have = {r.id for r in references}
-    return references + tuple(r for r in ctx.references(ids) if r.id not in have)
+    return references + tuple(r for r in ctx.references(tuple(dict.fromkeys(ids))) if r.id not in have)
