@@ -739,3 +739,191 @@ def test_a_forked_child_gets_a_lock_of_its_own(monkeypatch: pytest.MonkeyPatch) 
     assert fresh is not held
     assert fresh.acquire(blocking=False)
     fresh.release()
+
+
+# -- severity steps and lab thresholds on rules -------------------------------------------------
+
+STEP_SOURCE = "nasem-dri-ca-p-mg-1997"  # bundled, and not among REFERENCE's: a step's source must be cited
+LAB_SOURCE = "kdigo-2012-ckd"
+STEPS = [
+    {"min_daily_amount": 300, "severity": "moderate", "note": "the first threshold.", "references": [STEP_SOURCE]},
+    {"above_daily_amount": 600, "severity": "major", "note": "the second threshold.", "references": [STEP_SOURCE]},
+]
+
+
+def ids(finding: suppcheck.Finding) -> list[str]:
+    return [r.id for r in finding.references]
+
+
+@pytest.mark.parametrize(
+    ("amount", "severity", "text"),
+    [
+        ("299 mg", Severity.MINOR, ""),
+        ("300 mg", Severity.MODERATE, " Magnesium totals 300 mg/day, at or above 300 mg/day: the first threshold."),
+        ("600 mg", Severity.MODERATE, " Magnesium totals 600 mg/day, at or above 300 mg/day: the first threshold."),
+        ("700 mg", Severity.MAJOR, " Magnesium totals 700 mg/day, above 600 mg/day: the second threshold."),
+    ],
+)
+def test_a_condition_rules_severity_follows_the_daily_amount(
+    tmp_path: Path, amount: str, severity: Severity, text: str
+) -> None:
+    stepped = rule(
+        "cond.magnesium.clinic_stepped",
+        "contraindication.condition",
+        severity="minor",
+        conditions=["kidney_failure"],
+        severity_steps=STEPS,
+    )
+    kb = extra_kb(tmp_path, rules=[stepped])
+    document = regimen({"substance": "magnesium", "amount": amount}, conditions=["kidney failure"])
+    (finding,) = find(check(document, knowledge=kb), "contraindication.condition", rule=stepped["id"])
+    assert finding.severity is severity
+    assert finding.message == f"Magnesium with kidney failure: Test mechanism.{text}"
+    assert ids(finding) == [REFERENCE, STEP_SOURCE] if text else [REFERENCE]
+
+
+def test_a_step_is_reached_from_its_exact_threshold_float_noise_aside() -> None:
+    from suppcheck._kb.models import SeverityStep
+    from suppcheck._rules.context import step_for
+
+    at_least = SeverityStep(min_daily_amount=300, severity="moderate", note="n", references=("r",))
+    above = SeverityStep(above_daily_amount=600, severity="major", note="n", references=("r",))
+    steps = (at_least, above)
+    assert step_for(steps, 300 * (1 - EDGE)) is at_least
+    assert step_for(steps, 300 * (1 - 2 * EDGE)) is None
+    assert step_for(steps, 600 * (1 + EDGE)) is at_least
+    assert step_for(steps, 600 * (1 + 2 * EDGE)) is above
+
+
+def test_a_life_stage_rule_carried_by_labs_names_each_one(tmp_path: Path) -> None:
+    lab_rule = rule(
+        "stage.magnesium.clinic_pregnancy_kidney",
+        "contraindication.life_stage",
+        life_stages=["pregnancy"],
+        labs=[
+            {"lab": "egfr", "below": 30, "references": [LAB_SOURCE]},
+            {"lab": "potassium", "above": 5, "references": [LAB_SOURCE]},
+        ],
+    )
+    kb = extra_kb(tmp_path, rules=[lab_rule])
+    document = {
+        "profile": {"age": 28, "sex": "female", "pregnant": True, "labs": {"egfr": 20, "potassium": 5.5}},
+        "regimen": [{"substance": "magnesium", "amount": "100 mg"}],
+    }
+    (finding,) = find(check(document, knowledge=kb), "contraindication.life_stage", rule=lab_rule["id"])
+    assert finding.message == (
+        "Magnesium in pregnancy 19-30 with eGFR 20 mL/min/1.73 m² (below 30) and serum potassium 5.5 mmol/L "
+        "(above 5): Test mechanism."
+    )
+    assert ids(finding) == [REFERENCE, LAB_SOURCE]
+    # Without a lab past its threshold the rule does not apply: the labs stand in for a condition.
+    calm = {**document, "profile": {**document["profile"], "labs": {"egfr": 90}}}
+    assert not find(check(calm, knowledge=kb), "contraindication.life_stage", rule=lab_rule["id"])
+
+
+def test_a_condition_finding_cites_the_source_of_the_lab_threshold() -> None:
+    entry = {"substance": "magnesium", "amount": "100 mg"}
+    (finding,) = find(
+        check(regimen(entry, labs={"egfr": 45})),
+        "contraindication.condition",
+        rule="cond.magnesium.chronic_kidney_disease",
+    )
+    assert finding.conditions == ()
+    assert ids(finding)[-1] == LAB_SOURCE
+    assert len(set(ids(finding))) == len(ids(finding))
+
+
+def test_an_interaction_with_labs_and_steps_names_both_and_cites_both(tmp_path: Path) -> None:
+    doxycycline = rule(
+        "med.magnesium.clinic_doxycycline_kidney",
+        "interaction.medication",
+        severity="minor",
+        medications=["doxycycline"],
+        labs=[{"lab": "egfr", "below": 30, "note": "a test note", "references": [LAB_SOURCE]}],
+        severity_steps=STEPS,
+        separation={"other_before_hours": 2, "other_after_hours": 4},
+    )
+    kb = extra_kb(tmp_path, rules=[doxycycline])
+    magnesium = {"substance": "magnesium", "amount": "400 mg"}
+    untimed = check(regimen(magnesium, medications=["doxycycline"], labs={"egfr": 20}), knowledge=kb)
+    (advice,) = find(untimed, "interaction.medication", rule=doxycycline["id"])
+    assert advice.severity is Severity.MODERATE
+    assert advice.message == (
+        "Magnesium with doxycycline: Test mechanism. This applies with eGFR 20 mL/min/1.73 m² (below 30: a test "
+        "note). Times were not given for every dose: take doxycycline at least 2 h before or 4 h after magnesium. "
+        "Magnesium totals 400 mg/day, at or above 300 mg/day: the first threshold."
+    )
+    assert ids(advice) == [REFERENCE, LAB_SOURCE, STEP_SOURCE]
+    # A kept window is info whatever the amount, and cites the lab that made the rule apply, not the step.
+    timed = {**magnesium, "times": ["08:00"]}
+    kept = check(
+        regimen(timed, medications=[{"name": "doxycycline", "times": ["14:00"]}], labs={"egfr": 20}), knowledge=kb
+    )
+    (ok,) = find(kept, "interaction.medication", rule=doxycycline["id"])
+    assert ok.severity is Severity.INFO
+    assert ids(ok) == [REFERENCE, LAB_SOURCE]
+    assert not find(
+        check(regimen(magnesium, medications=["doxycycline"]), knowledge=kb),
+        "interaction.medication",
+        rule=doxycycline["id"],
+    )
+
+
+def test_a_stepped_interaction_cites_the_steps_source() -> None:
+    document = regimen({"substance": "fish oil", "amount": "4000 mg"}, medications=["warfarin"])
+    (finding,) = find(check(document), "interaction.medication", rule="med.fish_oil.anticoagulants")
+    assert finding.severity is Severity.MODERATE
+    assert "Fish oil (omega-3 EPA + DHA) totals 4,000 mg/day, above 3,000 mg/day: " in finding.message
+    assert {"fda-menhaden-oil-1997", "fda-menhaden-oil-2004"} <= set(ids(finding))
+
+
+def test_a_usual_maximum_with_steps_cites_the_step_and_a_zero_maximum_gives_no_ratio(tmp_path: Path) -> None:
+    stepped = limit(
+        "usual_max.clinic_magnesium",
+        "usual_max",
+        {"adult": 300},
+        severity="minor",
+        severity_steps=[
+            {"above_daily_amount": 600, "severity": "moderate", "note": "the step.", "references": [STEP_SOURCE]}
+        ],
+    )
+    kb = extra_kb(tmp_path, limits=[stepped])
+    report = check(regimen({"substance": "magnesium", "amount": "700 mg"}), knowledge=kb)
+    (typical,) = find(report, "dose.above_typical")
+    assert typical.severity is Severity.MODERATE
+    assert typical.message.endswith(": 2.33 times the top of that range. Above 600 mg/day: the step.")
+    assert ids(typical) == [REFERENCE, STEP_SOURCE]
+    for value, ending in ((0, "(at most 0 mg/day) for women 31-50."), (0.5, ": 4 times the top of that range.")):
+        folder = tmp_path / str(value)
+        folder.mkdir()
+        kb = extra_kb(folder, limits=[limit("usual_max.clinic_magnesium", "usual_max", {"adult": value})])
+        (typical,) = find(
+            check(regimen({"substance": "magnesium", "amount": "2 mg"}), knowledge=kb), "dose.above_typical"
+        )
+        assert typical.message.endswith(ending)
+
+
+@pytest.mark.parametrize(("written", "stage"), [("pregnant", "pregnancy"), ("breastfeeding", "lactation")])
+def test_a_life_stage_written_as_a_condition_says_which_limits_were_applied(written: str, stage: str) -> None:
+    document = regimen({"substance": "magnesium", "amount": "100 mg"}, age=30, conditions=[written])
+    (finding,) = find(check(document), "input.life_stage_from_condition")
+    assert f"the limits and rules for {stage} were applied." in finding.message
+
+
+def test_a_depletion_by_several_medications_names_them_all() -> None:
+    document = regimen({"substance": "magnesium", "amount": "100 mg"}, medications=["torsemide", "furosemide"])
+    (finding,) = find(check(document), "depletion.medication", rule="dep.loop_diuretics.magnesium")
+    assert finding.message.startswith("Furosemide, torsemide can lower magnesium")
+
+
+def test_remembered_numbers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from suppcheck._kb.base import CACHE_SIZE
+    from suppcheck._rules import dose
+
+    monkeypatch.setattr(dose, "_formatted", {})
+    assert dose.fmt(1234.5) == "1,234.5"
+    assert dose._formatted == {1234.5: "1,234.5"}
+    full = {float(i): str(i) for i in range(CACHE_SIZE)}
+    monkeypatch.setattr(dose, "_formatted", full)
+    assert dose.fmt(0.25) == "0.25"
+    assert len(full) == CACHE_SIZE
