@@ -45,7 +45,6 @@ class Dose(NamedTuple):
     per_day: float  # average doses per day
     times: tuple[int, ...] | None  # clock minutes; None when not given
     with_food: bool | None
-    counted: bool = True  # False when the amount could not be converted
 
     @property
     def daily(self) -> float:
@@ -349,7 +348,6 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                     per_day,
                     times,
                     entry.with_food,
-                    counted,
                 )
             )
     for use in profile.medications:
@@ -501,8 +499,6 @@ def rule_finding(
     conditions: Iterable[str] = (),
     entries: Iterable[int] = (),
     recommendation: str | None = None,
-    hours_required: float | None = None,
-    hours_scheduled: float | None = None,
     view: RuleView | None = None,
     extra_references: tuple[str, ...] = (),
 ) -> Finding:
@@ -529,14 +525,17 @@ def rule_finding(
         recommendation or rule.recommendation,
         rule.mechanism,
         references,
-        hours_required,
-        hours_scheduled,
+        None,  # hours of a separation window: only interactions.py raises those, with new_finding
+        None,
     )
 
 
 def with_references(
     ctx: Context, references: tuple[ReferenceInfo, ...], ids: tuple[str, ...]
 ) -> tuple[ReferenceInfo, ...]:
-    """``references`` followed by those of ``ids`` not among them already."""
+    """``references`` followed by those of ``ids`` not among them already, each once.
+
+    Two thresholds (or a step and a threshold) may cite the same source: it is listed once.
+    """
     have = {r.id for r in references}
-    return references + tuple(r for r in ctx.references(ids) if r.id not in have)
+    return references + tuple(r for r in ctx.references(tuple(dict.fromkeys(ids))) if r.id not in have)

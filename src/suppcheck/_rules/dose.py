@@ -131,7 +131,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                     entries,
                     f"{substance.name} totals {fmt(counted)} {unit}/day ({phrase}), above the {fmt(value)} "
                     f"{unit}/day upper limit for {ctx.stage_label}: {fmt(ratio)} times the limit."
-                    + (_step_note(step, counted, unit) if step is not None else ""),
+                    + (_step_note(step, unit) if step is not None else ""),
                     f"Reduce {ctx.derived.in_sentence(substance.name)} to at most {fmt(value)} {unit}/day ({phrase}) "
                     f"unless a clinician directs a higher dose and monitors it. {limit.recommendation}",
                 )
@@ -151,7 +151,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                     f"{substance.name} totals {fmt(total)} {unit}/day, above the usual range (at most "
                     f"{fmt(value)} {unit}/day) for {ctx.stage_label}"
                     + (f": {fmt(total / value)} times the top of that range." if value > 0 else ".")
-                    + (_step_note(step, total, unit) if step is not None else ""),
+                    + (_step_note(step, unit) if step is not None else ""),
                     limit.recommendation,
                     step,
                 )
@@ -241,7 +241,7 @@ def _per_dose(ctx: Context, substance: Substance, doses: list[Dose], limits: Sub
             )
 
 
-def _step_note(step: SeverityStep, amount: float, unit: str) -> str:
+def _step_note(step: SeverityStep, unit: str) -> str:
     """`` At or above 5,000 mg/day: <note>`` (the amount is in the message already)."""
     relation = "At or above" if step.inclusive else "Above"
     return f" {relation} {fmt(step.threshold)} {unit}/day: {step.note}"

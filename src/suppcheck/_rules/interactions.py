@@ -73,7 +73,7 @@ def _pair(
         partner_entries = set()
         entries = tuple(sorted(subject_entries))
         substances = (substance.id,)
-        partner_name = medications[0].display.lower() if len(medications) == 1 else ctx.medication_names(medications)
+        partner_name = medications[0].display.lower()  # evaluate() passes one medication at a time here
     med_ids = (medications[0].id,) if len(medications) == 1 else tuple(sorted({m.id for m in medications}))
     conditions = tuple(ctx.matched_conditions_of(view.conditions))
     subject_name = names(substance.name)
