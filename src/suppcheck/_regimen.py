@@ -34,7 +34,7 @@ from pydantic import (
 from . import _clock
 from ._errors import InputError
 from ._names import name_key
-from ._units import UnitError, parse_unit, split_amount
+from ._units import AmountText, UnitError, parse_unit, read_amount, split_amount, unit_form
 
 if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
@@ -61,12 +61,11 @@ class _Input(BaseModel):
 
 
 def _check_time(value: str) -> str:
-    if not _clock.is_time(value):
-        raise ValueError(
-            f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
-            f"({', '.join(_clock.SLOTS + tuple(_clock.SLOT_ALIASES))})"
-        )
-    return value.strip()
+    # Normalised here, so every later reader sees only HH:MM or a slot name.
+    try:
+        return _clock.normalise(value)
+    except _clock.TimeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_check_time)]
@@ -113,6 +112,11 @@ class Amount(_Input):
     @field_validator("unit")
     @classmethod
     def _known_unit(cls, unit: str) -> str:
+        noun, per_day, counted = unit_form(unit)
+        if counted:
+            raise ValueError(f"{unit!r} counts {noun}s: give the strength of one in 'strength' (e.g. '400 mg')")
+        if per_day:
+            raise ValueError(f"{unit!r} is a daily total: it belongs to a regimen entry or ingredient's 'amount'")
         try:
             parse_unit(unit)
         except UnitError as exc:
@@ -130,6 +134,9 @@ class Ingredient(_Input):
     form: Name | None = None
     amount: Amount
     basis: Literal["elemental", "compound"] = "elemental"
+    strength: Amount | None = Field(
+        default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
+    )
 
     @model_validator(mode="after")
     def _compound_needs_form(self) -> Self:
@@ -147,10 +154,54 @@ class RegimenEntry(_Input):
     basis: Literal["elemental", "compound"] = "elemental"
     product: Name | None = None
     ingredients: tuple[Ingredient, ...] | None = None
+    strength: Amount | None = Field(
+        default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
+    )
     per_day: Annotated[int, Field(ge=1, le=24)] | None = None
     per_week: Annotated[int, Field(ge=1, le=70)] | None = None
+    every_days: Annotated[int, Field(ge=2, le=90)] | None = Field(
+        default=None, description="One dose every N days (2: every other day)"
+    )
+    frequency: Annotated[str, Field(min_length=1, max_length=60)] | None = Field(
+        default=None,
+        description="How often in words ('twice daily', 'bid', 'every other day'); read into per_day, per_week "
+        "or every_days",
+    )
     times: Times = None
     with_food: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_spellings(cls, data: Any) -> Any:
+        # Frequencies in words and amounts that need the entry (a daily total, a count
+        # of tablets) become per_day/per_week/every_days and per-dose amounts here. What
+        # cannot be read is left in place for its field to report where it stands.
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        _read_frequency(data)
+        _read_amounts(data)
+        return data
+
+    @field_validator("per_day", mode="before")
+    @classmethod
+    def _per_day_words(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().isdigit():
+            try:
+                _clock.parse_frequency(value)
+            except _clock.TimeError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequency_words(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                _clock.parse_frequency(value)
+            except _clock.TimeError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -161,6 +212,8 @@ class RegimenEntry(_Input):
                 raise ValueError("a product needs a non-empty 'ingredients' list")
             if self.form is not None or self.amount is not None or self.basis != "elemental":
                 raise ValueError("a product's form, amount and basis belong to its ingredients")
+            if self.strength is not None:
+                raise ValueError("a product's strength belongs to its ingredients (with amounts such as '2 tablets')")
         else:
             if self.ingredients is not None:
                 raise ValueError("'ingredients' belongs to a product entry")
@@ -170,12 +223,19 @@ class RegimenEntry(_Input):
                 raise ValueError("basis 'compound' needs a form, to know the elemental fraction")
         if self.per_day is not None and self.per_week is not None:
             raise ValueError("give per_day or per_week, not both")
+        if self.every_days is not None and (self.per_day is not None or self.per_week is not None):
+            raise ValueError("give every_days, per_day or per_week: one of them")
         if self.times is not None:
-            expected = 1 if self.per_week is not None else self.doses_per_day_scheduled
+            expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
             if len(self.times) != expected:
                 raise ValueError(
                     f"times has {len(self.times)} item(s) but the entry is taken "
-                    + (f"{self.per_day or 1} time(s) a day" if self.per_week is None else "weekly (give one time)")
+                    + (
+                        f"{self.per_day or 1} time(s) a day"
+                        if self.per_week is None and self.every_days is None
+                        else ("weekly" if self.every_days is None else f"every {self.every_days} days")
+                        + " (give one time)"
+                    )
                 )
         return self
 
@@ -185,7 +245,9 @@ class RegimenEntry(_Input):
 
     @property
     def daily_frequency(self) -> float:
-        """Average doses per day (weekly dosing averaged over 7 days)."""
+        """Average doses per day (weekly dosing averaged over 7 days, every-N-days dosing over N)."""
+        if self.every_days is not None:
+            return 1.0 / self.every_days
         return self.per_week / 7.0 if self.per_week is not None else float(self.per_day or 1)
 
     @property
@@ -202,6 +264,108 @@ class RegimenEntry(_Input):
         return (
             Ingredient.model_construct(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),
         )
+
+
+_SCHEDULE = ("per_day", "per_week", "every_days")
+
+
+def _read_frequency(data: dict[str, Any]) -> None:
+    """``frequency`` (or ``per_day`` in words) into per_day / per_week / every_days, in place."""
+    text, field = data.get("frequency"), "frequency"
+    per_day = data.get("per_day")
+    if isinstance(per_day, str) and not per_day.strip().isdigit():
+        if text is not None:
+            raise ValueError("give 'frequency' or 'per_day', not both")
+        text, field = per_day, "per_day"
+    elif text is None or not isinstance(text, str):
+        return
+    else:
+        for other in _SCHEDULE:
+            if data.get(other) is not None:
+                raise ValueError(f"give 'frequency' or '{other}', not both")
+    try:
+        found = _clock.parse_frequency(text)
+    except _clock.TimeError:
+        return  # the field's own validator reports it
+    data.pop(field)
+    data.update({name: getattr(found, name) for name in _SCHEDULE if getattr(found, name) is not None})
+    times = data.get("times")
+    if not isinstance(times, (list, tuple)) or not all(isinstance(t, str) for t in times):
+        if found.slot is not None and times is None:
+            data["times"] = [found.slot]
+        return
+    given = [_clock.normalise(t) if _clock.is_time(t) else t for t in times]
+    if found.slot is not None and given and any(t != found.slot for t in given):
+        raise ValueError(f"{field} {text!r} means at {found.slot}, but times gives {', '.join(map(str, times))}")
+    expected = found.doses_per_day if found.per_day is not None else 1
+    if given and len(given) != expected:
+        often = f"{expected} time(s) a day" if found.per_day is not None else "one dose on the days it is taken"
+        raise ValueError(
+            f"{field} {text!r} is {often} but times gives {len(given)}: write the frequency that matches "
+            f"(e.g. '{len(given)} times a day') or give {expected} time(s)"
+        )
+
+
+def _read_amounts(data: dict[str, Any]) -> None:
+    """Daily totals and counts of tablets into per-dose amounts, in place (see docs/regimen-format.md)."""
+    if "amount" in data:
+        data["amount"] = _dose(data, data)
+    ingredients = data.get("ingredients")
+    if isinstance(ingredients, (list, tuple)):
+        parts = []
+        for part in ingredients:
+            if isinstance(part, Mapping) and "amount" in part:
+                part = dict(part)
+                part["amount"] = _dose(part, data)
+            parts.append(part)
+        data["ingredients"] = parts
+
+
+def _written(raw: Any) -> AmountText | None:
+    if isinstance(raw, str):
+        try:
+            return read_amount(raw)
+        except UnitError:
+            return None
+    if isinstance(raw, Mapping) and isinstance(raw.get("unit"), str) and isinstance(raw.get("value"), (int, float)):
+        unit, per_day, counted = unit_form(raw["unit"])
+        return AmountText(float(raw["value"]), unit, per_day, counted)
+    return None
+
+
+def _dose(holder: dict[str, Any], entry: Mapping[str, Any]) -> Any:
+    """``holder``'s amount per dose; ``strength`` is taken out of ``holder`` once it is used."""
+    raw = holder["amount"]
+    read = _written(raw)
+    if read is None:
+        return raw
+    if not read.counted:
+        if holder.get("strength") is not None:
+            raise ValueError(
+                "'strength' is what one tablet or capsule holds: give it with an amount counted in them "
+                f"(e.g. '2 tablets'), not with {raw!r}"
+            )
+        if not read.per_day:
+            return raw
+    value, unit = read.value, read.unit
+    if read.counted:
+        strength = _written(holder.get("strength"))
+        if strength is None or strength.counted or strength.per_day:
+            return raw  # the amount or the strength reports what is missing
+        value, unit = value * strength.value, strength.unit
+        holder.pop("strength")
+    if read.per_day:
+        if entry.get("per_week") is not None or entry.get("every_days") is not None:
+            raise ValueError(
+                f"amount {raw!r} is a daily total but the entry is not taken daily: give the amount of one dose"
+            )
+        doses = entry.get("per_day", 1)
+        if isinstance(doses, str) and doses.strip().isdigit():
+            doses = int(doses)
+        if not isinstance(doses, int) or isinstance(doses, bool) or doses < 1:
+            return raw  # per_day reports its own problem
+        value /= doses
+    return {"value": value, "unit": unit}
 
 
 class MedicationUse(_Input):
@@ -223,9 +387,12 @@ class Day(_Input):
     @field_validator("wake", "breakfast", "lunch", "dinner", "bedtime")
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
-        if value is not None and _clock.clock_minutes(value) is None:
-            raise ValueError(f"{value!r} is not a 24-hour HH:MM time")
-        return value
+        if value is None:
+            return None
+        try:
+            return _clock.normalise_clock(value)
+        except _clock.TimeError as exc:
+            raise ValueError(str(exc)) from None
 
     def slots(self) -> dict[str, str]:
         """Every slot's clock time, with the defaults filled in."""
