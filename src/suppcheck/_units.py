@@ -207,7 +207,7 @@ _PER_DAY = re.compile(r"\s*(?:/\s*(?:day|d)|(?:per|a|each|every)\s+day|daily)$",
 _NUMBER_TEXT = re.compile(r"^([+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(.*)$")
 _THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.|$)")
 _TIMES = re.compile(r"^[0-9.,]+\s*[x×*](?![a-z])", re.IGNORECASE)
-_RANGE = re.compile(r"^[0-9.,]+\s*[a-zµμ]*\s*(?:-|–|—|to|or)\s*[0-9.]")
+_RANGE = re.compile(r"^\s*[a-zµμ]*\s*(?:-|–|—|to|or)\s*[0-9.]", re.IGNORECASE)
 
 
 class AmountText(NamedTuple):
@@ -232,6 +232,7 @@ def plain_text(text: str) -> str:
     if text.isascii():
         return text
     import unicodedata  # only for text that needs it: a plain check stays as light as before
+
     # NFKC folds the micro sign into Greek mu; both are units here, so keep the spelling given.
     text = "µ".join(unicodedata.normalize("NFKC", part) for part in text.split("µ"))
     return "".join(
@@ -270,9 +271,10 @@ def read_amount(text: str) -> AmountText:
             f"{text!r} is ambiguous (how many doses, or how many tablets in one?): write the amount of one "
             "dose ('800 mg', or '2 tablets' with strength '400 mg') and how often in per_day or frequency"
         )
-    if _RANGE.match(cleaned):
-        raise UnitError(f"{text!r} is a range: write the amount actually taken, e.g. '400 mg'")
     match = _NUMBER_TEXT.match(cleaned)
+    # After the number (its exponent included): "200-400 mg", "1 to 2 tablets", "200 mg - 400 mg".
+    if match is not None and _RANGE.match(match.group(2)):
+        raise UnitError(f"{text!r} is a range: write the amount actually taken, e.g. '400 mg'")
     if match is None or not match.group(2).strip() or match.group(2)[:1] in ",.":
         raise UnitError(f"{text!r} is not an amount such as '400 mg'")
     number, unit = match.group(1), match.group(2).strip()
