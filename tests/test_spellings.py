@@ -308,8 +308,10 @@ def test_an_ambiguous_frequency_is_refused_with_what_to_write(fields: dict[str, 
     assert message in problems_of(**fields)
 
 
-def test_per_day_as_digits_is_still_the_number() -> None:
-    assert entry_of(per_day="2").per_day == 2
+@pytest.mark.parametrize("written", ["2", " 2 ", "2.0"])
+def test_per_day_as_a_number_in_text_is_still_the_number(written: str) -> None:
+    assert entry_of(per_day=written).per_day == 2
+    assert entry_of(per_day=written, amount="400 mg/day").amount.value == 200.0
 
 
 @SETTINGS
@@ -337,6 +339,7 @@ ACCEPTED_AMOUNTS: list[tuple[dict[str, Any], tuple[float, str]]] = [
     ({"amount": "400 ㎎"}, (400.0, "mg")),
     ({"amount": "٤٠٠ mg"}, (400.0, "mg")),
     ({"amount": "400 mg/day"}, (400.0, "mg")),
+    ({"amount": "400 mg/day", "per_day": None}, (400.0, "mg")),
     ({"amount": "400 mg/day", "per_day": 2}, (200.0, "mg")),
     ({"amount": "400 mg per day", "frequency": "bid"}, (200.0, "mg")),
     ({"amount": "300 mg daily", "frequency": "tid"}, (100.0, "mg")),
@@ -383,6 +386,8 @@ REFUSED_AMOUNTS = [
     ({"amount": "0,500 mg"}, "'0,500 mg': the comma is not a thousands separator"),
     ({"amount": "1,00,000 IU"}, "write the number without separators"),
     ({"amount": "2 x"}, "'2 x' is ambiguous (how many doses, or how many tablets in one?)"),
+    ({"amount": "400 mg/day", "per_day": 0}, "regimen[0] (magnesium).per_day"),
+    ({"amount": {"value": True, "unit": "tablets"}, "strength": "5 mg"}, "regimen[0] (magnesium).amount"),
     ({"amount": "2x400mg"}, "'2x400mg' is ambiguous"),
     ({"amount": "2 × 400 mg"}, "is ambiguous"),
     ({"amount": "200-400 mg"}, "'200-400 mg' is a range: write the amount actually taken"),

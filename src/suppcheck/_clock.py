@@ -8,9 +8,9 @@ package uses (``HH:MM`` or a slot name; per_day / per_week / every_days), and
 refuse what could be read two ways, saying how to write it.
 
 The grammar is small and closed, so it is a few regular expressions and
-tables here: the time and date parsers on the package index (dateutil,
-dateparser) guess — ``dateutil`` reads ``"8"`` as 08:00 and ``"noon"`` not
-at all — and pull in far more than this needs at import.
+tables here. The general date parsers guess where this must refuse: dateutil
+reads ``"8"`` as the 8th of the month and knows neither ``noon`` nor meal
+phrases nor FHIR codes; and they would add an import to every check.
 """
 
 from __future__ import annotations

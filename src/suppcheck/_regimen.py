@@ -116,7 +116,10 @@ class Amount(_Input):
         if counted:
             raise ValueError(f"{unit!r} counts {noun}s: give the strength of one in 'strength' (e.g. '400 mg')")
         if per_day:
-            raise ValueError(f"{unit!r} is a daily total: it belongs to a regimen entry or ingredient's 'amount'")
+            raise ValueError(
+                f"{unit!r} is a daily total: it needs a valid per_day or frequency on its entry; "
+                "or write the amount of one dose"
+            )
         try:
             parse_unit(unit)
         except UnitError as exc:
@@ -186,7 +189,7 @@ class RegimenEntry(_Input):
     @field_validator("per_day", mode="before")
     @classmethod
     def _per_day_words(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip().isdigit():
+        if _in_words(value):
             try:
                 _clock.parse_frequency(value)
             except _clock.TimeError as exc:
@@ -267,13 +270,19 @@ class RegimenEntry(_Input):
 
 
 _SCHEDULE = ("per_day", "per_week", "every_days")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
+
+
+def _in_words(value: Any) -> bool:
+    # "2" and "2.0" stay numbers for pydantic to read (and range-check), as before.
+    return isinstance(value, str) and _NUMBER_TEXT.fullmatch(value) is None
 
 
 def _read_frequency(data: dict[str, Any]) -> None:
     """``frequency`` (or ``per_day`` in words) into per_day / per_week / every_days, in place."""
     text, field = data.get("frequency"), "frequency"
     per_day = data.get("per_day")
-    if isinstance(per_day, str) and not per_day.strip().isdigit():
+    if _in_words(per_day):
         if text is not None:
             raise ValueError("give 'frequency' or 'per_day', not both")
         text, field = per_day, "per_day"
@@ -327,9 +336,11 @@ def _written(raw: Any) -> AmountText | None:
             return read_amount(raw)
         except UnitError:
             return None
-    if isinstance(raw, Mapping) and isinstance(raw.get("unit"), str) and isinstance(raw.get("value"), (int, float)):
-        unit, per_day, counted = unit_form(raw["unit"])
-        return AmountText(float(raw["value"]), unit, per_day, counted)
+    if isinstance(raw, Mapping):
+        value, unit = raw.get("value"), raw.get("unit")
+        if isinstance(unit, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            noun, per_day, counted = unit_form(unit)
+            return AmountText(float(value), noun, per_day, counted)
     return None
 
 
@@ -359,10 +370,12 @@ def _dose(holder: dict[str, Any], entry: Mapping[str, Any]) -> Any:
             raise ValueError(
                 f"amount {raw!r} is a daily total but the entry is not taken daily: give the amount of one dose"
             )
-        doses = entry.get("per_day", 1)
-        if isinstance(doses, str) and doses.strip().isdigit():
-            doses = int(doses)
-        if not isinstance(doses, int) or isinstance(doses, bool) or doses < 1:
+        doses = entry.get("per_day")
+        if doses is None:
+            doses = 1
+        elif isinstance(doses, str) and not _in_words(doses) and float(doses).is_integer():
+            doses = int(float(doses))
+        if not isinstance(doses, int) or isinstance(doses, bool) or not 1 <= doses <= 24:
             return raw  # per_day reports its own problem
         value /= doses
     return {"value": value, "unit": unit}

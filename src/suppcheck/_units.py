@@ -202,8 +202,9 @@ COUNT_UNITS: dict[str, str] = {
 } | {"tab": "tablet", "tabs": "tablet", "cap": "capsule", "caps": "capsule"}
 _PER_DAY = re.compile(r"\s*(?:/\s*(?:day|d)|(?:per|a|each|every)\s+day|daily)$", re.IGNORECASE)
 # Hand-written: the grammar is a number and a unit, and the ambiguities to refuse
-# (decimal commas, "2 x", ranges) are about this project's units; no number parser
-# on the package index refuses them (babel's parse_decimal reads "0,5" by locale).
+# (decimal commas, "2 x", ranges) are this project's. Locale-aware number parsers
+# (babel's parse_decimal) read separators by a locale, which an export does not
+# carry; pint would parse "mg/day" but costs 0.2 s to import on the light path.
 _NUMBER_TEXT = re.compile(r"^([+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(.*)$")
 _THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.|$)")
 _TIMES = re.compile(r"^[0-9.,]+\s*[x×*](?![a-z])", re.IGNORECASE)
@@ -318,7 +319,10 @@ def split_amount(text: str) -> tuple[float, str]:
             "(e.g. strength: '400 mg'), or write the amount, e.g. '800 mg'"
         )
     if read.per_day:
-        raise UnitError(f"{text!r} is a daily total: it belongs to a regimen entry or ingredient's 'amount'")
+        raise UnitError(
+            f"{text!r} is a daily total: it needs a valid per_day or frequency on its entry; "
+            "or write the amount of one dose"
+        )
     return read.value, read.unit
 
 
