@@ -38,6 +38,8 @@ ACCEPTED_TIMES = [
     ("08:00:00", "08:00"),
     ("23:59:00.000", "23:59"),
     ("8am", "08:00"),
+    ("٠٨:٠٠", "08:00"),
+    ("０８：３０", "08:30"),
     ("8 AM", "08:00"),
     ("8 a.m.", "08:00"),
     ("8:30 pm", "20:30"),
@@ -454,3 +456,44 @@ def test_a_normalised_regimen_revalidates_to_itself(time: str, frequency: str, a
     again = RegimenFile.model_validate(first.model_dump(mode="json"))
     assert again.regimen == first.regimen
     assert again.regimen[0].daily_frequency == first.regimen[0].daily_frequency
+
+
+WORDS = st.sampled_from(
+    [
+        *("2", "x", "tablets", "mg", "/day", "daily", "e3", ",5", "1,000", "-", "bid", "every", "other", "day"),
+        *("am", "pm", "8", ":", "00", "with", "breakfast", "HS", "qhs", "weekly", "times", "a", "week", " "),
+        *("٤", "４", "µg", "IU"),
+    ]
+)
+PHRASES = st.lists(WORDS, max_size=5).map("".join)
+
+
+@SETTINGS
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "amount": st.one_of(PHRASES, st.fixed_dictionaries({"value": st.integers(-1, 5), "unit": PHRASES})),
+            "strength": PHRASES,
+            "frequency": PHRASES,
+            "per_day": st.one_of(PHRASES, st.integers(-1, 30), st.none()),
+            "per_week": st.one_of(st.integers(0, 8), st.none()),
+            "every_days": st.one_of(st.integers(0, 8), st.none()),
+            "times": st.lists(PHRASES, max_size=3),
+        },
+    )
+)
+def test_any_spelling_validates_or_is_an_input_error(fields: dict[str, Any]) -> None:
+    data = {"profile": {"age": 40}, "regimen": [{"substance": "magnesium", "amount": "100 mg", **fields}]}
+    try:
+        entry = RegimenFile.model_validate(data).regimen[0]
+    except InputError as exc:
+        problems = exc.problems
+    else:
+        problems = ()
+        assert entry.frequency is None
+        assert entry.strength is None
+        assert entry.amount is not None
+        assert entry.amount.value > 0
+        assert entry.times is None or all(normalise(t) == t for t in entry.times)
+    assert all(line.startswith("regimen[0] (magnesium)") for line in problems), problems

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
+from ._units import plain_text
+
 SLOTS: tuple[str, ...] = ("wake", "breakfast", "lunch", "dinner", "bedtime")
 SLOT_ALIASES: dict[str, str] = {"morning": "breakfast", "noon": "lunch", "evening": "dinner", "night": "bedtime"}
 DEFAULT_DAY: dict[str, str] = {
@@ -187,7 +189,8 @@ def slot_name(text: str) -> str | None:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.strip().casefold().split())
+    # Any script's digits (٠٨:٠٠, ０８:００) as ASCII, as in amounts.
+    return " ".join(plain_text(text).strip().casefold().split())
 
 
 @lru_cache(maxsize=1024)
