@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -497,3 +498,45 @@ def test_any_spelling_validates_or_is_an_input_error(fields: dict[str, Any]) -> 
         assert entry.amount.value > 0
         assert entry.times is None or all(normalise(t) == t for t in entry.times)
     assert all(line.startswith("regimen[0] (magnesium)") for line in problems), problems
+
+
+def test_the_pharmacy_export_spelling_gives_the_report_of_the_canonical_one() -> None:
+    from suppcheck import load_regimen
+
+    written = load_regimen(Path(__file__).parent / "golden" / "pharmacy-export-spellings.yaml")
+    canonical = {
+        "profile": {
+            "age": 67,
+            "sex": "female",
+            "medications": [{"name": "levothyroxine", "times": ["06:30"]}],
+            "day": {"wake": "06:00", "breakfast": "07:30", "bedtime": "22:30"},
+        },
+        "regimen": [
+            {
+                "substance": "calcium",
+                "form": "carbonate",
+                "amount": "500 mg",
+                "per_day": 2,
+                "times": ["breakfast", "dinner"],
+            },
+            {"substance": "vitamin D", "amount": "1250 mcg", "every_days": 2, "times": ["breakfast"]},
+            {"substance": "magnesium", "form": "citrate", "amount": "300 mg", "per_day": 1, "times": ["bedtime"]},
+        ],
+    }
+    assert written == RegimenFile.model_validate(canonical)
+    assert check(written).model_dump(mode="json") == check(canonical).model_dump(mode="json")
+
+
+def test_the_command_line_names_the_file_entry_and_what_to_write(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    bad = tmp_path / "export.yaml"
+    bad.write_text(
+        'regimen:\n  - {substance: zinc, amount: "0,5 mg", frequency: daily, times: ["08:00", "20:00"]}\n'
+        '  - {substance: magnesium, amount: "100 mg", times: ["8"]}\n',
+        encoding="utf-8",
+    )
+    result = run(["check", str(bad)], cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{bad}: regimen[0] (zinc): frequency 'daily' is 1 time(s) a day but times gives 2" in result.stderr
+    assert f"{bad}: regimen[1] (magnesium).times[0]: '8' could be morning or evening" in result.stderr
