@@ -179,7 +179,7 @@ class RegimenEntry(_Input):
         # Frequencies in words and amounts that need the entry (a daily total, a count
         # of tablets) become per_day/per_week/every_days and per-dose amounts here. What
         # cannot be read is left in place for its field to report where it stands.
-        if not isinstance(data, Mapping):
+        if not isinstance(data, Mapping) or _plain(data):
             return data
         data = dict(data)
         _read_frequency(data)
@@ -276,6 +276,17 @@ _NUMBER_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
 def _in_words(value: Any) -> bool:
     # "2" and "2.0" stay numbers for pydantic to read (and range-check), as before.
     return isinstance(value, str) and _NUMBER_TEXT.fullmatch(value) is None
+
+
+def _plain(data: Mapping[str, Any]) -> bool:
+    # Most entries are written as the model stores them: nothing to read, no copy.
+    if data.get("frequency") is not None or data.get("strength") is not None or _in_words(data.get("per_day")):
+        return False
+    amount = data.get("amount")
+    if isinstance(amount, str):
+        read = _written(amount)
+        return read is None or not (read.per_day or read.counted)
+    return amount is None and data.get("ingredients") is None
 
 
 def _read_frequency(data: dict[str, Any]) -> None:

@@ -241,6 +241,7 @@ def plain_text(text: str) -> str:
     )
 
 
+@lru_cache(maxsize=512)  # every Amount's unit passes here
 def unit_form(unit: str) -> tuple[str, bool, bool]:
     """``(unit, per_day, count)`` of a unit as written: ``"mg/day"`` is ``("mg", True, False)``.
 
