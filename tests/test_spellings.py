@@ -519,7 +519,7 @@ def test_the_pharmacy_export_spelling_gives_the_report_of_the_canonical_one() ->
                 "per_day": 2,
                 "times": ["breakfast", "dinner"],
             },
-            {"substance": "vitamin D", "amount": "1250 mcg", "every_days": 2, "times": ["breakfast"]},
+            {"substance": "vitamin D", "amount": "1250 mcg", "per_week": 1, "times": ["breakfast"]},
             {"substance": "magnesium", "form": "citrate", "amount": "300 mg", "per_day": 1, "times": ["bedtime"]},
         ],
     }
