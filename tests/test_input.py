@@ -84,7 +84,7 @@ def test_malformed_entries(entry: dict[str, Any], expected: str) -> None:
         ({"profile": {"age": -1}, "regimen": [MAG]}, "profile.age"),
         ({"profile": {"age": "old"}, "regimen": [MAG]}, "profile.age"),
         ({"profile": {"sex": "male", "pregnant": True}, "regimen": [MAG]}, "pregnant"),
-        ({"profile": {"day": {"wake": "7am"}}, "regimen": [MAG]}, "profile.day.wake"),
+        ({"profile": {"day": {"wake": "7"}}, "regimen": [MAG]}, "profile.day.wake: '7' could be morning or evening"),
         ({"profile": {"medications": [{"name": "x", "times": ["soon"]}]}, "regimen": [MAG]}, "profile.medications[0]"),
         ([], "a regimen is a mapping with 'profile' and 'regimen', not a list"),
         ("not a mapping", "a regimen is a mapping with 'profile' and 'regimen', not text"),

@@ -265,6 +265,8 @@ def _lanes(ctx: Context) -> tuple[list[_Lane], list[str]]:
         amount = f" {entry.amount}" if entry.amount is not None else ""
         if entry.times is None:
             often = f"{entry.per_week} a week" if entry.per_week else f"{entry.per_day or 1} a day"
+            if entry.every_days is not None:
+                often = f"every {entry.every_days} days"
             untimed.append(f"{name}{amount} ({often})")
             continue
         times = tuple(_clock.resolve(t, ctx.regimen.profile.day.slots()) for t in entry.times)

@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 from . import _clock
 from ._errors import InputError, Problem
 from ._names import name_key
-from ._units import UnitError, parse_unit, split_amount
+from ._units import AmountText, UnitError, parse_unit, read_amount, split_amount, unit_form
 
 if TYPE_CHECKING:
     from ._kb.base import KnowledgeBase
@@ -74,13 +74,11 @@ class _Input(BaseModel):
 
 
 def _check_time(value: str) -> str:
-    if not _clock.is_time(value):
-        raise _invalid(
-            "time_invalid",
-            f"{value!r} is not a time: use HH:MM (24-hour) or a slot name "
-            f"({', '.join(_clock.SLOTS + tuple(_clock.SLOT_ALIASES))})",
-        )
-    return value.strip()
+    # Normalised here, so every later reader sees only HH:MM or a slot name.
+    try:
+        return _clock.normalise(value)
+    except _clock.TimeError as exc:
+        raise _invalid("time_invalid", str(exc)) from None
 
 
 TimeText = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_check_time)]
@@ -132,6 +130,17 @@ class Amount(_Input):
     @field_validator("unit")
     @classmethod
     def _known_unit(cls, unit: str) -> str:
+        noun, per_day, counted = unit_form(unit)
+        if counted:
+            raise _invalid(
+                "strength_required", f"{unit!r} counts {noun}s: give the strength of one in 'strength' (e.g. '400 mg')"
+            )
+        if per_day:
+            raise _invalid(
+                "amount_daily_total",
+                f"{unit!r} is a daily total: it needs a valid per_day or frequency on its entry; "
+                "or write the amount of one dose",
+            )
         try:
             parse_unit(unit)
         except UnitError as exc:
@@ -162,6 +171,9 @@ class Ingredient(_Input):
     form: Name | None = None
     amount: Amount
     basis: Literal["elemental", "compound"] = "elemental"
+    strength: Amount | None = Field(
+        default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
+    )
 
     @model_validator(mode="after")
     def _compound_needs_form(self) -> Self:
@@ -179,10 +191,54 @@ class RegimenEntry(_Input):
     basis: Literal["elemental", "compound"] = "elemental"
     product: Name | None = None
     ingredients: tuple[Ingredient, ...] | None = None
+    strength: Amount | None = Field(
+        default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
+    )
     per_day: Annotated[int, Field(ge=1, le=24)] | None = None
     per_week: Annotated[int, Field(ge=1, le=70)] | None = None
+    every_days: Annotated[int, Field(ge=2, le=90)] | None = Field(
+        default=None, description="One dose every N days (2: every other day)"
+    )
+    frequency: Annotated[str, Field(min_length=1, max_length=60)] | None = Field(
+        default=None,
+        description="How often in words ('twice daily', 'bid', 'every other day'); read into per_day, per_week "
+        "or every_days",
+    )
     times: Times = None
     with_food: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_spellings(cls, data: Any) -> Any:
+        # Frequencies in words and amounts that need the entry (a daily total, a count
+        # of tablets) become per_day/per_week/every_days and per-dose amounts here. What
+        # cannot be read is left in place for its field to report where it stands.
+        if not isinstance(data, Mapping) or _plain(data):
+            return data
+        data = dict(data)
+        _read_frequency(data)
+        _read_amounts(data)
+        return data
+
+    @field_validator("per_day", mode="before")
+    @classmethod
+    def _per_day_words(cls, value: Any) -> Any:
+        if _in_words(value):
+            try:
+                _clock.parse_frequency(value)
+            except _clock.TimeError as exc:
+                raise _invalid("frequency_invalid", str(exc)) from None
+        return value
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequency_words(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                _clock.parse_frequency(value)
+            except _clock.TimeError as exc:
+                raise _invalid("frequency_invalid", str(exc)) from None
+        return value
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -193,6 +249,10 @@ class RegimenEntry(_Input):
                 raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
             if self.form is not None or self.amount is not None or self.basis != "elemental":
                 raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
+            if self.strength is not None:
+                raise _invalid(
+                    "entry_shape", "a product's strength belongs to its ingredients (with amounts such as '2 tablets')"
+                )
         else:
             if self.ingredients is not None:
                 raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
@@ -202,13 +262,20 @@ class RegimenEntry(_Input):
                 raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
         if self.per_day is not None and self.per_week is not None:
             raise _invalid("frequency_conflict", "give per_day or per_week, not both")
+        if self.every_days is not None and (self.per_day is not None or self.per_week is not None):
+            raise _invalid("frequency_conflict", "give every_days, per_day or per_week: one of them")
         if self.times is not None:
-            expected = 1 if self.per_week is not None else self.doses_per_day_scheduled
+            expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
             if len(self.times) != expected:
                 raise _invalid(
                     "times_count",
                     f"times has {len(self.times)} item(s) but the entry is taken "
-                    + (f"{self.per_day or 1} time(s) a day" if self.per_week is None else "weekly (give one time)"),
+                    + (
+                        f"{self.per_day or 1} time(s) a day"
+                        if self.per_week is None and self.every_days is None
+                        else ("weekly" if self.every_days is None else f"every {self.every_days} days")
+                        + " (give one time)"
+                    ),
                 )
         return self
 
@@ -219,7 +286,9 @@ class RegimenEntry(_Input):
 
     @property
     def daily_frequency(self) -> float:
-        """Average doses per day (weekly dosing averaged over 7 days)."""
+        """Average doses per day (weekly dosing averaged over 7 days, every-N-days dosing over N)."""
+        if self.every_days is not None:
+            return 1.0 / self.every_days
         return self.per_week / 7.0 if self.per_week is not None else float(self.per_day or 1)
 
     @property
@@ -237,6 +306,135 @@ class RegimenEntry(_Input):
         return (
             Ingredient.model_construct(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),
         )
+
+
+_SCHEDULE = ("per_day", "per_week", "every_days")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
+
+
+def _in_words(value: Any) -> bool:
+    # "2" and "2.0" stay numbers for pydantic to read (and range-check), as before.
+    return isinstance(value, str) and _NUMBER_TEXT.fullmatch(value) is None
+
+
+def _plain(data: Mapping[str, Any]) -> bool:
+    # Most entries are written as the model stores them: nothing to read, no copy.
+    if data.get("frequency") is not None or data.get("strength") is not None or _in_words(data.get("per_day")):
+        return False
+    amount = data.get("amount")
+    if isinstance(amount, str):
+        read = _written(amount)
+        return read is None or not (read.per_day or read.counted)
+    return amount is None and data.get("ingredients") is None
+
+
+def _read_frequency(data: dict[str, Any]) -> None:
+    """``frequency`` (or ``per_day`` in words) into per_day / per_week / every_days, in place."""
+    text, field = data.get("frequency"), "frequency"
+    per_day = data.get("per_day")
+    if _in_words(per_day):
+        if text is not None:
+            raise _invalid("frequency_conflict", "give 'frequency' or 'per_day', not both")
+        text, field = per_day, "per_day"
+    elif text is None or not isinstance(text, str):
+        return
+    else:
+        for other in _SCHEDULE:
+            if data.get(other) is not None:
+                raise _invalid("frequency_conflict", f"give 'frequency' or '{other}', not both")
+    try:
+        found = _clock.parse_frequency(text)
+    except _clock.TimeError:
+        return  # the field's own validator reports it
+    data.pop(field)
+    data.update({name: getattr(found, name) for name in _SCHEDULE if getattr(found, name) is not None})
+    times = data.get("times")
+    if not isinstance(times, (list, tuple)) or not all(isinstance(t, str) for t in times):
+        if found.slot is not None and times is None:
+            data["times"] = [found.slot]
+        return
+    given = [_clock.normalise(t) if _clock.is_time(t) else t for t in times]
+    if found.slot is not None and given and any(t != found.slot for t in given):
+        raise _invalid(
+            "frequency_times_disagree",
+            f"{field} {text!r} means at {found.slot}, but times gives {', '.join(map(str, times))}",
+        )
+    expected = found.doses_per_day if found.per_day is not None else 1
+    if given and len(given) != expected:
+        often = f"{expected} time(s) a day" if found.per_day is not None else "one dose on the days it is taken"
+        raise _invalid(
+            "frequency_times_disagree",
+            f"{field} {text!r} is {often} but times gives {len(given)}: write the frequency that matches "
+            f"(e.g. '{len(given)} times a day') or give {expected} time(s)",
+        )
+
+
+def _read_amounts(data: dict[str, Any]) -> None:
+    """Daily totals and counts of tablets into per-dose amounts, in place (see docs/regimen-format.md)."""
+    if "amount" in data:
+        data["amount"] = _dose(data, data)
+    ingredients = data.get("ingredients")
+    if isinstance(ingredients, (list, tuple)):
+        parts = []
+        for part in ingredients:
+            if isinstance(part, Mapping) and "amount" in part:
+                part = dict(part)
+                part["amount"] = _dose(part, data)
+            parts.append(part)
+        data["ingredients"] = parts
+
+
+def _written(raw: Any) -> AmountText | None:
+    if isinstance(raw, str):
+        try:
+            return read_amount(raw)
+        except UnitError:
+            return None
+    if isinstance(raw, Mapping):
+        value, unit = raw.get("value"), raw.get("unit")
+        if isinstance(unit, str) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            noun, per_day, counted = unit_form(unit)
+            return AmountText(float(value), noun, per_day, counted)
+    return None
+
+
+def _dose(holder: dict[str, Any], entry: Mapping[str, Any]) -> Any:
+    """``holder``'s amount per dose; ``strength`` is taken out of ``holder`` once it is used."""
+    raw = holder["amount"]
+    read = _written(raw)
+    if read is None:
+        return raw
+    if not read.counted:
+        if holder.get("strength") is not None:
+            raise _invalid(
+                "strength_misplaced",
+                "'strength' is what one tablet or capsule holds: give it with an amount counted in them "
+                f"(e.g. '2 tablets'), not with {raw!r}",
+            )
+        if not read.per_day:
+            return raw
+    value, unit = read.value, read.unit
+    if read.counted:
+        strength = _written(holder.get("strength"))
+        if strength is None or strength.counted or strength.per_day:
+            return raw  # the amount or the strength reports what is missing
+        value, unit = value * strength.value, strength.unit
+        holder.pop("strength")
+    if read.per_day:
+        if entry.get("per_week") is not None or entry.get("every_days") is not None:
+            raise _invalid(
+                "amount_daily_total",
+                f"amount {raw!r} is a daily total but the entry is not taken daily: give the amount of one dose",
+            )
+        doses = entry.get("per_day")
+        if doses is None:
+            doses = 1
+        elif isinstance(doses, str) and not _in_words(doses) and float(doses).is_integer():
+            doses = int(float(doses))
+        if not isinstance(doses, int) or isinstance(doses, bool) or not 1 <= doses <= 24:
+            return raw  # per_day reports its own problem
+        value /= doses
+    return {"value": value, "unit": unit}
 
 
 class MedicationUse(_Input):
@@ -258,9 +456,12 @@ class Day(_Input):
     @field_validator("wake", "breakfast", "lunch", "dinner", "bedtime")
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
-        if value is not None and _clock.clock_minutes(value) is None:
-            raise _invalid("time_invalid", f"{value!r} is not a 24-hour HH:MM time")
-        return value
+        if value is None:
+            return None
+        try:
+            return _clock.normalise_clock(value)
+        except _clock.TimeError as exc:
+            raise _invalid("time_invalid", str(exc)) from None
 
     def slots(self) -> dict[str, str]:
         """Every slot's clock time, with the defaults filled in."""
@@ -517,7 +718,7 @@ def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
             problems.extend(found.problems)
             continue
         value = error.get("input") if kind != "missing" else None
-        problems.append(Problem(message, kind, loc, _plain(value), _path(loc, raw) if loc else None))
+        problems.append(Problem(message, kind, loc, _echoed(value), _path(loc, raw) if loc else None))
     return problems
 
 
@@ -529,7 +730,7 @@ def _kind_of(value: Any) -> str:
     return "nothing" if value is None else f"a {type(value).__name__}"
 
 
-def _plain(value: Any) -> Any:
+def _echoed(value: Any) -> Any:
     # The refused value, as JSON would carry it: a model or a long list is not echoed back.
     if value is None or isinstance(value, str | int | float | bool):
         return value

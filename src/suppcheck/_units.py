@@ -195,23 +195,137 @@ def _parse_with_pint(text: str) -> UnitSpec:
     return UnitSpec(text, dimension, float(ureg.Quantity(1, unit).to(_PINT_UNIT[dimension]).magnitude))
 
 
-_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+"
-_AMOUNT = re.compile(rf"^\s*([+-]?(?:{_NUMBER}))\s*([^\d\s,.].*?)?\s*$")
+# Counts of a product's units: an amount in these needs the strength of one.
+COUNT_UNITS: dict[str, str] = {
+    spelling: noun
+    for noun in ("tablet", "capsule", "softgel", "caplet", "lozenge", "gummy")
+    for spelling in (noun, noun + "s", *(("gummies",) if noun == "gummy" else ()))
+} | {"tab": "tablet", "tabs": "tablet", "cap": "capsule", "caps": "capsule"}
+_PER_DAY = re.compile(r"\s*(?:/\s*(?:day|d)|(?:per|a|each|every)\s+day|daily)$", re.IGNORECASE)
+# Hand-written: the grammar is a number and a unit, and the ambiguities to refuse
+# (decimal commas, "2 x", ranges) are this project's. Locale-aware number parsers
+# (babel's parse_decimal) read separators by a locale, which an export does not
+# carry; pint would parse "mg/day" but costs 0.2 s to import on the light path.
+_NUMBER_TEXT = re.compile(r"^([+-]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(.*)$")
+_THOUSANDS = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.|$)")
+_TIMES = re.compile(r"^[0-9.,]+\s*[x×*](?![a-z])", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*[a-zµμ]*\s*(?:-|–|—|to|or)\s*[0-9.]", re.IGNORECASE)
+
+
+class AmountText(NamedTuple):
+    """An amount as written: a number and a unit, and how the unit was written.
+
+    ``per_day``: the amount was written as a daily total (``400 mg/day``).
+    ``counted``: ``unit`` is a count of a product's units (``tablet``), not an amount.
+    """
+
+    value: float
+    unit: str
+    per_day: bool = False
+    counted: bool = False
+
+
+def plain_text(text: str) -> str:
+    """NFKC-normalised text with every decimal digit as ASCII (the micro sign kept as written).
+
+    >>> plain_text("４００ｍｇ"), plain_text("٤٠٠ mg"), plain_text("25 µg")
+    ('400mg', '400 mg', '25 µg')
+    """
+    if text.isascii():
+        return text
+    import unicodedata  # only for text that needs it: a plain check stays as light as before
+
+    # NFKC folds the micro sign into Greek mu; both are units here, so keep the spelling given.
+    text = "µ".join(unicodedata.normalize("NFKC", part) for part in text.split("µ"))
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and unicodedata.decimal(c, None) is not None else c for c in text
+    )
+
+
+@lru_cache(maxsize=512)  # every Amount's unit passes here
+def unit_form(unit: str) -> tuple[str, bool, bool]:
+    """``(unit, per_day, count)`` of a unit as written: ``"mg/day"`` is ``("mg", True, False)``.
+
+    >>> unit_form("mg per day"), unit_form("Tablets")
+    (('mg', True, False), ('tablet', False, True))
+    """
+    stripped = _PER_DAY.sub("", unit.strip())
+    per_day = stripped != unit.strip()
+    noun = COUNT_UNITS.get(stripped.casefold().rstrip("."))
+    if noun is not None:
+        return noun, per_day, True
+    return stripped, per_day, False
+
+
+@lru_cache(maxsize=4096)
+def read_amount(text: str) -> AmountText:
+    """Read an amount in any accepted spelling; raise :class:`UnitError` saying how to write it.
+
+    The unit is not checked here, only split off.
+
+    >>> read_amount("1.15e+04 mcg")
+    AmountText(value=11500.0, unit='mcg', per_day=False, counted=False)
+    >>> read_amount("400 mg/day").per_day, read_amount("2 tablets")
+    (True, AmountText(value=2.0, unit='tablet', per_day=False, counted=True))
+    """
+    cleaned = " ".join(plain_text(text).split())
+    if _TIMES.match(cleaned):
+        raise UnitError(
+            f"{text!r} is ambiguous (how many doses, or how many tablets in one?): write the amount of one "
+            "dose ('800 mg', or '2 tablets' with strength '400 mg') and how often in per_day or frequency"
+        )
+    match = _NUMBER_TEXT.match(cleaned)
+    # After the number (its exponent included): "200-400 mg", "1 to 2 tablets", "200 mg - 400 mg".
+    if match is not None and _RANGE.match(match.group(2)):
+        raise UnitError(f"{text!r} is a range: write the amount actually taken, e.g. '400 mg'")
+    if match is None or not match.group(2).strip() or match.group(2)[:1] in ",.":
+        raise UnitError(f"{text!r} is not an amount such as '400 mg'")
+    number, unit = match.group(1), match.group(2).strip()
+    if "," in number and not _THOUSANDS.match(number):
+        raise UnitError(
+            f"{text!r}: the comma is not a thousands separator (those come in groups of three, as in "
+            "'1,000 IU'), and reading it as a decimal comma would be a guess: "
+            + (
+                f"write a decimal point, e.g. '{number.replace(',', '.')} {unit}'"
+                if number.count(",") == 1
+                else "write the number without separators"
+            )
+        )
+    if "," in number and re.search(r"[eE]", number):
+        raise UnitError(f"{text!r} is not an amount such as '400 mg' or '1.5e3 IU'")
+    unit, per_day, count = unit_form(unit)
+    if not unit:
+        raise UnitError(f"{text!r} has no unit: write e.g. '{number} mg/day'")
+    return AmountText(float(number.replace(",", "")), unit, per_day, count)
 
 
 @lru_cache(maxsize=4096)
 def split_amount(text: str) -> tuple[float, str]:
     """Split ``"1,000 IU"`` into ``(1000.0, "IU")``; the unit is not checked here.
 
+    A daily total (``mg/day``) or a count of tablets needs the entry around it
+    (how many doses, the strength of one), so it is an error here; the
+    regimen entry reads those with :func:`read_amount`.
+
     >>> split_amount("400mg")
     (400.0, 'mg')
     >>> split_amount("2,000 IU")
     (2000.0, 'IU')
+    >>> split_amount("1.5E3 IU")
+    (1500.0, 'IU')
     """
-    match = _AMOUNT.match(text)
-    if match is None or not match.group(2):
-        raise UnitError(f"{text!r} is not an amount such as '400 mg'")
-    return float(match.group(1).replace(",", "")), match.group(2)
+    read = read_amount(text)
+    if read.counted:
+        raise UnitError(
+            f"{text!r} counts {read.unit}s: give the strength of one {read.unit} in 'strength' "
+            "(e.g. strength: '400 mg'), or write the amount, e.g. '800 mg'"
+        )
+    if read.per_day:
+        raise UnitError(
+            f"{text!r} is a daily total: it needs a valid per_day or frequency on its entry; "
+            "or write the amount of one dose"
+        )
+    return read.value, read.unit
 
 
 def canonical_factor(spec: UnitSpec, canonical: str, per_unit: float | None) -> float:

@@ -52,6 +52,16 @@ def plan(
     """
     kb = knowledge if knowledge is not None else default_knowledge()
     parsed = _validated(regimen, kb)
+    # A timetable repeats daily or on weekdays: an every-N-days entry would be shown
+    # daily, so it is refused until the plan can say which days.
+    every = [
+        f"regimen[{i}] ({e.display_name}).every_days: plan() schedules daily and weekly doses only; "
+        "check() handles every-N-days dosing"
+        for i, e in enumerate(parsed.regimen)
+        if e.every_days is not None
+    ]
+    if every:
+        raise InputError(every)
     ctx = build_context(parsed, kb)
     problem = build(ctx)
     result = solve(problem, prefer)
