@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -283,3 +284,87 @@ def test_neither_import_nor_a_check_loads_the_fhir_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.splitlines() == ["[]", "[]"]
+
+
+# -- the command line -----------------------------------------------------------------
+
+
+def test_cli_checks_a_bundle_with_no_flag(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    case = GOLDEN_FHIR / "pregnancy-doxycycline-iron.json"
+    out = run(["check", str(case), "--as-of", "2026-06-01", "--format", "json"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["id"] == "p"
+    assert {f["rule_id"] for f in report["findings"]} >= {"ul.iron", "med.iron.tetracyclines"}
+    assert "pregnancy 31-50" in next(f["message"] for f in report["findings"] if f["rule_id"] == "ul.iron")
+
+
+def test_cli_format_fhir_and_as_of(tmp_path: Path) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from .test_cli import run
+
+    case = GOLDEN_FHIR / "unknown-and-unmapped.json"
+    out = run(["check", str(case), "--as-of", "2026-06-01", "--format", "fhir"], cwd=tmp_path)
+    assert out.returncode == 3, out.stderr  # incomplete: something could not be read
+    bundle = json.loads(out.stdout)
+    Bundle.model_validate(bundle)
+    assert {e["resource"]["identifiedDateTime"] for e in bundle["entry"]} == {"2026-06-01"}
+    bad = run(["check", str(case), "--as-of", "June"], cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "'June' is not a date YYYY-MM-DD" in bad.stderr
+
+
+def test_cli_batch_reads_fhir_lines(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    bundle = json.loads((GOLDEN_FHIR / "salt-strengths.json").read_text(encoding="utf-8"))
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(json.dumps(bundle) + "\n" + json.dumps({"resourceType": "Bundle", "entry": []}) + "\n")
+    out = run(["check", "--batch", str(lines), "--workers", "1", "--as-of", "2026-06-01"], cwd=tmp_path)
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert [t["daily_amount"] for t in first["totals"]] == [65.0, 240.0]
+    assert "no supplement being taken" in second["error"]
+
+
+def test_cli_an_input_error_names_the_file(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"resourceType": "Bundle", "type": "collection", "entry": []}')
+    out = run(["check", str(empty)], cwd=tmp_path)
+    assert out.returncode == 2
+    assert "empty.json" in out.stderr
+    assert "no supplement being taken" in out.stderr
+
+
+# -- a public bundle this project did not write ------------------------------------------
+
+SYNTHEA = Path(__file__).parent / "fixtures_fhir" / "synthea-veta-nitzsche.json"  # source and licence: README.md there
+
+
+def test_a_synthea_patient_converts_with_nothing_unexplained() -> None:
+    bundle = json.loads(SYNTHEA.read_text(encoding="utf-8"))
+    regimen = regimen_from_fhir(bundle, as_of=AS_OF)
+    report = check(regimen)
+    assert report.complete
+    assert [(t.substance, t.daily_amount) for t in report.totals] == [("iron", 65.0)]  # 325 mg ferrous sulfate
+    assert regimen.profile.age == 55
+    assert regimen.profile.sex == "female"
+    notes = [f for f in report.findings if f.code.startswith("input.")]
+    assert {f.code for f in notes} == {"input.fhir_assumed", "input.fhir_left_out", "input.fhir_not_read"}
+    # Every resource is accounted for: read, left out (and listed), or counted as not read.
+    (not_read,) = [f for f in notes if f.code == "input.fhir_not_read"]
+    counted = sum(int(n) for n in re.findall(r"\((\d+)\)", not_read.message))
+    left_out = sum(f.code == "input.fhir_left_out" for f in notes)
+    read = 2 + sum(  # the Patient and the ferrous sulfate request
+        e["resource"]["resourceType"] == "Condition"
+        and e["resource"]["clinicalStatus"]["coding"][0]["code"] == "active"
+        for e in bundle["entry"]
+    )
+    assert counted + left_out + read == len(bundle["entry"])
+    from fhir.resources.R4B.bundle import Bundle
+
+    Bundle.model_validate(detected_issues(report, regimen=regimen, as_of=AS_OF))

@@ -36,6 +36,7 @@ from ._reading import configured_limits
 from ._severity import Severity
 
 if TYPE_CHECKING:
+    import datetime
     from concurrent.futures import Future, ProcessPoolExecutor
     from contextlib import ExitStack
 
@@ -68,6 +69,8 @@ class Options:
     output: str = "jsonl"  # one of FORMATS
     # The rules files' (name, bytes), for workers on a cluster that does not share this file system.
     extra_files: tuple[tuple[str, bytes], ...] = ()
+    # FHIR lines: the date that turns a birthDate into an age (None: today).
+    as_of: datetime.date | None = None
 
     @property
     def shape(self) -> Shape:
@@ -108,7 +111,8 @@ def checked_line(number: int, line: bytes, options: Options) -> Report | list[st
             kb = knowledge_from_files(options.extra_files)
         else:
             kb = load_knowledge(extra=options.extra) if options.extra else None
-        return check(validate_document(raw, source=f"line {number}", knowledge=kb), knowledge=kb)
+        regimen = validate_document(raw, source=f"line {number}", knowledge=kb, as_of=options.as_of)
+        return check(regimen, knowledge=kb)
     except SuppcheckError as exc:
         return list(exc.problems)
     except Exception as exc:  # a bug must not cost the other lines their reports

@@ -23,6 +23,8 @@ from ._severity import Severity
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from ._kb.base import KnowledgeBase
     from ._regimen import RegimenFile
     from ._report import Report
@@ -58,8 +60,11 @@ examples:
   suppcheck check a.yaml b.json --format json --fail-on moderate
   cat patient.json | suppcheck check - --format markdown
   suppcheck check --batch regimens.jsonl --workers 4 --output reports.jsonl
+  suppcheck check bundle.json --as-of 2026-06-01 --format fhir
 
 FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML);
+a FHIR R4 JSON document (a Bundle, a resource or a list of resources, known
+by its resourceType) is read as the regimen it describes (docs/fhir.md);
 a folder stands for the .yaml, .yml and .json files directly inside it.
 --format json prints one report, or an array for several files; with several
 files each record has a "source" field, and a file that failed keeps its
@@ -99,6 +104,15 @@ def _severity(text: str) -> Severity:
         return Severity(text.strip().lower())
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid severity {text!r} (choose from {', '.join(SEVERITIES)})") from None
+
+
+def _date(text: str) -> dt.date:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _workers(text: str) -> int:
@@ -178,8 +192,9 @@ def _add_check(commands: Any) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
     p.add_argument(
         "--format",
-        choices=["table", "json", "jsonl", "markdown", "html", *BATCH_TABLES],
-        help="output format (default: table); html is one self-contained printable page; with --batch: jsonl "
+        choices=["table", "json", "jsonl", "markdown", "html", "fhir", *BATCH_TABLES],
+        help="output format (default: table); html is one self-contained printable page; fhir is a FHIR R4 Bundle "
+        "of DetectedIssue, one per finding; with --batch: jsonl "
         "(default, full reports) or a flat table, summary-csv|summary-parquet (a row per regimen) or "
         "findings-csv|findings-parquet (a row per finding)",
     )
@@ -198,6 +213,12 @@ def _add_check(commands: Any) -> None:
         help="hide findings below this (exit codes still count them)",
     )
     p.add_argument("--allow-unknown", action="store_true", help="exit 0 instead of 3 when some input is not recognized")
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="FHIR input: the date that turns birthDate into an age, and of each DetectedIssue (default: today)",
+    )
     _rules_option(p)
     p.add_argument("--batch", metavar="FILE.jsonl", help="check one JSON regimen per line ('-': standard input)")
     p.add_argument(
@@ -366,7 +387,7 @@ def _need_frames(parser: argparse.ArgumentParser, what: str) -> None:
 # -- check -----------------------------------------------------------------------
 
 
-def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
+def _read(name: str, kb: KnowledgeBase | None, as_of: dt.date | None = None) -> RegimenFile:
     from ._files import decode_text, parse_text, read_document, validate_document
     from ._reading import configured_limits, loads_json, too_large
 
@@ -374,7 +395,7 @@ def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
     if name != "-":
         if Path(name).is_dir():
             raise InputError("is a directory, not a regimen file", source=name)
-        return validate_document(read_document(name, limits), source=name, knowledge=kb)
+        return validate_document(read_document(name, limits), source=name, knowledge=kb, as_of=as_of)
     # Read no further than the limit: a stream may be endless.
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
@@ -393,14 +414,14 @@ def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
             if text.lstrip().startswith(("{", "[")):  # it meant to be JSON: say what is wrong with it
                 raise json_error from None
             raise
-    return validate_document(raw, source=STDIN, knowledge=kb)
+    return validate_document(raw, source=STDIN, knowledge=kb, as_of=as_of)
 
 
-def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report]:
+def _check_one(name: str, kb: KnowledgeBase | None, as_of: dt.date | None = None) -> tuple[RegimenFile, Report]:
     from ._check import check
 
     source = STDIN if name == "-" else name
-    regimen = _read(name, kb)
+    regimen = _read(name, kb, as_of)
     try:
         return regimen, check(regimen, knowledge=kb)
     except InputError as exc:
@@ -433,7 +454,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
             # A cluster's workers need not share this file system: the rules travel as bytes.
             files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
-        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity, output, files)
+        options = _batch.Options(
+            extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, as_of=args.as_of
+        )
         resume_collection()  # a batch runs long past start-up
         return _batch.run(
             args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
@@ -487,7 +510,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             resume_collection()  # many files run long past start-up
         source = STDIN if name == "-" else name
         try:
-            regimen, report = _check_one(name, kb)
+            regimen, report = _check_one(name, kb, args.as_of)
         except InputError as exc:
             _report_error(exc, source)
             code = worst_exit_code(code, 2)
@@ -499,7 +522,12 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                     print(json.dumps(record, ensure_ascii=False))
             continue
         code = worst_exit_code(code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown))
-        if fmt in ("json", "jsonl"):
+        if fmt == "fhir":
+            from ._fhir.writer import detected_issues
+
+            shown = visible(report, args.min_severity)
+            collected.append(detected_issues(shown, regimen=regimen, as_of=args.as_of, knowledge=kb))
+        elif fmt in ("json", "jsonl"):
             data = visible(report, args.min_severity).model_dump(mode="json")
             if several:
                 data = {"source": source, **data}
@@ -525,7 +553,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             elif number:
                 console.print()
             render_table(console, report, regimen, source=escape_controls(source), min_severity=args.min_severity)
-    if fmt == "json" and (collected or len(args.files) > 1):
+    if fmt in ("json", "fhir") and (collected or len(args.files) > 1):
         print(json.dumps(collected[0] if len(args.files) == 1 else collected, indent=2, ensure_ascii=False))
     if pages:
         from ._html import html_reports

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,19 @@ def load_regimen(
     return validate_document(raw, source=name, knowledge=knowledge)
 
 
-def validate_document(raw: Any, *, source: str, knowledge: KnowledgeBase | None = None) -> RegimenFile:
+def validate_document(
+    raw: Any, *, source: str, knowledge: KnowledgeBase | None = None, as_of: date | None = None
+) -> RegimenFile:
+    """A decoded document as a regimen: the regimen format, or FHIR JSON (``as_of`` dates its ages)."""
+    from ._fhir import is_fhir
+
+    if is_fhir(raw):  # a Bundle or resources: docs/fhir.md
+        from ._fhir.reader import regimen_from_fhir
+
+        try:
+            return regimen_from_fhir(raw, as_of=as_of, knowledge=knowledge)
+        except InputError as exc:
+            raise exc.with_source(source) from None
     try:
         context = {"knowledge": knowledge} if knowledge is not None else None
         return RegimenFile.model_validate(raw, context=context)

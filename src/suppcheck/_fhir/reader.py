@@ -25,7 +25,7 @@ from .._report import Finding
 from .._rules.context import _input_finding
 from .._severity import Severity
 from .._sourced import SourcedRegimen
-from . import terms
+from . import is_fhir, terms
 from .terms import Component
 
 __all__ = ["is_fhir", "regimen_from_fhir"]
@@ -35,19 +35,6 @@ READ_TYPES = frozenset(
     {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "Medication", "Bundle"}
 )
 _NAME_MAX = 200
-
-
-def is_fhir(document: object) -> bool:
-    """Whether a decoded document is FHIR JSON: a resource, or a list of resources, with ``resourceType``.
-
-    >>> is_fhir({"resourceType": "Bundle", "type": "collection"}), is_fhir({"regimen": []})
-    (True, False)
-    """
-    if isinstance(document, Mapping):
-        return isinstance(document.get("resourceType"), str)
-    if isinstance(document, list) and document:
-        return all(isinstance(item, Mapping) and isinstance(item.get("resourceType"), str) for item in document)
-    return False
 
 
 class _Found(NamedTuple):
@@ -340,7 +327,7 @@ class _Reader:
         res = found.resource
         codes = {(c.get("system"), c.get("code")) for c in _codings(res.get("code"))}
         if (terms.LOINC, terms.PREGNANCY_STATUS) not in codes:
-            not_read["Observation (other than pregnancy status)"] += 1
+            not_read["Observation other than pregnancy status"] += 1
             return
         status = res.get("status")
         if status in terms.OBSERVATION_LEFT_OUT:
@@ -702,7 +689,7 @@ class _Reader:
         timing: _Timing,
     ) -> list[tuple[float, str]] | None:
         """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
-        dose_path = f"{path}.doseAndRate[0].doseQuantity"
+        dose_path = f"{path}.doseAndRate[0].doseQuantity" if dosage is not None else path
         quantity = None
         if dosage is not None:
             rates = dosage.get("doseAndRate")
