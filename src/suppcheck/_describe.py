@@ -88,6 +88,28 @@ FINDING_CODES: dict[str, str] = {
         "A condition name is not in the knowledge base, so its contraindications were not checked. The report "
         "is marked incomplete."
     ),
+    "input.fhir_unmapped": (
+        "FHIR input: a resource or field could not be mapped (a dose in mL, a when code no slot stands for, a "
+        "Medication not in the bundle); the message names its FHIR path and what was not counted. The report is "
+        "marked incomplete."
+    ),
+    "input.fhir_left_out": (
+        "FHIR input: a resource was left out on purpose (a stopped, completed, not-taken or entered-in-error "
+        "statement; a cancelled request; a resolved or refuted condition; an old pregnancy status), named by "
+        "its path (info)."
+    ),
+    "input.fhir_as_needed": (
+        "FHIR input: a dose taken as needed was counted at its maximum (maxDosePerPeriod), or once a day when "
+        "no maximum is given; the person may take more (info)."
+    ),
+    "input.fhir_assumed": (
+        "FHIR input: a value was taken where the record gives none or a range (one unit per dose when no dose is "
+        "given; the top of a dose range; the youngest age a partial birth date allows) (info)."
+    ),
+    "input.fhir_not_read": (
+        "FHIR input: resources that do not bear on supplement safety (Encounter, Claim, other Observations), "
+        "counted by type (info)."
+    ),
     "input.missing_age": "No age was given, so adult (19-50) limits were used; add the age for exact limits.",
     "input.life_stage_from_condition": (
         "A condition names pregnancy or lactation (pregnancy, pregnant, breastfeeding, lactating, lactation), so "

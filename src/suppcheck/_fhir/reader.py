@@ -333,6 +333,12 @@ class _Reader:
         if status in terms.OBSERVATION_LEFT_OUT:
             self.left_out(found.path, "a pregnancy status", f"its status is {status!r}")
             return
+        if status not in terms.OBSERVATION_COUNTED:
+            self.unmapped(
+                f"{found.path}.status",
+                f"{status!r} is not a FHIR R4 Observation status; the pregnancy status was read.",
+                "Correct the status code.",
+            )
         when = _date_of(res.get("effectiveDateTime"))
         if when is not None and (self.as_of - when).days > 294:
             self.left_out(
