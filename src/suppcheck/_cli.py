@@ -610,6 +610,12 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     kb = _kb_or_bundled(args.rules)
     found = lookup(kb, args.name)
     if not found:
+        from ._codes import parse_code
+
+        coded = parse_code(args.name)
+        if coded is not None:
+            _error(f"suppcheck: no knowledge-base record has the code {coded[0]}|{coded[1]}")
+            return 2
         hint = lookup_suggestions(kb, args.name)
         suffix = f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
         _error(f"suppcheck: nothing named {args.name!r} in the knowledge base{suffix}")

@@ -265,16 +265,18 @@ class _Reader:
                     f"{value!r} is not a FHIR R4 {what} code; the condition was counted.",
                     "Correct the status code.",
                 )
-        name = self.condition_name(res.get("code"), f"{found.path}.code")
-        if name is None:
-            return
-        flag: str | None = LIFE_STAGE_CONDITIONS.get(name_key(name))
+        flag: str | None = self._stage_of_codes(res.get("code"))
+        name = None
         if flag is None:
-            flag = self._stage_of_codes(res.get("code"))
+            name = self.condition_name(res.get("code"), f"{found.path}.code")
+            if name is None:
+                return
+            flag = LIFE_STAGE_CONDITIONS.get(name_key(name))
         if flag is not None:
             self.profile[flag] = True
             self.source(f"stage:{flag}", found)
             return
+        assert name is not None
         if name not in self.conditions:
             self.conditions.append(name)
         self.source(f"condition:{name}", found)
@@ -300,23 +302,16 @@ class _Reader:
         return None
 
     def kb_condition_by_code(self, coding: Mapping[str, Any]) -> str | None:
-        lookup = getattr(self.kb, "condition_by_code", None)
-        if lookup is None:
-            return None
         system, code = coding.get("system"), coding.get("code")
         if isinstance(system, str) and isinstance(code, str):
-            found: str | None = lookup(system, code)
-            return found
+            return self.kb.condition_by_code(system, code)
         return None
 
     def _stage_of_codes(self, concept: object) -> str | None:
-        lookup = getattr(self.kb, "life_stage_by_code", None)
-        if lookup is None or not isinstance(concept, Mapping):
-            return None
         for coding in _codings(concept):
             system, code = coding.get("system"), coding.get("code")
             if isinstance(system, str) and isinstance(code, str):
-                stage: str | None = lookup(system, code)
+                stage = self.kb.life_stage_by_code(system, code)
                 if stage is not None:
                     return stage
         return None
@@ -572,11 +567,10 @@ class _Reader:
         return None
 
     def kb_by_code(self, coding: Mapping[str, Any]) -> Any:
-        lookup = getattr(self.kb, "by_code", None)
         system, code = coding.get("system"), coding.get("code")
-        if lookup is None or not isinstance(system, str) or not isinstance(code, str):
+        if not isinstance(system, str) or not isinstance(code, str):
             return None
-        record = lookup(system, code)
+        record = self.kb.by_code(system, code)
         if record is None:
             return None
         if isinstance(record, Substance):
