@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +71,7 @@ NOT_IN_FHIR = {
     "potassium-serum-5-6": "labs",
     "sleep-stack-pregnancy": "the person's own day (bedtime 23:00)",
     "every-input-finding": "an elemental amount of an unknown form (FHIR names the salt's weight)",
+    "codes-rxnorm-icd10": "a code the knowledge base does not hold cannot say whether it names a supplement",
 }
 # Notes that only one of the two readings can give: FHIR states a life stage, it is not a condition.
 _ONE_SIDED = ("input.life_stage_from_condition", "input.fhir_")
@@ -102,7 +101,7 @@ def test_round_trip_gives_the_same_findings(case: Path) -> None:
 
 def test_the_round_trip_leaves_out_few_golden_regimens() -> None:
     assert set(NOT_IN_FHIR) <= {c.stem for c in CASES}
-    assert len(ROUND_TRIP) >= len(CASES) - 6
+    assert len(ROUND_TRIP) >= len(CASES) - 7
 
 
 def test_written_bundles_validate_as_r4b() -> None:
@@ -272,18 +271,6 @@ def test_is_fhir() -> None:
 def test_a_plain_regimen_carries_no_notes() -> None:
     report = check({"regimen": [{"substance": "zinc", "amount": "10 mg"}], "profile": {"age": 40}})
     assert not any(f.code.startswith("input.fhir") for f in report.findings)
-
-
-def test_neither_import_nor_a_check_loads_the_fhir_modules() -> None:
-    code = (
-        "import sys, suppcheck\n"
-        "suppcheck.check({'profile': {'age': 40}, 'regimen': [{'substance': 'zinc', 'amount': '10 mg'}]})\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('fhir', 'suppcheck.fhir', 'suppcheck._fhir'))))\n"
-        "import suppcheck.fhir\n"
-        "print(sorted(m for m in sys.modules if m.startswith('fhir.')))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
-    assert out.stdout.splitlines() == ["[]", "[]"]
 
 
 # -- the command line -----------------------------------------------------------------

@@ -4,11 +4,13 @@
 ('http://www.nlm.nih.gov/research/umls/rxnorm', '3640')
 >>> parse_code("http://hl7.org/fhir/sid/icd-10-cm|n18.4")
 ('http://hl7.org/fhir/sid/icd-10-cm', 'N18.4')
->>> parse_code("magnesium") is None
-True
+>>> parse_code("magnesium") is None, parse_code("Calcium | D3") is None
+(True, True)
 """
 
 from __future__ import annotations
+
+import re
 
 __all__ = ["ICD10CM", "RXNORM", "SYSTEM_ALIASES", "UNII", "code_key", "parse_code", "prefixes"]
 
@@ -23,6 +25,9 @@ SYSTEM_ALIASES: dict[str, str] = {
     "icd-10-cm": ICD10CM,
     "unii": UNII,
 }
+
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 def code_key(system: str, code: str) -> tuple[str, str]:
@@ -43,8 +48,10 @@ def parse_code(text: str) -> tuple[str, str] | None:
     text = text.strip()
     if "|" in text:
         system, _, code = text.partition("|")
-        if system.strip() and code.strip():
-            return code_key(SYSTEM_ALIASES.get(system.strip().casefold(), system), code)
+        system = SYSTEM_ALIASES.get(system.strip().casefold(), system.strip())
+        # A system is a URI (http://..., urn:...): "Calcium | D3" is a name, not a code.
+        if _URI.match(system) and code.strip():
+            return code_key(system, code)
         return None
     alias, sep, code = text.partition(":")
     if sep and alias.strip().casefold() in SYSTEM_ALIASES and code.strip():

@@ -54,6 +54,28 @@ def _printable(value: str) -> str:
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
+def _check_code(value: str) -> str:
+    from ._codes import parse_code
+
+    parsed = parse_code(value)
+    if parsed is None:
+        raise ValueError(
+            f"{value!r} is not a code: write system|code (FHIR token style) or a prefix rxnorm:, icd10: or unii: "
+            "and the code"
+        )
+    return f"{parsed[0]}|{parsed[1]}"
+
+
+CodeText = Annotated[str, Field(min_length=3, max_length=300), AfterValidator(_printable), AfterValidator(_check_code)]
+
+
+def _name_from_code(data: Any, name_field: str) -> Any:
+    # A code alone stands for the name, so that every reader of the entry has something to show and resolve.
+    if isinstance(data, Mapping) and data.get("code") is not None and data.get(name_field) is None:
+        return {**data, name_field: data["code"]}
+    return data
+
+
 class _Input(BaseModel):
     # Built on first use, once for the whole file rather than once per model. No
     # `from __future__ import annotations` here: see _kb/models.py.
@@ -130,6 +152,17 @@ class Ingredient(_Input):
     form: Name | None = None
     amount: Amount
     basis: Literal["elemental", "compound"] = "elemental"
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        return _name_from_code(data, "substance")
+
+    @property
+    def identity(self) -> str:
+        """What names the substance (or form): the code when given, else the name."""
+        return self.code or self.substance
 
     @model_validator(mode="after")
     def _compound_needs_form(self) -> Self:
@@ -151,6 +184,19 @@ class RegimenEntry(_Input):
     per_week: Annotated[int, Field(ge=1, le=70)] | None = None
     times: Times = None
     with_food: bool | None = None
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("product") is not None:
+            return data
+        return _name_from_code(data, "substance")
+
+    @property
+    def identity(self) -> str:
+        """What names a single entry's substance (or form): the code when given, else the name."""
+        return self.code or self.substance or "?"
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -200,7 +246,9 @@ class RegimenEntry(_Input):
         assert self.amount is not None
         # Every field was validated on this entry already.
         return (
-            Ingredient.model_construct(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),
+            Ingredient.model_construct(
+                substance=self.substance, form=self.form, amount=self.amount, basis=self.basis, code=self.code
+            ),
         )
 
 
@@ -209,6 +257,17 @@ class MedicationUse(_Input):
 
     name: Name
     times: Times = None
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        return _name_from_code(data, "name")
+
+    @property
+    def identity(self) -> str:
+        """What names the medication: the code when given, else the name."""
+        return self.code or self.name
 
 
 class Day(_Input):
@@ -405,12 +464,12 @@ def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[str]
             # A single entry is its own part (see parts()), without building an Ingredient.
             assert entry.substance is not None
             assert entry.amount is not None
-            message = amount_problem(entry.substance, entry.form, entry.amount.unit, entry.basis)
+            message = amount_problem(entry.identity, entry.form, entry.amount.unit, entry.basis)
             if message:
                 problems.append(f"{_entry_label(index, entry.display_name)}.amount: {message}")
             continue
         for i, part in enumerate(entry.ingredients):
-            message = amount_problem(part.substance, part.form, part.amount.unit, part.basis)
+            message = amount_problem(part.identity, part.form, part.amount.unit, part.basis)
             if message:
                 problems.append(
                     f"{_entry_label(index, entry.display_name)}.ingredients[{i}] ({part.substance}).amount: {message}"

@@ -221,7 +221,7 @@ def regimen_to_fhir(
             "resourceType": "MedicationStatement",
             "id": f"m{i}",
             "status": "active",
-            "medicationCodeableConcept": {"text": use.name},
+            "medicationCodeableConcept": _concept(use.name, use.code),
             "subject": subject,
         }
         if use.times is not None:
@@ -236,6 +236,19 @@ def regimen_to_fhir(
     }
 
 
+def _concept(name: str, code: str | None) -> dict[str, Any]:
+    """A CodeableConcept: the code as a coding, the name as text (a name that is only the code is not repeated)."""
+    from .._codes import parse_code
+
+    coded = parse_code(code) if code else parse_code(name)
+    if coded is None:
+        return {"text": name}
+    concept: dict[str, Any] = {"coding": [{"system": coded[0], "code": coded[1]}]}
+    if parse_code(name) is None:
+        concept["text"] = name
+    return concept
+
+
 def _condition(ident: str, name: str, subject: dict[str, Any]) -> dict[str, Any]:
     return {
         "resourceType": "Condition",
@@ -243,7 +256,7 @@ def _condition(ident: str, name: str, subject: dict[str, Any]) -> dict[str, Any]
         "clinicalStatus": {
             "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
         },
-        "code": {"text": name},
+        "code": _concept(name, None),
         "subject": subject,
     }
 
@@ -292,7 +305,7 @@ def _entry_statement(
     if entry.ingredients is None:
         part = entry.parts()[0]
         name, value, unit = _ingredient(part, kb)
-        statement["medicationCodeableConcept"] = {"text": name}
+        statement["medicationCodeableConcept"] = _concept(name, part.code)
         dosage["doseAndRate"] = [{"doseQuantity": _quantity(value, unit)}]
     else:
         ingredients = []
@@ -300,7 +313,7 @@ def _entry_statement(
             name, value, unit = _ingredient(part, kb)
             ingredients.append(
                 {
-                    "itemCodeableConcept": {"text": name},
+                    "itemCodeableConcept": _concept(name, part.code),
                     "strength": {
                         "numerator": _quantity(value, unit),
                         "denominator": {"value": 1, "unit": "tablet", "system": terms.UCUM, "code": "{tablet}"},

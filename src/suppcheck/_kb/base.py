@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, TypeVar
 
-from .._codes import code_key, prefixes
+from .._codes import code_key, parse_code, prefixes
 from .._names import name_key
 from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
 from .models import (
@@ -208,6 +208,15 @@ class KnowledgeBase:
         return found  # type: ignore[no-any-return]
 
     def _resolve(self, name: str, form_name: str | None) -> tuple[Substance, Form | None] | None:
+        coded = parse_code(name) if ":" in name or "|" in name else None
+        if coded is not None:
+            # "rxnorm:1151" or "system|code": the record the code names.
+            record = self.by_code(*coded)
+            if isinstance(record, Form):
+                return self.substances[record.substance], record
+            if not isinstance(record, Substance):
+                return None
+            return record, (self.form(record.id, form_name) if form_name else None)
         substance = self.substance(name)
         implied: Form | None = None
         if substance is None:
@@ -247,7 +256,14 @@ class KnowledgeBase:
         return match  # type: ignore[no-any-return]
 
     def _medication(self, name: str) -> MedicationMatch | None:
-        found = self._medication_keys.get(name_key(name))
+        coded = parse_code(name) if ":" in name or "|" in name else None
+        if coded is not None:
+            owner = self.code_owner(*coded)
+            if owner is None or owner[0] not in ("medications", "medication_classes"):
+                return None
+            found: str | None = ("class:" if owner[0] == "medication_classes" else "medication:") + owner[1]
+        else:
+            found = self._medication_keys.get(name_key(name))
         if found is None:
             return None
         kind, ident = found.split(":", 1)
@@ -257,7 +273,11 @@ class KnowledgeBase:
         return MedicationMatch(ident, False, classes)
 
     def condition(self, name: str) -> str | None:
-        """The condition id a name or synonym refers to, or None."""
+        """The condition id a name, synonym or code (``icd10:N18.4``) refers to, or None."""
+        if ":" in name or "|" in name:
+            coded = parse_code(name)
+            if coded is not None:
+                return self.condition_by_code(*coded)
         return self._condition_keys.get(name_key(name))
 
     # -- codes -------------------------------------------------------------
