@@ -95,6 +95,7 @@ class _Reader:
         self.found: list[_Found] = []
         self.by_reference: dict[str, _Found] = {}
         self.patient_id: str | None = None
+        self.labs: dict[str, tuple[float, str, _Found]] = {}  # lab -> value, effectiveDateTime, resource
 
     # -- notes ----------------------------------------------------------------
 
@@ -321,8 +322,12 @@ class _Reader:
     def _observation(self, found: _Found, not_read: Counter[str]) -> None:
         res = found.resource
         codes = {(c.get("system"), c.get("code")) for c in _codings(res.get("code"))}
+        lab = next((terms.LABS[code] for system, code in codes if system == terms.LOINC and code in terms.LABS), None)
+        if lab is not None:
+            self._lab(found, lab[0], lab[1])
+            return
         if (terms.LOINC, terms.PREGNANCY_STATUS) not in codes:
-            not_read["Observation other than pregnancy status"] += 1
+            not_read["Observation other than pregnancy status and the labs read"] += 1
             return
         status = res.get("status")
         if status in terms.OBSERVATION_LEFT_OUT:
@@ -356,6 +361,49 @@ class _Reader:
             "assumed and its limits were not applied.",
             "Confirm whether the person is pregnant, and check again with the status given.",
         )
+
+    def _lab(self, found: _Found, lab: str, units: frozenset[str]) -> None:
+        """The latest eGFR or potassium result (by effectiveDateTime), as the rules read ``profile.labs``."""
+        res = found.resource
+        what = _LAB_NAMES[lab]
+        status = res.get("status")
+        if status in terms.OBSERVATION_LEFT_OUT:
+            self.left_out(found.path, f"{_article(what)} {what} result", f"its status is {status!r}")
+            return
+        quantity = res.get("valueQuantity")
+        value = quantity.get("value") if isinstance(quantity, Mapping) else None
+        unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, Mapping) else None
+        if unit not in units:
+            self.unmapped(
+                f"{found.path}.valueQuantity.code",
+                f"the unit {unit!r} is not one this check reads for {what} ({', '.join(sorted(units))}), so the "
+                "result was not used.",
+                "Give the result in the unit shown.",
+            )
+            return
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= terms.LAB_MAX[lab]:
+            self.unmapped(
+                f"{found.path}.valueQuantity.value",
+                f"{value!r} is not a {what} result this check reads (a positive number up to {terms.LAB_MAX[lab]:g}), "
+                "so it was not used.",
+                "Correct the result, or give it in profile.labs.",
+            )
+            return
+        effective = res.get("effectiveDateTime")
+        when: str = effective if isinstance(effective, str) else ""
+        earlier = self.labs.get(lab)
+        if earlier is not None and earlier[1] > when:
+            self.left_out(
+                found.path, f"{_article(what)} {what} result of {when[:10] or 'no date'}", "a later result was read"
+            )
+            return
+        if earlier is not None:
+            self.left_out(
+                earlier[2].path,
+                f"{_article(what)} {what} result of {earlier[1][:10] or 'no date'}",
+                "a later result was read",
+            )
+        self.labs[lab] = (float(value), when, found)
 
     # -- MedicationStatement and MedicationRequest ------------------------------------
 
@@ -970,6 +1018,16 @@ class _Reader:
                 f"no supplement being taken was found in the FHIR input ({what}): a regimen needs at least one"
             )
         profile = dict(self.profile)
+        if self.labs:
+            profile["labs"] = {lab: value for lab, (value, _, _) in self.labs.items()}
+            for lab, (value, when, found) in self.labs.items():
+                self.source(f"lab:{lab}", found)
+                self.assumed(
+                    found.path,
+                    f"{_LAB_NAMES[lab]} {value:g} {terms.LAB_UNIT[lab]} of {when[:10] or 'no date'} was read as the "
+                    "latest result.",
+                    "Nothing to do if it is recent; otherwise give a current result.",
+                )
         if self.conditions:
             profile["conditions"] = list(self.conditions)
         if self.medications:
@@ -990,6 +1048,13 @@ class _Timing:
         self.times: tuple[str, ...] | None = None
         self.with_food: bool | None = None
         self.pending: list[Finding] = []
+
+
+_LAB_NAMES = {"egfr": "eGFR", "potassium": "potassium"}
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].casefold() in "aeiou" else "a"
 
 
 _REVIEW = "Review this part of the record by hand: this report cannot be called clean."

@@ -20,6 +20,17 @@ UNII = "http://fdasis.nlm.nih.gov"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 EVENT_TIMING = "http://hl7.org/fhir/event-timing"
 PREGNANCY_STATUS = "82810-3"  # LOINC: Pregnancy status
+# LOINC codes of the labs the rules read, with the UCUM units each is read in. As Synthea's
+# sample records (github.com/smart-on-fhir/generated-sample-data, R4) code them:
+# 33914-3 "Glomerular filtration rate/1.73 sq M.predicted" in mL/min/{1.73_m2} (or mL/min),
+# 6298-4 "Potassium" in mmol/L.
+LABS: dict[str, tuple[str, frozenset[str]]] = {
+    "33914-3": ("egfr", frozenset({"mL/min/{1.73_m2}", "mL/min/1.73m2", "mL/min"})),
+    "6298-4": ("potassium", frozenset({"mmol/L"})),
+}
+LAB_CODE = {lab: code for code, (lab, _) in LABS.items()}
+LAB_UNIT = {"egfr": "mL/min/{1.73_m2}", "potassium": "mmol/L"}
+LAB_MAX = {"egfr": 200.0, "potassium": 15.0}  # the regimen format's bounds
 
 # -- statuses: what counts as being taken -------------------------------------------
 

@@ -182,9 +182,10 @@ def regimen_to_fhir(
     Patient (``birthDate`` from the age at ``as_of``), a Condition per
     condition, a pregnancy-status Observation, a MedicationStatement per
     medication and per entry (a product as a contained Medication with
-    ingredient strengths). An elemental amount of a salt form is written as
-    the salt's weight, as a label's RxNorm name gives it. Labs and the
-    ``day`` have no place in these resources and are not written.
+    ingredient strengths), an Observation per eGFR and potassium result. An
+    elemental amount of a salt form is written as the salt's weight, as a
+    label's RxNorm name gives it. Ferritin and the ``day`` have no place in
+    these resources and are not written.
     """
     kb = knowledge if knowledge is not None else default_knowledge()
     when = as_of or dt.date.today()
@@ -212,6 +213,26 @@ def regimen_to_fhir(
                 "subject": subject,
                 "effectiveDateTime": when.isoformat(),
                 "valueCodeableConcept": {"text": "Pregnant"},
+            }
+        )
+    for lab, value in profile.labs.given().items():
+        code = terms.LAB_CODE.get(lab)
+        if code is None:
+            continue  # ferritin: no LOINC code read for it yet
+        resources.append(
+            {
+                "resourceType": "Observation",
+                "id": lab,
+                "status": "final",
+                "code": {"coding": [{"system": terms.LOINC, "code": code}]},
+                "subject": subject,
+                "effectiveDateTime": when.isoformat(),
+                "valueQuantity": {
+                    "value": value,
+                    "unit": terms.LAB_UNIT[lab],
+                    "system": terms.UCUM,
+                    "code": terms.LAB_UNIT[lab],
+                },
             }
         )
     slots = profile.day.slots()
