@@ -100,11 +100,26 @@ def test_the_round_trip_leaves_out_few_golden_regimens() -> None:
     assert len(ROUND_TRIP) >= len(CASES) - 3
 
 
-def test_written_bundles_validate_as_r4b() -> None:
+def test_written_bundles_validate_as_r4b_and_use_r4_codes() -> None:
     from fhir.resources.R4B.bundle import Bundle
 
-    for case in CASES[:20]:
-        Bundle.model_validate(regimen_to_fhir(load_regimen(case), as_of=AS_OF))
+    from suppcheck._fhir import terms
+
+    when_codes: set[str] = set()
+    statuses: set[tuple[str, str]] = set()
+    for case in CASES:
+        bundle = regimen_to_fhir(load_regimen(case), as_of=AS_OF)
+        Bundle.model_validate(bundle)
+        for entry in bundle["entry"]:
+            resource = entry["resource"]
+            if "status" in resource:
+                statuses.add((resource["resourceType"], resource["status"]))
+            for dosage in resource.get("dosage", ()):
+                when_codes.update(dosage.get("timing", {}).get("repeat", {}).get("when", ()))
+    # fhir.resources does not check code values: the EventTiming and status value sets of R4 do.
+    assert when_codes <= set(terms.WHEN)
+    assert len(when_codes) >= 5
+    assert statuses == {("MedicationStatement", "active"), ("Observation", "final")}
 
 
 # -- DetectedIssue -------------------------------------------------------------------
