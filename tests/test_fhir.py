@@ -271,6 +271,45 @@ def test_other_resources_are_counted_in_one_note() -> None:
     assert check(regimen).complete
 
 
+_JUNK: list[Any] = [None, 0, -1, 1.5, float("nan"), float("inf"), True, "", "x", [], {}, [1], {"a": 1}, 10**30]
+
+
+def _nodes(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _nodes(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _nodes(value, (*path, i))
+    return out
+
+
+@pytest.mark.parametrize("case", FHIR_CASES, ids=[c.stem for c in FHIR_CASES])
+def test_junk_anywhere_in_a_bundle_gives_a_regimen_or_an_input_error(case: Path) -> None:
+    import random
+
+    rng = random.Random(case.stem)
+    original = json.loads(case.read_text(encoding="utf-8"))
+    paths = _nodes(original)[1:]
+    for _ in range(150):
+        doc = json.loads(json.dumps(original))
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(paths)
+            node = doc
+            try:
+                for key in path[:-1]:
+                    node = node[key]
+                node[path[-1]] = rng.choice(_JUNK)
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier replacement removed the path
+        try:
+            regimen = regimen_from_fhir(doc, as_of=AS_OF)
+        except InputError:
+            continue
+        detected_issues(check(regimen), regimen=regimen, as_of=AS_OF)
+
+
 def test_is_fhir() -> None:
     assert is_fhir({"resourceType": "Patient"})
     assert is_fhir([{"resourceType": "Patient"}])

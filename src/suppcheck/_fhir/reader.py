@@ -11,6 +11,7 @@ in ``docs/fhir.md``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -201,7 +202,7 @@ class _Reader:
     # -- Patient ------------------------------------------------------------------
 
     def _patients(self, patients: list[_Found]) -> None:
-        ids = {p.resource.get("id") for p in patients}
+        ids = {str(p.resource.get("id")) for p in patients}
         if len(patients) > 1 and len(ids) > 1:
             raise InputError(
                 f"the input holds {len(patients)} different Patient resources ({', '.join(p.path for p in patients)}): "
@@ -321,7 +322,7 @@ class _Reader:
 
     def _observation(self, found: _Found, not_read: Counter[str]) -> None:
         res = found.resource
-        codes = {(c.get("system"), c.get("code")) for c in _codings(res.get("code"))}
+        codes = {(_text(c.get("system")), _text(c.get("code"))) for c in _codings(res.get("code"))}
         lab = next((terms.LABS[code] for system, code in codes if system == terms.LOINC and code in terms.LABS), None)
         if lab is not None:
             self._lab(found, lab[0], lab[1])
@@ -329,7 +330,7 @@ class _Reader:
         if (terms.LOINC, terms.PREGNANCY_STATUS) not in codes:
             not_read["Observation other than pregnancy status and the labs read"] += 1
             return
-        status = res.get("status")
+        status = _text(res.get("status"))
         if status in terms.OBSERVATION_LEFT_OUT:
             self.left_out(found.path, "a pregnancy status", f"its status is {status!r}")
             return
@@ -366,14 +367,14 @@ class _Reader:
         """The latest eGFR or potassium result (by effectiveDateTime), as the rules read ``profile.labs``."""
         res = found.resource
         what = _LAB_NAMES[lab]
-        status = res.get("status")
+        status = _text(res.get("status"))
         if status in terms.OBSERVATION_LEFT_OUT:
             self.left_out(found.path, f"{_article(what)} {what} result", f"its status is {status!r}")
             return
         quantity = res.get("valueQuantity")
         value = quantity.get("value") if isinstance(quantity, Mapping) else None
         unit = (quantity.get("code") or quantity.get("unit")) if isinstance(quantity, Mapping) else None
-        if unit not in units:
+        if not isinstance(unit, str) or unit not in units:
             self.unmapped(
                 f"{found.path}.valueQuantity.code",
                 f"the unit {unit!r} is not one this check reads for {what} ({', '.join(sorted(units))}), so the "
@@ -381,7 +382,8 @@ class _Reader:
                 "Give the result in the unit shown.",
             )
             return
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= terms.LAB_MAX[lab]:
+        value = _number(value)
+        if value is None or not 0 < value <= terms.LAB_MAX[lab]:
             self.unmapped(
                 f"{found.path}.valueQuantity.value",
                 f"{value!r} is not a {what} result this check reads (a positive number up to {terms.LAB_MAX[lab]:g}), "
@@ -411,7 +413,7 @@ class _Reader:
         res = found.resource
         kind = res.get("resourceType")
         statement = kind == "MedicationStatement"
-        status = res.get("status")
+        status = _text(res.get("status"))
         counted, left = (
             (terms.STATEMENT_COUNTED, terms.STATEMENT_LEFT_OUT)
             if statement
@@ -469,7 +471,8 @@ class _Reader:
             target = ref.get("reference")
             medication: _Found | None = None
             if isinstance(target, str) and target.startswith("#"):
-                for i, contained in enumerate(res.get("contained") or []):
+                contained_list = res.get("contained")
+                for i, contained in enumerate(contained_list if isinstance(contained_list, list) else []):
                     if isinstance(contained, Mapping) and contained.get("id") == target[1:]:
                         medication = _Found(f"{found.path}.contained[{i}]", contained, None)
                         break
@@ -773,9 +776,9 @@ class _Reader:
                 )
                 return None
         else:
-            value = quantity.get("value") if isinstance(quantity, Mapping) else None
+            value = _number(quantity.get("value")) if isinstance(quantity, Mapping) else None
             unit, written = terms.unit_of(quantity)
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            if value is None or value <= 0 or value > 1e9:
                 self.unmapped(
                     f"{dose_path}.value",
                     f"{value!r} is not a positive number, so the amount of {name!r} is unknown and it was NOT checked.",
@@ -832,18 +835,23 @@ class _Reader:
         frequency: float | None = None
         per_days: float | None = None
         if isinstance(repeat, Mapping):
-            freq = repeat.get("frequencyMax") or repeat.get("frequency")
+            freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
             if repeat.get("frequencyMax") is not None:
                 t.pending.append(self._note(f"{rpath}.frequencyMax", "the dose was counted at its highest frequency."))
-            period = repeat.get("period")
+            period = _number(repeat.get("period"))
             unit = repeat.get("periodUnit")
+            for field in ("frequency", "frequencyMax", "period"):
+                if repeat.get(field) is not None and _number(repeat.get(field)) is None:
+                    t.pending.append(
+                        self._gap(f"{rpath}.{field}", f"{repeat.get(field)!r} is not a number, so it was not read.")
+                    )
             if freq is not None or period is not None:
                 if period is None:
                     period, unit = 1, unit or "d"
-                if not isinstance(freq, int) or isinstance(freq, bool) or freq < 1:
-                    freq = 1 if freq is None else freq
+                if freq is None:
+                    freq = 1
                 days = terms.PERIOD_DAYS.get(unit) if isinstance(unit, str) else None
-                if not isinstance(freq, int) or not isinstance(period, int | float) or period <= 0:
+                if freq < 1 or freq != int(freq) or freq > 1000 or period <= 0 or period > 1e6:
                     t.pending.append(
                         self._gap(rpath, "frequency and period are not positive numbers, so once a day was counted.")
                     )
@@ -974,15 +982,15 @@ class _Reader:
 
     def _as_needed(self, dosage: Mapping[str, Any], path: str, t: _Timing) -> None:
         top = dosage.get("maxDosePerPeriod")
-        numerator = _get(top, "numerator", "value") if isinstance(top, Mapping) else None
+        numerator = _number(_get(top, "numerator", "value")) if isinstance(top, Mapping) else None
         denominator = top.get("denominator") if isinstance(top, Mapping) else None
-        dose = _get(dosage, "doseAndRate", 0, "doseQuantity", "value")
-        if isinstance(numerator, int | float) and isinstance(denominator, Mapping):
-            d_value = denominator.get("value", 1)
+        dose = _number(_get(dosage, "doseAndRate", 0, "doseQuantity", "value"))
+        if numerator is not None and isinstance(denominator, Mapping):
+            d_value = _number(denominator.get("value", 1))
             d_unit = denominator.get("code") or denominator.get("unit")
             days = terms.PERIOD_DAYS.get(d_unit) if isinstance(d_unit, str) else None
-            per_dose = dose if isinstance(dose, int | float) and dose > 0 else 1
-            if days is not None and isinstance(d_value, int | float) and d_value > 0:
+            per_dose = dose if dose is not None and dose > 0 else 1
+            if days is not None and d_value is not None and d_value > 0:
                 per_day = numerator / per_dose / (d_value * days)
                 if per_day >= 1 and abs(per_day - round(per_day)) < 1e-9 and round(per_day) <= 24:
                     t.per_day, t.per_week, t.times = round(per_day), None, None
@@ -1073,6 +1081,17 @@ def _strength_text(identity: _Identity, supplements: list[tuple[int, Component, 
     return ", ".join(parts)
 
 
+def _number(value: object) -> float | None:
+    """A JSON number that is finite (not a boolean, NaN or infinite), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _get(node: Any, *keys: str | int) -> Any:
     for key in keys:
         if isinstance(key, int):
@@ -1124,14 +1143,14 @@ def _ratio(value: object) -> tuple[float, str] | None:
     numerator, denominator = value.get("numerator"), value.get("denominator")
     if not isinstance(numerator, Mapping):
         return None
-    amount = numerator.get("value")
-    if not isinstance(amount, int | float) or isinstance(amount, bool) or amount <= 0:
+    amount = _number(numerator.get("value"))
+    if amount is None or amount <= 0 or amount > 1e9:
         return None
     per = 1.0
     if isinstance(denominator, Mapping):
         unit, _ = terms.unit_of(denominator)
-        d_value = denominator.get("value", 1)
-        if unit not in ("count", None) or not isinstance(d_value, int | float) or d_value <= 0:
+        d_value = _number(denominator.get("value", 1))
+        if unit not in ("count", None) or d_value is None or d_value <= 0:
             return None
         if unit is None and (denominator.get("code") or denominator.get("unit")):
             return None
