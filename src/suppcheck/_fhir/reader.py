@@ -447,7 +447,6 @@ class _Reader:
             self.unmapped(f"{found.path}.{key}", "is not a list, so the dose was not read.", _REVIEW)
             dosages = []
         # Each Dosage is one regimen entry: morning 2 tablets and evening 1 are two doses.
-        placed = False
         for i, dosage in enumerate(dosages):
             where = f"{found.path}.{key}[{i}]"
             if not isinstance(dosage, Mapping):
@@ -457,7 +456,7 @@ class _Reader:
             if ended is not None and ended < self.as_of:
                 self.left_out(where, f"a dose of {label!r}", f"its timing ended on {ended}")
                 continue
-            placed = self._place(found, identity, dosage, where, med_path) or placed
+            self._place(found, identity, dosage, where, med_path)
         if not dosages:
             self._place(found, identity, None, f"{found.path}.{key}", med_path)
 
@@ -465,7 +464,7 @@ class _Reader:
         res = found.resource
         concept = res.get("medicationCodeableConcept")
         if isinstance(concept, Mapping):
-            return self.identify(concept, None, f"{found.path}.medicationCodeableConcept"), found.path
+            return self.identify(concept, f"{found.path}.medicationCodeableConcept"), found.path
         ref = res.get("medicationReference")
         if isinstance(ref, Mapping):
             target = ref.get("reference")
@@ -489,7 +488,7 @@ class _Reader:
                     f"the Medication {target!r} is not in the input, so it was identified by its display {display!r}.",
                     "Include the Medication resource for its strength and ingredients.",
                 )
-                return self.identify({"text": display}, None, f"{found.path}.medicationReference"), found.path
+                return self.identify({"text": display}, f"{found.path}.medicationReference"), found.path
             self.unmapped(
                 f"{found.path}.medicationReference",
                 f"the Medication {target!r} is not in the input and has no display, so what is taken is unknown "
@@ -527,7 +526,7 @@ class _Reader:
                         "Name the ingredient with itemCodeableConcept.",
                     )
                     continue
-                single = self.identify(concept, None, f"{where}.itemCodeableConcept")
+                single = self.identify(concept, f"{where}.itemCodeableConcept")
                 if single is None:
                     continue
                 strength = _ratio(item.get("strength"))
@@ -560,11 +559,11 @@ class _Reader:
             product = name or " / ".join(c.name for c, _ in components)
             return _Identity(tuple(components), product[:_NAME_MAX], strengths)
         if isinstance(code, Mapping):
-            return self.identify(code, None, f"{path}.code")
+            return self.identify(code, f"{path}.code")
         self.unmapped(path, "has neither a code nor ingredients, so what is taken is unknown.", _REVIEW)
         return None
 
-    def identify(self, concept: Mapping[str, Any], _unused: None, path: str) -> _Identity | None:
+    def identify(self, concept: Mapping[str, Any], path: str) -> _Identity | None:
         """Codes first, then each text: the whole of it as a name, then as an RxNorm normalized name."""
         for coding in _codings(concept):
             by_code = self.kb_by_code(coding)
