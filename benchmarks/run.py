@@ -4,7 +4,7 @@ Usage (``make bench`` runs the first)::
 
     python benchmarks/run.py                 # everything; writes benchmarks/RESULTS.md
     python benchmarks/run.py --quick         # fewer repeats and batch lines; RESULTS.md untouched
-    python benchmarks/run.py --only check,kb # some of: check kb regimen cold batch plan
+    python benchmarks/run.py --only check,kb # some of: check kb regimen cold batch plan screen fhir
 
 Timings are medians of repeated runs. In-process comparisons alternate the
 two sides block by block, so drift on a noisy machine hits both alike; the
@@ -189,6 +189,44 @@ def bench_regimen(results: Results, repeats: int, seconds: float) -> None:
             "<= 12x",
             ratio <= 12,
             f"10 entries {_us(base)}, 100 entries {_us(scaled)} ({n_findings} findings)",
+        )
+    )
+
+
+def bench_fhir(results: Results, repeats: int, seconds: float) -> None:
+    import datetime as dt
+
+    from suppcheck import RegimenFile, check
+    from suppcheck.fhir import regimen_from_fhir, regimen_to_fhir
+
+    as_of = dt.date(2026, 6, 1)
+    # The reference regimen's entries repeated until its bundle holds 40 resources.
+    entries = 1
+    while True:
+        regimen = RegimenFile.model_validate(synth.scaled_regimen(entries))
+        bundle = regimen_to_fhir(regimen, as_of=as_of)
+        if len(bundle["entry"]) >= 40:
+            break
+        entries += 1
+    bundle_text = json.dumps(bundle)
+    # The equivalent regimen file: what the bundle reads as.
+    regimen_text = regimen_from_fhir(json.loads(bundle_text), as_of=as_of).model_dump_json(exclude_defaults=True)
+    (OUT / "bundle-40.json").write_text(bundle_text, encoding="utf-8")
+    n_findings = len(check(regimen_from_fhir(json.loads(bundle_text), as_of=as_of)).findings)
+    base, fhir = compare(
+        lambda: check(RegimenFile.model_validate_json(regimen_text)),
+        lambda: check(regimen_from_fhir(json.loads(bundle_text), as_of=as_of)),
+        repeats=repeats,
+        seconds=seconds,
+    )
+    ratio = fhir / base
+    results.add(
+        Row(
+            f"8. FHIR bundle ({len(bundle['entry'])} resources) vs regimen file",
+            f"{ratio:.2f}x",
+            "<= 3x",
+            ratio <= 3,
+            f"regimen file {_us(base)}, bundle read + check {_us(fhir)} ({entries} entries, {n_findings} findings)",
         )
     )
 
@@ -626,7 +664,7 @@ def write_markdown(results: Results, path: Path, seconds_taken: float) -> None:
     path.write_text("\n".join(lines) + tail, encoding="utf-8")
 
 
-ALL = ("check", "kb", "regimen", "cold", "batch", "plan", "screen")
+ALL = ("check", "kb", "regimen", "cold", "batch", "plan", "screen", "fhir")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -656,6 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "batch": lambda: bench_batch(results, lines, (1, 2) if args.quick else BATCH_ORDER),
         "plan": lambda: bench_plan(results, repeats, seconds),
         "screen": lambda: bench_screen(results, min(lines, 20_000), 2 if args.quick else 3),
+        "fhir": lambda: bench_fhir(results, repeats, seconds),
     }
     for name in ALL:
         if name in wanted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -182,17 +183,32 @@ def test_an_unknown_format_is_named() -> None:
     assert "unknown format 'toml'" in str(caught.value)
 
 
-def test_a_fhir_resource_is_routed_to_the_fhir_reader_or_said_to_need_it() -> None:
-    doc = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}).encode()
-    try:
-        import fhir.resources  # noqa: F401
-    except ImportError:
-        with pytest.raises(InputError) as caught:
-            read_regimen(doc)
-        assert caught.value.errors()[0]["type"] == "fhir_unavailable"
-    else:  # the FHIR reader reads it; an empty bundle holds no supplement to check
-        with pytest.raises(InputError):
-            read_regimen(doc)
+def test_a_fhir_resource_is_read_as_fhir_by_content_or_by_format() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "1980-01-01"}},
+            {
+                "resource": {
+                    "resourceType": "MedicationStatement",
+                    "status": "active",
+                    "medicationCodeableConcept": {"text": "magnesium oxide 400 MG Oral Tablet"},
+                    "subject": {"reference": "Patient/p"},
+                }
+            },
+        ],
+    }
+    data = json.dumps(bundle).encode()
+    by_content = read_regimen(data, as_of=date(2026, 1, 1))
+    by_format = read_regimen(data, format="fhir", as_of=date(2026, 1, 1))
+    assert by_content == by_format
+    assert by_content.profile.age == 46
+    assert by_content.regimen[0].substance == "Magnesium"
+    assert by_content.regimen[0].basis == "compound"  # the strength is the salt's weight
+    with pytest.raises(InputError) as caught:
+        read_regimen(b'{"regimen": []}', format="fhir")
+    assert caught.value.errors()[0]["type"] == "not_fhir"
 
 
 # -- the command line -----------------------------------------------------------------

@@ -148,6 +148,11 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None) -> s
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         return st.deferred(lambda: from_schema(root["$defs"][name], root))
+    if "anyOf" in schema and "properties" in schema:
+        # An object that needs one of several fields (a name or a code): each option adds its required ones.
+        base = {k: v for k, v in schema.items() if k != "anyOf"}
+        options = [{**base, "required": [*base.get("required", []), *o["required"]]} for o in schema["anyOf"]]
+        return st.one_of([from_schema(option, root) for option in options])
     if "anyOf" in schema:
         return st.one_of([from_schema(option, root) for option in schema["anyOf"]])
     if "enum" in schema:

@@ -96,6 +96,34 @@ def test_a_json_regimen_file_is_read_without_yaml(tmp_path: Path) -> None:
     assert _run(code) == ["True []"]
 
 
+_FHIR_MODULES = "('fhir', 'suppcheck.fhir', 'suppcheck._fhir.reader', 'suppcheck._fhir.writer')"
+
+
+def test_a_plain_check_imports_no_fhir_module(tmp_path: Path) -> None:
+    # suppcheck.fhir and fhir.resources (the [fhir] extra) load only for FHIR input or output.
+    path = tmp_path / "regimen.json"
+    path.write_text(json.dumps(BUSY), encoding="utf-8")
+    code = (
+        "import sys, suppcheck\n"
+        f"suppcheck.check(suppcheck.load_regimen({str(path)!r}))\n"
+        "suppcheck.check({'profile': {'age': 40}, 'regimen': [{'substance': 'zinc', 'amount': '10 mg'}]})\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({_FHIR_MODULES})))\n"
+    )
+    assert _run(code) == ["[]"]
+
+
+def test_reading_fhir_does_not_import_the_fhir_models() -> None:
+    # The reader and writer work on plain JSON: fhir.resources loads only for detected_issues(as_models=True).
+    code = (
+        "import sys, suppcheck, suppcheck.fhir as f\n"
+        "r = f.regimen_from_fhir({'resourceType': 'MedicationStatement', 'status': 'active',\n"
+        "    'medicationCodeableConcept': {'text': 'zinc 10 MG Oral Tablet'}})\n"
+        "f.detected_issues(suppcheck.check(r))\n"
+        "print(sorted(m for m in sys.modules if m == 'fhir' or m.startswith('fhir.')))\n"
+    )
+    assert _run(code) == ["[]"]
+
+
 def test_checking_a_validated_regimen_does_not_check_its_units_again(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
     real = KnowledgeBase.amount_problem

@@ -36,6 +36,7 @@ from ._reading import configured_limits
 from ._severity import Severity
 
 if TYPE_CHECKING:
+    import datetime
     from concurrent.futures import Future, ProcessPoolExecutor
     from contextlib import ExitStack
 
@@ -70,6 +71,8 @@ class Options:
     extra_files: tuple[tuple[str, bytes], ...] = ()
     # The lines are a CSV export's regimens as JSON (see table_lines), some of them problems to report.
     table: bool = False
+    # FHIR lines: the date that turns a birthDate into an age (None: today).
+    as_of: datetime.date | None = None
 
     @property
     def shape(self) -> Shape:
@@ -116,7 +119,8 @@ def checked_line(number: int, line: bytes, options: Options) -> Report | list[st
             kb = knowledge_from_files(options.extra_files)
         else:
             kb = load_knowledge(extra=options.extra) if options.extra else None
-        return check(validate_document(raw, source=f"line {number}", knowledge=kb), knowledge=kb)
+        regimen = validate_document(raw, source=f"line {number}", knowledge=kb, as_of=options.as_of)
+        return check(regimen, knowledge=kb)
     except SuppcheckError as exc:
         return list(exc.problems)
     except Exception as exc:  # a bug must not cost the other lines their reports

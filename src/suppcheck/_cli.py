@@ -24,6 +24,8 @@ from ._severity import Severity
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from ._kb.base import KnowledgeBase
     from ._regimen import RegimenFile
     from ._report import Report
@@ -58,8 +60,11 @@ examples:
   suppcheck check a.yaml b.json --format json --fail-on moderate
   cat patient.json | suppcheck check - --format markdown
   suppcheck check --batch regimens.jsonl --workers 4 --output reports.jsonl
+  suppcheck check bundle.json --as-of 2026-06-01 --format fhir
 
 FILE is YAML (.yaml/.yml) or JSON; '-' reads standard input (JSON, else YAML);
+a FHIR R4 JSON document (a Bundle, a resource or a list of resources, known
+by its resourceType) is read as the regimen it describes (docs/fhir.md);
 a folder stands for the .yaml, .yml and .json files directly inside it.
 --format json prints one report, or an array for several files; with several
 files each record has a "source" field, and a file that failed keeps its
@@ -99,6 +104,15 @@ def _severity(text: str) -> Severity:
         return Severity(text.strip().lower())
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid severity {text!r} (choose from {', '.join(SEVERITIES)})") from None
+
+
+def _date(text: str) -> dt.date:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _workers(text: str) -> int:
@@ -178,8 +192,9 @@ def _add_check(commands: Any) -> None:
     p.add_argument("files", nargs="*", metavar="FILE", help="regimen file (YAML or JSON), or '-' for standard input")
     p.add_argument(
         "--format",
-        choices=["table", "json", "jsonl", "markdown", "html", *BATCH_TABLES],
-        help="output format (default: table); html is one self-contained printable page; with --batch: jsonl "
+        choices=["table", "json", "jsonl", "markdown", "html", "fhir", *BATCH_TABLES],
+        help="output format (default: table); html is one self-contained printable page; fhir is a FHIR R4 Bundle "
+        "of DetectedIssue, one per finding; with --batch: jsonl "
         "(default, full reports) or a flat table, summary-csv|summary-parquet (a row per regimen) or "
         "findings-csv|findings-parquet (a row per finding)",
     )
@@ -198,6 +213,12 @@ def _add_check(commands: Any) -> None:
         help="hide findings below this (exit codes still count them)",
     )
     p.add_argument("--allow-unknown", action="store_true", help="exit 0 instead of 3 when some input is not recognized")
+    p.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="FHIR input: the date that turns birthDate into an age, and of each DetectedIssue (default: today)",
+    )
     _rules_option(p)
     p.add_argument("--batch", metavar="FILE.jsonl", help="check one JSON regimen per line ('-': standard input)")
     p.add_argument(
@@ -396,22 +417,22 @@ def _source(name: str) -> str | bytes:
     return data
 
 
-def _reads(name: str, kb: KnowledgeBase | None) -> Iterator[Read]:
+def _reads(name: str, kb: KnowledgeBase | None, as_of: dt.date | None = None) -> Iterator[Read]:
     """Every regimen in one file (or standard input): one for YAML or JSON, one per line or id for JSONL or CSV."""
     from ._readers import read_regimens
     from ._reading import configured_limits
 
     source = _source(name)
     label = STDIN if name == "-" else name
-    yield from read_regimens(source, name=label, knowledge=kb, limits=configured_limits())
+    yield from read_regimens(source, name=label, knowledge=kb, limits=configured_limits(), as_of=as_of)
 
 
-def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
+def _read(name: str, kb: KnowledgeBase | None, as_of: dt.date | None = None) -> RegimenFile:
     from ._readers import read_regimen
     from ._reading import configured_limits
 
     label = STDIN if name == "-" else name
-    return read_regimen(_source(name), name=label, knowledge=kb, limits=configured_limits())
+    return read_regimen(_source(name), name=label, knowledge=kb, limits=configured_limits(), as_of=as_of)
 
 
 def _check(regimen: RegimenFile, kb: KnowledgeBase | None, source: str) -> Report:
@@ -453,7 +474,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         from ._readers import format_of
 
         table = args.batch != "-" and format_of(args.batch) == "csv"
-        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table)
+        options = _batch.Options(
+            extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table, as_of=args.as_of
+        )
         resume_collection()  # a batch runs long past start-up
         return _batch.run(
             args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
@@ -507,7 +530,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
         if position == 1:
             resume_collection()  # many files run long past start-up
         try:
-            reads = list(_reads(name, kb))
+            reads = list(_reads(name, kb, args.as_of))
         except InputError as exc:
             reads = [Read(STDIN if name == "-" else name, None, exc)]
         if not reads:
@@ -535,7 +558,12 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             code = worst_exit_code(
                 code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown)
             )
-            if fmt in ("json", "jsonl"):
+            if fmt == "fhir":
+                from ._fhir.writer import detected_issues
+
+                shown = visible(report, args.min_severity)
+                collected.append(detected_issues(shown, regimen=regimen, as_of=args.as_of, knowledge=kb))
+            elif fmt in ("json", "jsonl"):
                 data = visible(report, args.min_severity).model_dump(mode="json")
                 if several:
                     data = {"source": source, **data}
@@ -562,7 +590,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                     console.print()
                 render_table(console, report, source=escape_controls(source), min_severity=args.min_severity)
             number += 1
-    if fmt == "json" and (collected or several):
+    if fmt in ("json", "fhir") and (collected or several):
         print(json.dumps(collected if several else collected[0], indent=2, ensure_ascii=False))
     if pages:
         from ._html import html_reports
@@ -631,6 +659,12 @@ def cmd_lookup(args: argparse.Namespace) -> int:
     kb = _kb_or_bundled(args.rules)
     found = lookup(kb, args.name)
     if not found:
+        from ._codes import parse_code
+
+        coded = parse_code(args.name)
+        if coded is not None:
+            _error(f"suppcheck: no knowledge-base record has the code {coded[0]}|{coded[1]}")
+            return 2
         hint = lookup_suggestions(kb, args.name)
         suffix = f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
         _error(f"suppcheck: nothing named {args.name!r} in the knowledge base{suffix}")

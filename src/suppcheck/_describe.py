@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._codes import CODES
+from ._findingcodes import CODES
 from ._kb.base import KnowledgeBase, MedicationMatch
 from ._kb.models import Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
 
@@ -221,6 +221,7 @@ def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
         ("synonyms", ", ".join(substance.synonyms)),
         ("other units", factors),
         ("default form", substance.default_form_note),
+        ("codes", _codes(kb, "substances", substance.id)),
         ("note", substance.note),
     ]
     lines = [f"{substance.name} ({substance.id}): substance", *field_lines(fields)]
@@ -257,6 +258,7 @@ def lookup_form(kb: KnowledgeBase, form: Form) -> str:
         ("absorption note", form.absorption_note),
         ("upper limit", None if form.counts_toward_upper_limit else "not counted toward the upper limit"),
         ("evidence", _evidence(form.evidence.value) if form.evidence else None),
+        ("codes", _codes(kb, "forms", form.id)),
         ("note", form.note),
     ]
     rules = [r for r in kb.rules.values() if form.id in r.forms]
@@ -287,6 +289,7 @@ def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
             ("synonyms", ", ".join(cls.synonyms)),
             ("parent classes", _names(sorted(match.classes - {cls.id}), kb.medication_classes)),
             ("members", ", ".join(_class_members(kb, cls.id))),
+            ("codes", _codes(kb, "medication_classes", cls.id)),
             ("note", cls.note),
         ]
         head = f"{cls.name} ({cls.id}): medication class"
@@ -296,6 +299,7 @@ def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
             ("synonyms", ", ".join(med.synonyms)),
             ("brands", ", ".join(med.brands)),
             ("classes", _names(sorted(match.classes), kb.medication_classes)),
+            ("codes", _codes(kb, "medications", med.id)),
             ("note", med.note),
         ]
         head = f"{med.name} ({med.id}): medication"
@@ -312,6 +316,7 @@ def lookup_condition(kb: KnowledgeBase, condition_id: str) -> str:
         ("synonyms", ", ".join(cond.synonyms)),
         ("implies", _names(sorted(closure - {cond.id}), kb.conditions)),
         ("implied by", _names(sorted(implied_by), kb.conditions)),
+        ("codes", _codes(kb, "conditions", cond.id)),
         ("note", cond.note),
     ]
     rules = [r for r in kb.rules.values() if closure & set(r.conditions)]
@@ -319,8 +324,47 @@ def lookup_condition(kb: KnowledgeBase, condition_id: str) -> str:
     return "\n".join([head, *field_lines(fields), *_rules_block("rules (including implied conditions)", rules)])
 
 
+def _codes(kb: KnowledgeBase, section: str, ident: str) -> str | None:
+    """``rxnorm:2551 (ciprofloxacin)``, one per code a record has; None when it has none."""
+    from ._codes import SYSTEM_ALIASES
+
+    short = {uri: alias for alias, uri in reversed(SYSTEM_ALIASES.items())}
+    codes = kb.codes_of(section, ident)
+    if not codes:
+        return None
+    return ", ".join(
+        f"{short.get(c.system, c.system + '|')}{':' if c.system in short else ''}{c.code}"
+        + (f" ({c.display})" if c.display else "")
+        for c in codes
+    )
+
+
+def lookup_code(kb: KnowledgeBase, system: str, code: str) -> list[str]:
+    """What a terminology code names (ICD-10-CM by its category), or nothing."""
+    owner = kb.code_owner(system, code)
+    if owner is None:
+        return []
+    section, ident = owner
+    if section == "life_stages":
+        stage = "pregnancy" if ident == "pregnant" else "lactation"
+        return [f"{code}: the life stage {stage} ('{ident}: true'), whose limits and rules apply"]
+    if section == "substances":
+        return [lookup_substance(kb, kb.substances[ident])]
+    if section == "forms":
+        return [lookup_form(kb, kb.forms[ident])]
+    if section == "conditions":
+        return [lookup_condition(kb, ident)]
+    match = kb.medication(ident)
+    return [lookup_medication(kb, match)] if match is not None else []
+
+
 def lookup(kb: KnowledgeBase, name: str) -> list[str]:
-    """Everything a name can mean: a substance, forms, a medication or class, a condition."""
+    """Everything a name can mean: a substance, forms, a medication or class, a condition; or what a code names."""
+    from ._codes import parse_code
+
+    coded = parse_code(name)
+    if coded is not None:
+        return lookup_code(kb, *coded)
     found = []
     substance = kb.substance(name)
     if substance is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -49,22 +50,38 @@ def load_regimen(
     knowledge: KnowledgeBase | None = None,
     limits: Limits | None = None,
     format: str | None = None,
+    as_of: date | None = None,
 ) -> RegimenFile:
     """Read and validate a regimen file: YAML, JSON, one JSON line, a CSV export of one person, or FHIR.
 
     The suffix chooses the format (``.yaml``/``.yml``, ``.json``, ``.jsonl``,
     ``.csv``), else the content does; ``format`` overrides both (see
     :func:`~suppcheck.read_regimen`). ``limits`` bounds the file's size and
-    shape (default: :class:`~suppcheck.Limits`'s defaults). Raises
+    shape (default: :class:`~suppcheck.Limits`'s defaults); ``as_of`` dates a
+    FHIR ``birthDate`` (default: today). Raises
     :class:`InputError` whose problems are prefixed with the file name.
     """
     from ._readers import read_regimen
 
-    return read_regimen(path, format=format, knowledge=knowledge, limits=limits)
+    return read_regimen(path, format=format, knowledge=knowledge, limits=limits, as_of=as_of)
 
 
-def validate_document(raw: Any, *, source: str, knowledge: KnowledgeBase | None = None) -> RegimenFile:
-    """Validate a decoded document as a regimen; problems are prefixed with ``source``."""
+def validate_document(
+    raw: Any, *, source: str, knowledge: KnowledgeBase | None = None, as_of: date | None = None
+) -> RegimenFile:
+    """Validate a decoded document: the regimen format, or FHIR JSON (``as_of`` dates its ages).
+
+    Problems are prefixed with ``source``.
+    """
+    from ._fhir import is_fhir
+
+    if is_fhir(raw):  # a Bundle or resources: docs/fhir.md
+        from ._fhir.reader import regimen_from_fhir
+
+        try:
+            return regimen_from_fhir(raw, as_of=as_of, knowledge=knowledge)
+        except InputError as exc:
+            raise exc.with_source(source) from None
     try:
         context = {"knowledge": knowledge} if knowledge is not None else None
         return RegimenFile.model_validate(raw, context=context)

@@ -67,6 +67,47 @@ def _printable(value: str) -> str:
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
+def _check_code(value: str) -> str:
+    from ._codes import parse_code
+
+    parsed = parse_code(value)
+    if parsed is None:
+        raise ValueError(
+            f"{value!r} is not a code: write system|code (FHIR token style) or a prefix rxnorm:, icd10: or unii: "
+            "and the code"
+        )
+    return f"{parsed[0]}|{parsed[1]}"
+
+
+CodeText = Annotated[str, Field(min_length=3, max_length=300), AfterValidator(_printable), AfterValidator(_check_code)]
+
+
+def _name_from_code(data: Any, name_field: str) -> Any:
+    # A code alone stands for the name, so that every reader of the entry has something to show and resolve.
+    if isinstance(data, Mapping) and data.get("code") is not None and data.get(name_field) is None:
+        return {**data, name_field: data["code"]}
+    return data
+
+
+def _name_or_code(name_field: str) -> Any:
+    """A schema edit: the name may be left out when a ``code`` stands for it (the validator copies it over)."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        required = [f for f in schema.get("required", []) if f != name_field]
+        if required:
+            schema["required"] = required
+        else:
+            schema.pop("required", None)
+        schema["anyOf"] = [{"required": [name_field]}, {"required": ["code"]}]
+
+    return edit
+
+
+def _count_or_words(schema: dict[str, Any]) -> None:
+    # per_day also takes a frequency in words ("twice daily") or a number written as text ("2").
+    schema["anyOf"] = [*schema.get("anyOf", []), {"type": "string", "minLength": 1, "maxLength": 60}]
+
+
 class _Input(BaseModel):
     # Built on first use, once for the whole file rather than once per model. No
     # `from __future__ import annotations` here: see _kb/models.py.
@@ -167,6 +208,8 @@ class Amount(_Input):
 class Ingredient(_Input):
     """One substance in a product (or the substance of a single entry)."""
 
+    model_config = ConfigDict(json_schema_extra=_name_or_code("substance"))
+
     substance: Name
     form: Name | None = None
     amount: Amount
@@ -174,6 +217,17 @@ class Ingredient(_Input):
     strength: Amount | None = Field(
         default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
     )
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        return _name_from_code(data, "substance")
+
+    @property
+    def identity(self) -> str:
+        """What names the substance (or form): the code when given, else the name."""
+        return self.code or self.substance
 
     @model_validator(mode="after")
     def _compound_needs_form(self) -> Self:
@@ -194,7 +248,7 @@ class RegimenEntry(_Input):
     strength: Amount | None = Field(
         default=None, description="The amount in one tablet or capsule, for an amount counted in them ('2 tablets')"
     )
-    per_day: Annotated[int, Field(ge=1, le=24)] | None = None
+    per_day: Annotated[int, Field(ge=1, le=24)] | None = Field(default=None, json_schema_extra=_count_or_words)
     per_week: Annotated[int, Field(ge=1, le=70)] | None = None
     every_days: Annotated[int, Field(ge=2, le=90)] | None = Field(
         default=None, description="One dose every N days (2: every other day)"
@@ -206,6 +260,19 @@ class RegimenEntry(_Input):
     )
     times: Times = None
     with_food: bool | None = None
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("product") is not None:
+            return data
+        return _name_from_code(data, "substance")
+
+    @property
+    def identity(self) -> str:
+        """What names a single entry's substance (or form): the code when given, else the name."""
+        return self.code or self.substance or "?"
 
     @model_validator(mode="before")
     @classmethod
@@ -304,7 +371,9 @@ class RegimenEntry(_Input):
         assert self.amount is not None
         # Every field was validated on this entry already.
         return (
-            Ingredient.model_construct(substance=self.substance, form=self.form, amount=self.amount, basis=self.basis),
+            Ingredient.model_construct(
+                substance=self.substance, form=self.form, amount=self.amount, basis=self.basis, code=self.code
+            ),
         )
 
 
@@ -440,8 +509,21 @@ def _dose(holder: dict[str, Any], entry: Mapping[str, Any]) -> Any:
 class MedicationUse(_Input):
     """A medication the person takes; ``times`` when known."""
 
+    model_config = ConfigDict(json_schema_extra=_name_or_code("name"))
+
     name: Name
     times: Times = None
+    code: CodeText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_as_name(cls, data: Any) -> Any:
+        return _name_from_code(data, "name")
+
+    @property
+    def identity(self) -> str:
+        """What names the medication: the code when given, else the name."""
+        return self.code or self.name
 
 
 class Day(_Input):
@@ -665,14 +747,14 @@ def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[Prob
             # A single entry is its own part (see parts()), without building an Ingredient.
             assert entry.substance is not None
             assert entry.amount is not None
-            message = amount_problem(entry.substance, entry.form, entry.amount.unit, entry.basis)
+            message = amount_problem(entry.identity, entry.form, entry.amount.unit, entry.basis)
             if message:
                 where = f"{_entry_label(index, entry.display_name)}.amount"
                 loc: tuple[int | str, ...] = ("regimen", index, "amount")
                 problems.append(Problem(message, "unit_not_applicable", loc, str(entry.amount), where))
             continue
         for i, part in enumerate(entry.ingredients):
-            message = amount_problem(part.substance, part.form, part.amount.unit, part.basis)
+            message = amount_problem(part.identity, part.form, part.amount.unit, part.basis)
             if message:
                 where = f"{_entry_label(index, entry.display_name)}.ingredients[{i}] ({part.substance}).amount"
                 loc = ("regimen", index, "ingredients", i, "amount")

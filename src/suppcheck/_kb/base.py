@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple, TypeVar
 
+from .._codes import code_key, parse_code, prefixes
 from .._names import name_key
 from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
 from .models import (
+    Code,
     Condition,
     Form,
     KnowledgeFile,
@@ -28,6 +30,7 @@ from .models import (
 )
 
 _EMPTY: tuple[Rule, ...] = ()
+CODED_SECTIONS = ("substances", "forms", "medication_classes", "medications", "conditions")
 _MEMOS = frozenset({"memo", "_resolved", "_medication_cache", "_amount_problems"})
 _MISSING: Final[Any] = object()
 # Each name cache holds at most this many spellings: a server sees a few
@@ -105,6 +108,26 @@ class KnowledgeBase:
             (f"class:{c.id}", (c.id, c.name, *c.synonyms)) for c in data.medication_classes
         ) | _keys((f"medication:{m.id}", (m.id, m.name, *m.synonyms, *m.brands)) for m in data.medications)
         self._condition_keys = _keys((c.id, (c.id, c.name, *c.synonyms)) for c in data.conditions)
+        # Terminology codes: (system, code) -> (section, id); the loader has checked each names one record.
+        coded: dict[tuple[str, str], tuple[str, str]] = {}
+        codes_of: dict[tuple[str, str], list[Code]] = defaultdict(list)
+        for section in CODED_SECTIONS:
+            for record in getattr(data, section):
+                for code in record.codes:
+                    coded.setdefault(code_key(code.system, code.code), (section, record.id))
+                    codes_of[(section, record.id)].append(code)
+        for assignment in getattr(data, "codes", ()):
+            coded.setdefault(code_key(assignment.system, assignment.code), (assignment.section, assignment.id))
+            codes_of[(assignment.section, assignment.id)].append(
+                Code(
+                    system=assignment.system,
+                    code=assignment.code,
+                    display=assignment.display,
+                    references=assignment.references,
+                )
+            )
+        self._coded = coded
+        self._codes_of = {k: tuple(v) for k, v in codes_of.items()}
 
         by_substance: dict[str, list[Rule]] = defaultdict(list)
         depletions: dict[str, list[Rule]] = defaultdict(list)
@@ -185,6 +208,15 @@ class KnowledgeBase:
         return found  # type: ignore[no-any-return]
 
     def _resolve(self, name: str, form_name: str | None) -> tuple[Substance, Form | None] | None:
+        coded = parse_code(name) if ":" in name or "|" in name else None
+        if coded is not None:
+            # "rxnorm:1151" or "system|code": the record the code names.
+            record = self.by_code(*coded)
+            if isinstance(record, Form):
+                return self.substances[record.substance], record
+            if not isinstance(record, Substance):
+                return None
+            return record, (self.form(record.id, form_name) if form_name else None)
         substance = self.substance(name)
         implied: Form | None = None
         if substance is None:
@@ -224,7 +256,14 @@ class KnowledgeBase:
         return match  # type: ignore[no-any-return]
 
     def _medication(self, name: str) -> MedicationMatch | None:
-        found = self._medication_keys.get(name_key(name))
+        coded = parse_code(name) if ":" in name or "|" in name else None
+        if coded is not None:
+            owner = self.code_owner(*coded)
+            if owner is None or owner[0] not in ("medications", "medication_classes"):
+                return None
+            found: str | None = ("class:" if owner[0] == "medication_classes" else "medication:") + owner[1]
+        else:
+            found = self._medication_keys.get(name_key(name))
         if found is None:
             return None
         kind, ident = found.split(":", 1)
@@ -234,8 +273,55 @@ class KnowledgeBase:
         return MedicationMatch(ident, False, classes)
 
     def condition(self, name: str) -> str | None:
-        """The condition id a name or synonym refers to, or None."""
+        """The condition id a name, synonym or code (``icd10:N18.4``) refers to, or None."""
+        if ":" in name or "|" in name:
+            coded = parse_code(name)
+            if coded is not None:
+                return self.condition_by_code(*coded)
         return self._condition_keys.get(name_key(name))
+
+    # -- codes -------------------------------------------------------------
+
+    def code_owner(self, system: str, code: str) -> tuple[str, str] | None:
+        """The ``(section, id)`` a terminology code names, or None.
+
+        ICD-10-CM is matched by category where the knowledge base holds the
+        category: ``E83.110`` is found under ``E83.11``.
+
+        >>> from suppcheck import load_knowledge
+        >>> load_knowledge().code_owner("http://hl7.org/fhir/sid/icd-10-cm", "E83.110")
+        ('conditions', 'hemochromatosis')
+        """
+        system, code = code_key(system, code)
+        for candidate in prefixes(system, code):
+            found = self._coded.get((system, candidate))
+            if found is not None:
+                return found
+        return None
+
+    def by_code(self, system: str, code: str) -> Substance | Form | MedicationClass | Medication | Condition | None:
+        """The record a terminology code names (a life stage is no record: see :meth:`life_stage_by_code`)."""
+        owner = self.code_owner(system, code)
+        if owner is None or owner[0] not in CODED_SECTIONS:
+            return None
+        section, ident = owner
+        table: Mapping[str, Any] = getattr(self, section)
+        found: Substance | Form | MedicationClass | Medication | Condition = table[ident]
+        return found
+
+    def condition_by_code(self, system: str, code: str) -> str | None:
+        """The condition id a code names, or None."""
+        owner = self.code_owner(system, code)
+        return owner[1] if owner is not None and owner[0] == "conditions" else None
+
+    def life_stage_by_code(self, system: str, code: str) -> str | None:
+        """``pregnant`` or ``lactating`` when the code states that life stage (ICD-10-CM Z33.1), else None."""
+        owner = self.code_owner(system, code)
+        return owner[1] if owner is not None and owner[0] == "life_stages" else None
+
+    def codes_of(self, section: str, ident: str) -> tuple[Code, ...]:
+        """Every code of a record, its own and those extra files gave it."""
+        return self._codes_of.get((section, ident), ())
 
     def condition_closure(self, condition_id: str) -> frozenset[str]:
         """The condition and every condition it implies."""

@@ -311,11 +311,11 @@ def _model_sources() -> list[bytes] | None:
     # The source of the records and of the indexes built on them (base.py, and the name
     # keys they are spelled in) is in the key: a field or an index changed during
     # development, with the version unchanged, must not be served an old entry.
-    from .. import _names, _severity
+    from .. import _codes, _names, _severity
     from . import base, models
 
     try:
-        return [Path(m.__file__ or "").read_bytes() for m in (models, _severity, base, _names)]
+        return [Path(m.__file__ or "").read_bytes() for m in (models, _severity, base, _names, _codes)]
     except OSError:
         return None
 

@@ -20,12 +20,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._codes import code_key
 from .._errors import KnowledgeBaseError
 from .._names import name_key
 from .._reading import loads_json
 from . import cache
 from .base import KnowledgeBase
-from .models import KnowledgeFile, LimitBasis, LimitType
+from .models import Code, CodeAssignment, KnowledgeFile, LimitBasis, LimitType
 from .paths import bundled_path
 
 __all__ = [
@@ -185,8 +186,10 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
     merged: dict[str, dict[str, tuple[BaseModel, str]]] = {s: {} for s in SECTIONS}
     problems: list[str] = []
     overrides: list[tuple[str, str, int]] = []
+    assignments: list[tuple[CodeAssignment, str]] = []
     for file_index, (source, data) in enumerate(files):
         prefix = "" if file_index == 0 else f"{source}: "
+        assignments.extend((a, f"{prefix}codes[{i}]") for i, a in enumerate(data.codes))
         for section in SECTIONS:
             for index, record in enumerate(getattr(data, section)):
                 where = f"{prefix}{section}[{index}]"
@@ -204,9 +207,12 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
                 merged[section][ident] = (record, where)
     versions = [d.knowledge_version for _, d in files if d.knowledge_version]
     fields: dict[str, Any] = {s: tuple(r for r, _ in merged[s].values()) for s in SECTIONS}
-    document = KnowledgeFile.model_construct(knowledge_version=versions[0] if versions else None, **fields)
+    document = KnowledgeFile.model_construct(
+        knowledge_version=versions[0] if versions else None, codes=tuple(a for a, _ in assignments), **fields
+    )
     locations = {s: {ident: w for ident, (_, w) in merged[s].items()} for s in SECTIONS}
     problems.extend(cross_check(document, locations))
+    problems.extend(code_claims(document, locations, [w for _, w in assignments]))
     if problems:
         raise KnowledgeBaseError(problems)
     return KnowledgeBase(document, sources=tuple(s for s, _ in files), overrides=tuple(overrides))
@@ -303,6 +309,46 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
                 yield f"{loc}.forms[{i}]: unknown form {form_id!r}"
             elif form.substance not in rule.substances:
                 yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
+
+
+CODED_SECTIONS = ("substances", "forms", "medication_classes", "medications", "conditions")
+LIFE_STAGES = ("pregnant", "lactating")
+
+
+def code_claims(doc: KnowledgeFile, where: dict[str, dict[str, str]], assigned_at: Sequence[str]) -> Iterator[str]:
+    """Each code cites a known reference and names one record (or life stage) only.
+
+    A code is compared as :func:`suppcheck._codes.code_key` writes it, so
+    ``icd10 n18.4`` and ``N18.4`` are one code.
+    """
+    refs = {r.id for r in doc.references}
+    owner: dict[tuple[str, str], tuple[str, str, str]] = {}
+
+    def claim(code: Code, section: str, ident: str, loc: str) -> Iterator[str]:
+        for j, ref in enumerate(code.references):
+            if ref not in refs:
+                yield f"{loc}.references[{j}]: unknown reference {ref!r}"
+        key = code_key(code.system, code.code)
+        earlier = owner.get(key)
+        if earlier is not None:
+            what = "again" if earlier[:2] == (section, ident) else f"by {earlier[0]} {earlier[1]!r}"
+            yield f"{loc}: code {key[0]}|{key[1]} is claimed {what}, already at {earlier[2]}"
+            return
+        owner[key] = (section, ident, loc)
+
+    for section in CODED_SECTIONS:
+        for record in getattr(doc, section):
+            for i, code in enumerate(record.codes):
+                yield from claim(code, section, record.id, f"{where[section][record.id]}.codes[{i}]")
+    for assignment, loc in zip(doc.codes, assigned_at, strict=True):
+        if assignment.section == "life_stages":
+            if assignment.id not in LIFE_STAGES:
+                yield f"{loc}.id: life stage {assignment.id!r} is not one of {', '.join(LIFE_STAGES)}"
+                continue
+        elif assignment.id not in where[assignment.section]:
+            yield f"{loc}.id: no {assignment.section} entry {assignment.id!r} to give the code to"
+            continue
+        yield from claim(assignment, assignment.section, assignment.id, loc)
 
 
 def _nested_refs(loc: str, field: str, items: Iterable[Any], known: set[str]) -> Iterator[str]:

@@ -73,6 +73,24 @@ class Reference(Overridable):
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
 
+class Code(_Record):
+    """A code of a terminology for a record: ``{system, code, display}``, with the source it was read in.
+
+    ``system`` is the FHIR system URI (RxNorm
+    ``http://www.nlm.nih.gov/research/umls/rxnorm``, ICD-10-CM
+    ``http://hl7.org/fhir/sid/icd-10-cm``, FDA UNII ``http://fdasis.nlm.nih.gov``).
+    An ICD-10-CM code stands for its category: ``E83.11`` matches ``E83.110``.
+    """
+
+    system: Annotated[str, Field(pattern=r"^\S+$", min_length=1, max_length=200)]
+    code: Annotated[str, Field(pattern=r"^\S(?:.*\S)?$", min_length=1, max_length=64)]
+    display: Text | None = None
+    references: tuple[str, ...] = Field(min_length=1, description="Where the code was read")
+
+
+Codes = Annotated[tuple[Code, ...], Field(description="Terminology codes that name this record")]
+
+
 class SubstanceKind(StrEnum):
     """What kind of substance: a mineral, vitamin, hormone, botanical or other."""
 
@@ -99,6 +117,7 @@ class Substance(Overridable):
     upper_limit_unit_factors: UnitFactors = Field(default_factory=dict)
     default_form_note: str | None = None
     references: tuple[str, ...] = ()
+    codes: Codes = ()
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
@@ -126,6 +145,7 @@ class Form(Overridable):
     upper_limit_unit_factors: UnitFactors = Field(default_factory=dict)
     evidence: Evidence | None = None
     references: tuple[str, ...] = Field(min_length=1)
+    codes: Codes = ()
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
@@ -250,6 +270,7 @@ class MedicationClass(Overridable):
     name: Text
     synonyms: tuple[Text, ...] = ()
     parents: tuple[Id, ...] = ()
+    codes: Codes = ()
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
@@ -262,6 +283,7 @@ class Medication(Overridable):
     synonyms: tuple[Text, ...] = ()
     brands: tuple[Text, ...] = ()
     classes: tuple[Id, ...] = ()
+    codes: Codes = ()
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
@@ -273,6 +295,7 @@ class Condition(Overridable):
     name: Text
     synonyms: tuple[Text, ...] = ()
     implies: tuple[Id, ...] = ()
+    codes: Codes = ()
     note: str | None = None
     provenance: str | None = Field(default=None, description=_PROVENANCE)
 
@@ -443,6 +466,20 @@ class Rule(Overridable):
         return self
 
 
+CodedSection = Literal["substances", "forms", "medication_classes", "medications", "conditions", "life_stages"]
+
+
+class CodeAssignment(Code):
+    """A code given to a record by id (``section`` and ``id``), as an extra rules file adds a clinic's codes.
+
+    ``life_stages`` with id ``pregnant`` or ``lactating``: a condition code that
+    states a life stage (ICD-10-CM Z33.1, pregnant state).
+    """
+
+    section: CodedSection
+    id: Id
+
+
 class KnowledgeFile(_Record):
     """The whole document: the bundled knowledge base or an extra rules file."""
 
@@ -456,3 +493,6 @@ class KnowledgeFile(_Record):
     medications: tuple[Medication, ...] = ()
     conditions: tuple[Condition, ...] = ()
     rules: tuple[Rule, ...] = ()
+    codes: tuple[CodeAssignment, ...] = Field(
+        default=(), description="Codes given to records of this or an earlier file, and to life stages"
+    )

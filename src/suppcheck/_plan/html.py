@@ -117,7 +117,7 @@ def _reasons(dose: PlannedDose, plan: Plan, regimen: RegimenFile | None, kb: Kno
     entry_substances: set[str] = set()
     if regimen is not None and dose.entry < len(regimen.regimen):
         for part in regimen.regimen[dose.entry].parts():
-            resolved = kb.resolve(part.substance, part.form)
+            resolved = kb.resolve(part.identity, part.form)
             if resolved is not None:
                 entry_substances.add(resolved[0].id)
     statuses = {(s.rule_id, e): s for s in plan.satisfied for e in s.entries}

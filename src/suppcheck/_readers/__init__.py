@@ -15,6 +15,7 @@ its line or row where it has one; no other exception leaves a reader.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from os import PathLike, fspath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -76,7 +77,7 @@ READERS: dict[str, Reader] = {}
 
 
 def register(reader: Reader) -> None:
-    """Add (or replace) a reader; the FHIR reader registers itself here when its extra is installed."""
+    """Add (or replace) a reader, under its name."""
     READERS[reader.name] = reader
 
 
@@ -85,7 +86,13 @@ def _builtin() -> None:
     from . import jsonl as jsonl_reader
     from . import structured
 
-    builtin: tuple[Reader, ...] = (jsonl_reader.READER, structured.JSON, csv_reader.READER, structured.YAML)
+    builtin: tuple[Reader, ...] = (
+        jsonl_reader.READER,
+        structured.JSON,
+        csv_reader.READER,
+        structured.FHIR,
+        structured.YAML,
+    )
     for reader in builtin:
         READERS.setdefault(reader.name, reader)
 
@@ -182,6 +189,7 @@ def read_regimens(
     name: str | None = None,
     knowledge: KnowledgeBase | None = None,
     limits: Limits | None = None,
+    as_of: date | None = None,
 ) -> Iterator[Read]:
     """Every regimen in ``source``, validated, in order: one for YAML or JSON, one per line or id for JSONL or CSV.
 
@@ -189,17 +197,16 @@ def read_regimens(
     :class:`Read` with ``error`` set; an error in the file as a whole (not
     found, not UTF-8, a CSV header naming an unknown column) is raised.
     """
-    from .._regimen import RegimenFile
+    from .._files import validate_document
 
-    context = {"knowledge": knowledge} if knowledge is not None else None
     for document in documents(source, format=format, name=name, limits=limits):
         if document.error is not None:
             yield Read(document.label, None, document.error, document.line)
             continue
         try:
-            regimen = RegimenFile.model_validate(document.raw, context=context)
+            regimen = validate_document(document.raw, source=document.label, knowledge=knowledge, as_of=as_of)
         except InputError as exc:
-            yield Read(document.label, None, InputError(exc.details, source=document.label), document.line)
+            yield Read(document.label, None, exc, document.line)
             continue
         yield Read(document.label, regimen, None, document.line)
 
@@ -211,18 +218,20 @@ def read_regimen(
     name: str | None = None,
     knowledge: KnowledgeBase | None = None,
     limits: Limits | None = None,
+    as_of: date | None = None,
 ) -> RegimenFile:
     """Read and validate the one regimen in ``source``: a path, or the bytes of a document.
 
     ``format`` is ``"yaml"``, ``"json"``, ``"jsonl"``, ``"csv"`` (or
-    ``"fhir"`` with ``suppcheck[fhir]``); by default the suffix decides, then
-    the content. ``name`` labels bytes in messages. A source that holds
+    ``"fhir"``); by default the suffix decides, then the content. ``name``
+    labels bytes in messages; ``as_of`` is the date that turns a FHIR
+    ``birthDate`` into an age (default: today). A source that holds
     several regimens (a CSV export of many patients) is an error here: use
     :func:`read_regimens`. Raises :class:`~suppcheck.InputError` naming the
     source.
     """
     found: list[Read] = []
-    for read in read_regimens(source, format=format, name=name, knowledge=knowledge, limits=limits):
+    for read in read_regimens(source, format=format, name=name, knowledge=knowledge, limits=limits, as_of=as_of):
         found.append(read)
         if len(found) > 1:
             label = found[0].label.split(" row ")[0].split(" line ")[0]

@@ -1,41 +1,12 @@
-"""YAML and JSON: one regimen per file (JSON may also be a FHIR resource, read by the FHIR reader)."""
+"""YAML, JSON and FHIR JSON: one regimen per file (a JSON document with a resourceType is read as FHIR)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from .._errors import InputError, Problem
 from .._reading import Limits, loads_json, loads_yaml
-
-
-def _is_fhir(value: Any) -> bool:
-    if isinstance(value, Mapping):
-        return isinstance(value.get("resourceType"), str)
-    return isinstance(value, list) and bool(value) and all(_is_fhir(item) for item in value)
-
-
-def _fhir_documents(text: str, *, source: str, limits: Limits) -> Iterator[Any]:
-    from . import READERS
-
-    reader = READERS.get("fhir")
-    if reader is None:
-        import importlib.util
-
-        # The parent first: find_spec of a submodule imports its package, and raises when there is none.
-        if importlib.util.find_spec("fhir") is not None and importlib.util.find_spec("fhir.resources") is not None:
-            from .. import fhir  # noqa: F401  (registers its reader)
-
-            reader = READERS.get("fhir")
-    if reader is None:
-        raise InputError(
-            Problem(
-                "is a FHIR resource (it has a resourceType): reading FHIR needs pip install 'suppcheck[fhir]'",
-                "fhir_unavailable",
-            ),
-            source=source,
-        )
-    return reader.documents(text, source=source, limits=limits)
 
 
 class _Json:
@@ -49,11 +20,8 @@ class _Json:
     def documents(self, text: str, *, source: str, limits: Limits) -> Iterator[Any]:
         from . import Document
 
-        value = loads_json(text, source=source, limits=limits)
-        if _is_fhir(value):
-            yield from _fhir_documents(text, source=source, limits=limits)
-            return
-        yield Document(source, value)
+        # A FHIR resource is a JSON document too: validation reads it as FHIR (docs/fhir.md).
+        yield Document(source, loads_json(text, source=source, limits=limits))
 
 
 class _Yaml:
@@ -73,5 +41,27 @@ class _Yaml:
         yield Document(source, value)
 
 
+class _Fhir:
+    name = "fhir"
+    suffixes: tuple[str, ...] = ()
+    many = False
+
+    def looks_like(self, text: str) -> bool:
+        return False  # JSON content is read by the JSON reader, which knows a FHIR resource when it sees one
+
+    def documents(self, text: str, *, source: str, limits: Limits) -> Iterator[Any]:
+        from .._fhir import is_fhir
+        from . import Document
+
+        value = loads_json(text, source=source, limits=limits)
+        if not is_fhir(value):
+            raise InputError(
+                Problem("is not FHIR JSON: a resource or a list of resources, each with a resourceType", "not_fhir"),
+                source=source,
+            )
+        yield Document(source, value)
+
+
 JSON = _Json()
 YAML = _Yaml()
+FHIR = _Fhir()

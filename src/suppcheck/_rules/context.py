@@ -288,12 +288,11 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
         # A single entry is its own part: the same fields an Ingredient has, validated already.
         parts: Iterable[Any] = entry.ingredients if entry.ingredients is not None else (entry,)
         for part in parts:
-            resolved = kb.resolve(part.substance, part.form)
+            resolved = kb.resolve(part.code or part.substance, part.form)
             if resolved is None:
+                shown = part.code or part.substance  # an unknown code is reported as the code
                 ctx.findings.append(
-                    _unrecognized(
-                        "substance", part.substance, kb.suggestions("substance", part.substance), entries=(index,)
-                    )
+                    _unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,))
                 )
                 continue
             substance, form = resolved
@@ -351,13 +350,14 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 )
             )
     for use in profile.medications:
-        match = kb.medication(use.name)
+        match = kb.medication(use.identity)
         if match is None:
             # "doxycycline 100mg", "warfarin 5 mg twice daily": the name before the strength.
             core = medication_core(use.name)
             match = kb.medication(core) if core is not None else None
         if match is None:
-            ctx.findings.append(_unrecognized("medication", use.name, kb.suggestions("medication", use.name)))
+            shown = use.code or use.name
+            ctx.findings.append(_unrecognized("medication", shown, kb.suggestions("medication", shown)))
             continue
         record = kb.medication_classes[match.id] if match.is_class else kb.medications[match.id]
         ctx.medications.append(
