@@ -14,6 +14,7 @@ from ._rules import FAMILIES
 from ._rules.context import build_context
 from ._rules.dose import totals
 from ._severity import Severity
+from ._sourced import SourcedRegimen, incomplete
 from ._version import __version__
 
 
@@ -42,6 +43,8 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         parsed = RegimenFile.model_validate(regimen, context={"knowledge": kb})
     ctx = build_context(parsed, kb)
     findings = list(ctx.findings)
+    if isinstance(parsed, SourcedRegimen):
+        findings.extend(parsed.notes)  # what reading a FHIR bundle could not map, or left out
     for family in FAMILIES:
         findings.extend(family.evaluate(ctx))
     findings.sort(key=Finding.sort_key)
@@ -55,7 +58,7 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         extra_files=extra_files,
         overrides=overrides,
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
-        complete=not any(f.code.startswith("input.unrecognized_") for f in findings),
+        complete=not any(incomplete(f.code) for f in findings),
         max_severity=worst,
         totals=tuple(totals(ctx)),
         findings=tuple(findings),

@@ -1,0 +1,285 @@
+"""FHIR R4 in and out: golden bundles, the round trip, DetectedIssues validated with fhir.resources.
+
+Golden bundles sit in ``tests/golden_fhir/<name>.json`` beside
+``<name>.expected.yaml``, read as of 2026-06-01. The expectation keys are
+those of tests/test_golden.py, plus ``regimen`` (each entry's fields, in
+order, must be those given), ``profile`` (fields of the profile) and
+``count`` (how many findings of a code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from suppcheck import InputError, Report, check, load_regimen
+from suppcheck.fhir import SourcedRegimen, detected_issues, is_fhir, regimen_from_fhir, regimen_to_fhir
+
+from .test_golden import CASES, describe, matches
+
+AS_OF = dt.date(2026, 6, 1)
+GOLDEN_FHIR = Path(__file__).parent / "golden_fhir"
+FHIR_CASES = sorted(p for p in GOLDEN_FHIR.glob("*.json") if ".expected." not in p.name)
+
+
+def _read(path: Path) -> SourcedRegimen:
+    return regimen_from_fhir(json.loads(path.read_text(encoding="utf-8")), as_of=AS_OF)
+
+
+@pytest.mark.parametrize("case", FHIR_CASES, ids=[c.stem for c in FHIR_CASES])
+def test_golden_bundle(case: Path) -> None:
+    expected: dict[str, Any] = yaml.safe_load(case.with_name(case.stem + ".expected.yaml").read_text(encoding="utf-8"))
+    regimen = _read(case)
+    report = check(regimen)
+    shown = describe(report.findings)
+    for want in expected.get("present", []):
+        assert any(matches(f, want) for f in report.findings), f"missing {want}\nfindings:\n{shown}"
+    for unwanted in expected.get("absent", []):
+        assert not [f for f in report.findings if matches(f, unwanted)], f"unexpected {unwanted}"
+    if "complete" in expected:
+        assert report.complete is expected["complete"], shown
+    for code, count in expected.get("count", {}).items():
+        assert sum(f.code == code for f in report.findings) == count, shown
+    totals = {t.substance: t for t in report.totals}
+    for substance, fields in expected.get("totals", {}).items():
+        for key, value in fields.items():
+            got = getattr(totals[substance], key)
+            assert got == (
+                pytest.approx(value) if isinstance(value, float) else tuple(value) if isinstance(value, list) else value
+            )
+    dumped = regimen.model_dump(mode="json")
+    if "regimen" in expected:
+        assert len(dumped["regimen"]) == len(expected["regimen"])
+        for i, (got, want) in enumerate(zip(dumped["regimen"], expected["regimen"], strict=True)):
+            for key, value in want.items():
+                assert got[key] == value, (i, key, got)
+    for key, value in expected.get("profile", {}).items():
+        assert dumped["profile"][key] == value, key
+
+
+# Golden regimens whose findings depend on what these FHIR resources do not carry.
+NOT_IN_FHIR = {
+    "kidney-egfr-10-potassium": "labs",
+    "kidney-egfr-20-magnesium-potassium": "labs",
+    "kidney-egfr-45-magnesium": "labs",
+    "potassium-serum-5-6": "labs",
+    "sleep-stack-pregnancy": "the person's own day (bedtime 23:00)",
+    "every-input-finding": "an elemental amount of an unknown form (FHIR names the salt's weight)",
+}
+# Notes that only one of the two readings can give: FHIR states a life stage, it is not a condition.
+_ONE_SIDED = ("input.life_stage_from_condition", "input.fhir_")
+
+
+def _key(report: Report) -> list[tuple[Any, ...]]:
+    return sorted(
+        (f.code, f.rule_id, f.severity.value, f.substances, f.medications, f.conditions, f.entries, f.message)
+        for f in report.findings
+        if not f.code.startswith(_ONE_SIDED)
+    )
+
+
+ROUND_TRIP = [c for c in CASES if c.stem not in NOT_IN_FHIR]
+
+
+@pytest.mark.parametrize("case", ROUND_TRIP, ids=[c.stem for c in ROUND_TRIP])
+def test_round_trip_gives_the_same_findings(case: Path) -> None:
+    try:
+        regimen = load_regimen(case)
+    except InputError:
+        pytest.fail(f"{case.name} is a golden regimen and must load")
+    bundle = regimen_to_fhir(regimen, as_of=AS_OF)
+    back = regimen_from_fhir(json.loads(json.dumps(bundle)), as_of=AS_OF)
+    assert _key(check(back)) == _key(check(regimen))
+
+
+def test_the_round_trip_leaves_out_few_golden_regimens() -> None:
+    assert set(NOT_IN_FHIR) <= {c.stem for c in CASES}
+    assert len(ROUND_TRIP) >= len(CASES) - 6
+
+
+def test_written_bundles_validate_as_r4b() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    for case in CASES[:20]:
+        Bundle.model_validate(regimen_to_fhir(load_regimen(case), as_of=AS_OF))
+
+
+# -- DetectedIssue -------------------------------------------------------------------
+
+SEVERITIES = {"high", "moderate", "low"}
+ISSUE_STATUSES = {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error"}
+
+
+@pytest.mark.parametrize("case", FHIR_CASES, ids=[c.stem for c in FHIR_CASES])
+def test_detected_issues_validate_and_implicate_their_sources(case: Path) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    regimen = _read(case)
+    report = check(regimen)
+    bundle = detected_issues(report, regimen=regimen, as_of=AS_OF)
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "collection"
+    issues = [e["resource"] for e in bundle["entry"]]
+    assert len(issues) == len(report.findings)
+    for issue, finding in zip(issues, report.findings, strict=True):
+        assert issue["resourceType"] == "DetectedIssue"
+        assert issue["status"] in ISSUE_STATUSES
+        assert issue["status"] == "final"
+        assert issue["severity"] in SEVERITIES
+        assert issue["identifiedDateTime"] == "2026-06-01"
+        assert issue["detail"] == finding.message
+        assert issue["code"]["coding"][0]["code"] == finding.code
+        assert issue["patient"] == {"reference": "Patient/p"}
+        if finding.entries:
+            refs = [r["reference"] for r in issue["implicated"]]
+            assert all(r.startswith("MedicationStatement/") or r.startswith("MedicationRequest/") for r in refs)
+        if finding.references:
+            assert issue["reference"] == finding.references[0].url
+    assert detected_issues(report, regimen=regimen, as_of=AS_OF) == bundle  # the same ids each time
+
+
+def test_severity_and_act_codes() -> None:
+    regimen = _read(GOLDEN_FHIR / "pregnancy-doxycycline-iron.json")
+    report = check(regimen)
+    issues = {
+        e["resource"]["code"]["coding"][0]["code"]: e["resource"]
+        for e in detected_issues(report, regimen=regimen)["entry"]
+    }
+    separation = issues["timing.separation"]
+    assert separation["severity"] == "moderate"
+    assert separation["code"]["coding"][1] == {
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        "code": "DRG",
+        "display": "Drug Interaction Alert",
+    }
+    refs = {r["reference"] for r in separation["implicated"]}
+    assert refs == {"MedicationStatement/iron", "MedicationRequest/doxy"}
+    assert issues["dose.above_upper_limit"]["code"]["coding"][1]["code"] == "DOSE"
+    assert len(issues["timing.advice"]["code"]["coding"]) == 1  # no ActCode fits advice
+
+
+def test_detected_issues_as_models() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    report = check(_read(GOLDEN_FHIR / "salt-strengths.json"))
+    assert isinstance(detected_issues(report, as_models=True), Bundle)
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def _statement(**dosage: Any) -> dict[str, Any]:
+    dosage.setdefault(
+        "doseAndRate", [{"doseQuantity": {"value": 1, "system": "http://unitsofmeasure.org", "code": "{tablet}"}}]
+    )
+    return {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {"text": "zinc 10 MG Oral Tablet"},
+        "dosage": [dosage],
+    }
+
+
+def test_a_list_of_resources_and_a_single_resource() -> None:
+    single = regimen_from_fhir(_statement(), as_of=AS_OF)
+    listed = regimen_from_fhir([_statement()], as_of=AS_OF)
+    assert single.regimen == listed.regimen
+    assert str(single.regimen[0].amount) == "10 mg"
+
+
+def test_nothing_to_check_and_not_fhir_are_input_errors() -> None:
+    with pytest.raises(InputError, match="no supplement being taken"):
+        regimen_from_fhir({"resourceType": "Bundle", "type": "collection", "entry": []})
+    with pytest.raises(InputError, match="not FHIR"):
+        regimen_from_fhir({"regimen": []})  # type: ignore[arg-type]
+
+
+def test_two_patients_are_an_input_error() -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": {"resourceType": "Patient", "id": str(i)}} for i in range(2)]
+        + [{"resource": _statement()}],
+    }
+    with pytest.raises(InputError, match="2 different Patient"):
+        regimen_from_fhir(bundle)
+
+
+@pytest.mark.parametrize(
+    ("birth", "age"),
+    [("2000-06-01", 26.0), ("2000-06-02", 25.0), ("2000", 25.0), ("2026-01", 0.3333), ("1890-01-01", 130.0)],
+)
+def test_age_as_of(birth: str, age: float) -> None:
+    patient = {"resourceType": "Patient", "birthDate": birth}
+    regimen = regimen_from_fhir([patient, _statement()], as_of=AS_OF)
+    assert regimen.profile.age == pytest.approx(age)
+
+
+def test_a_future_birth_date_is_unmapped() -> None:
+    regimen = regimen_from_fhir([{"resourceType": "Patient", "birthDate": "2030-01-01"}, _statement()], as_of=AS_OF)
+    assert regimen.profile.age is None
+    assert [n.code for n in regimen.notes] == ["input.fhir_unmapped"]
+
+
+def test_instructions_say_with_or_without_food() -> None:
+    regimen = regimen_from_fhir(
+        _statement(additionalInstruction=[{"text": "On an empty stomach"}], timing={"repeat": {"when": ["CM"]}}),
+        as_of=AS_OF,
+    )
+    assert regimen.regimen[0].with_food is False
+    assert regimen.regimen[0].times == ("breakfast",)
+
+
+def test_an_old_pregnancy_status_is_left_out() -> None:
+    observation = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "effectiveDateTime": "2024-01-01",
+        "valueCodeableConcept": {"text": "Pregnant"},
+    }
+    regimen = regimen_from_fhir([observation, _statement()], as_of=AS_OF)
+    assert not regimen.profile.pregnant
+    assert [n.code for n in regimen.notes] == ["input.fhir_left_out"]
+
+
+def test_other_resources_are_counted_in_one_note() -> None:
+    regimen = regimen_from_fhir(
+        [{"resourceType": "Encounter"}, {"resourceType": "Encounter"}, _statement()], as_of=AS_OF
+    )
+    (note,) = regimen.notes
+    assert note.code == "input.fhir_not_read"
+    assert "Encounter (2)" in note.message
+    assert check(regimen).complete
+
+
+def test_is_fhir() -> None:
+    assert is_fhir({"resourceType": "Patient"})
+    assert is_fhir([{"resourceType": "Patient"}])
+    assert not is_fhir([])
+    assert not is_fhir({"profile": {}, "regimen": []})
+    assert not is_fhir("Bundle")
+
+
+def test_a_plain_regimen_carries_no_notes() -> None:
+    report = check({"regimen": [{"substance": "zinc", "amount": "10 mg"}], "profile": {"age": 40}})
+    assert not any(f.code.startswith("input.fhir") for f in report.findings)
+
+
+def test_neither_import_nor_a_check_loads_the_fhir_modules() -> None:
+    code = (
+        "import sys, suppcheck\n"
+        "suppcheck.check({'profile': {'age': 40}, 'regimen': [{'substance': 'zinc', 'amount': '10 mg'}]})\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('fhir', 'suppcheck.fhir', 'suppcheck._fhir'))))\n"
+        "import suppcheck.fhir\n"
+        "print(sorted(m for m in sys.modules if m.startswith('fhir.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.splitlines() == ["[]", "[]"]
