@@ -63,29 +63,39 @@ EVIDENCE_TEXT = {
     "D": "D: theoretical or mechanistic only",
 }
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+# Inline Markdown and HTML only: every text sits after a bold label, never at the start of a line.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
 
 
 def md(text: str) -> str:
     """``text`` with every Markdown (and HTML) special character escaped, on one line.
 
-    >>> md("[click](javascript:x) <b>")
-    '\\\\[click\\\\]\\\\(javascript:x\\\\) \\\\<b\\\\>'
+    >>> print(md("[click](javascript:x) <b>"))
+    \\[click\\](javascript:x) \\<b\\>
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def summary_of(text: str) -> str:
-    """One line of at most 139 characters, cut at a word with an ellipsis where it is longer.
+    """One line of at most 139 characters: the first sentence, else its lead clause, else cut at a word.
 
-    >>> summary_of("short")
-    'short'
+    >>> summary_of("Iron with calcium lowers its absorption. " + "Separate them by at least 2 h. " * 5)
+    'Iron with calcium lowers its absorption.'
+    >>> summary_of("Magnesium with kidney disease: " + "reduced filtration lowers its excretion " * 5)
+    'Magnesium with kidney disease'
     >>> len(summary_of("word " * 100)) <= 139
     True
     """
     line = " ".join(text.split())
     if len(line) <= SUMMARY_MAX:
         return line
+    sentence = line.split(". ", 1)[0]
+    if len(sentence) <= SUMMARY_MAX:
+        return sentence if sentence.endswith(".") else sentence + "."
+    for mark in (": ", "; "):
+        lead = sentence.split(mark, 1)[0]
+        if 20 <= len(lead) <= SUMMARY_MAX:
+            return lead
     cut = line[: SUMMARY_MAX - 1]
     space = cut.rfind(" ")
     if space > SUMMARY_MAX // 2:
@@ -115,7 +125,7 @@ def _detail(finding: Finding) -> str:
     if finding.recommendation:
         lines.append(f"**Recommendation:** {md(finding.recommendation)}")
         lines.append("")
-    if finding.mechanism:
+    if finding.mechanism and finding.mechanism not in finding.message:
         lines.append(f"**Mechanism:** {md(finding.mechanism)}")
         lines.append("")
     facts = [f"Severity: {finding.severity.value}"]
@@ -249,7 +259,7 @@ def lowered_dose(entry: RegimenEntry, total: Total, origin: Origin) -> tuple[str
     if not math.isclose(entry.amount.value * entry.daily_frequency, total.daily_amount, rel_tol=1e-6):
         return None  # other entries add to the total: which one to lower is a clinical choice
     per_day = entry.doses_per_day_scheduled
-    new_dose = _round_down(total.upper_limit / per_day)
+    new_dose: float = _round_down(total.upper_limit / per_day)
     if new_dose <= 0 or new_dose >= entry.amount.value:
         return None
     found = _dosages(origin.resource)
@@ -265,9 +275,10 @@ def lowered_dose(entry: RegimenEntry, total: Total, origin: Origin) -> tuple[str
     if not math.isclose(float(quantity["value"]), entry.amount.value, rel_tol=1e-6):
         return None  # the reader converted the unit: a change in our unit would not be the order's
     resource = copy.deepcopy(dict(origin.resource))
-    resource[key][0]["doseAndRate"][0]["doseQuantity"]["value"] = new_dose
+    resource[key][0]["doseAndRate"][0]["doseQuantity"]["value"] = int(new_dose) if new_dose.is_integer() else new_dose
     unit = entry.amount.unit
-    how = f"{_fmt(new_dose)} {unit} {'once' if per_day == 1 else f'{per_day} times'} a day"
+    often = {1: "once", 2: "twice"}.get(per_day, f"{per_day} times")
+    how = f"{_fmt(new_dose)} {unit} {often} a day"
     label = f"Lower {entry.display_name} to {how} ({_fmt(total.upper_limit)} {unit}/day upper limit)"
     return label, resource
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .._check import check
 from .._errors import InputError
@@ -29,21 +29,21 @@ def draft_orders(call: HookRequest) -> list[dict[str, Any]]:
     return out
 
 
-def _reader() -> Callable[..., RegimenFile]:
-    # Until the FHIR reader is merged here its module is looked up at run time.
-    from importlib import import_module
-
-    return cast("Callable[..., RegimenFile]", import_module("suppcheck.fhir").regimen_from_fhir)
-
-
 def cards_for(
     call: HookRequest, records: Sequence[Mapping[str, Any]], kb: KnowledgeBase, min_severity: Severity
 ) -> list[dict[str, Any]]:
     """The cards for a hook call, given its prefetched or fetched ``records``."""
-    regimen_from_fhir = _reader()
+    from ..fhir import regimen_from_fhir
+
     drafts = [r for r in draft_orders(call) if r.get("resourceType") in _MEDICATION_TYPES | _SUPPORTING_TYPES]
     resources: list[Mapping[str, Any]] = [*drafts, *records]
-    regimen = regimen_from_fhir(resources)
+    try:
+        regimen = regimen_from_fhir(resources, knowledge=kb)
+    except InputError as exc:
+        # The reader needs one supplement to make a regimen; orders and records without any get no card.
+        if any("no supplement being taken" in p for p in exc.problems):
+            return _unread_orders(call, drafts, None)
+        raise
     report = check(regimen, knowledge=kb)
     origins = _origins(regimen, drafts, records)
 
@@ -60,7 +60,51 @@ def cards_for(
         return memo[0]
 
     suggest = _cards.suggester(regimen, report, origins, planned)
-    return _cards.build_cards(report, hook_instance=call.hookInstance, min_severity=min_severity, suggest=suggest)
+    cards = _cards.build_cards(report, hook_instance=call.hookInstance, min_severity=min_severity, suggest=suggest)
+    return cards + _unread_orders(call, drafts, regimen)
+
+
+def _unread_orders(
+    call: HookRequest, drafts: Sequence[Mapping[str, Any]], regimen: RegimenFile | None
+) -> list[dict[str, Any]]:
+    """A warning card for each draft NutritionOrder whose supplements the reader did not take in."""
+    sources: Mapping[str, Sequence[str]] = getattr(regimen, "sources", None) or {}
+    read = {ref for key, refs in sources.items() if key.startswith("entry:") for ref in refs}
+    cards = []
+    for order in drafts:
+        if order.get("resourceType") != "NutritionOrder" or _cards.resource_ref(order) in read:
+            continue
+        supplements = order.get("supplement") or []
+        names = [_supplement_name(s) for s in supplements if isinstance(s, Mapping)]
+        if not names:
+            continue  # a diet or a formula without a supplement: nothing this service checks
+        ref = _cards.resource_ref(order)
+        listed = ", ".join(names)
+        cards.append(
+            _cards.notice_card(
+                f"Draft {ref}: its supplement order was not checked ({listed})",
+                f"The supplements of the draft nutrition order **{_cards.md(ref)}** ({_cards.md(listed)}) were not "
+                "read, so no dose, interaction or contraindication of theirs was checked. Review them by hand, or "
+                "order them as a MedicationRequest.",
+                call.hookInstance,
+            )
+        )
+    return cards
+
+
+def _supplement_name(supplement: Mapping[str, Any]) -> str:
+    name = supplement.get("productName")
+    if isinstance(name, str) and name.strip():
+        return name.strip()[:100]
+    kind = supplement.get("type")
+    if isinstance(kind, Mapping):
+        text = kind.get("text")
+        if isinstance(text, str) and text.strip():
+            return text.strip()[:100]
+        for coding in kind.get("coding") or ():
+            if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
+                return str(coding["display"])[:100]
+    return "unnamed supplement"
 
 
 def _origins(
