@@ -104,12 +104,18 @@ def test_a_bad_regimen_is_a_422_problem_with_structured_locations(base: str) -> 
 
 @pytest.mark.parametrize(
     ("content", "where"),
-    [(b'{"profile": {"age": 40}, "regimen": [', "line 1"), (b"\xff\xfe", "UTF-8"), (b"[1, 2", "line 1")],
+    [
+        (b'{"profile": {"age": 40}, "regimen": [', "line 1"),
+        (b"\xff\xfe", "UTF-8"),
+        (b"[1, 2", "line 1"),
+        (b'{"profile": {"age": NaN}, "regimen": []}', "NaN"),
+        (b'{"profile": {"age": 40}, "regimen": [{"substance": "zinc", "amount": {"value": Infinity}}]}', "Infinity"),
+    ],
 )
 def test_bad_json_is_a_400_problem(base: str, content: bytes, where: str) -> None:
     response = httpx.post(f"{base}/check", content=content, headers={"content-type": "application/json"})
     problem = _problem(response, 400)
-    assert where in json.dumps(problem["errors"])
+    assert where in json.dumps(problem)
 
 
 def test_a_duplicate_key_is_refused_not_last_one_wins(base: str) -> None:
@@ -400,3 +406,51 @@ def test_serve_refuses_a_public_address_without_trusted_issuers() -> None:
     )
     assert out.returncode == 2
     assert "no trusted issuers" in out.stderr
+
+
+def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers() -> None:
+    import os
+    import signal
+    import time
+
+    from .server_support import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "suppcheck", "serve", "--port", str(port)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert "no trusted issuers" in first
+        assert "loopback only" in first
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "suppcheck serve did not start"
+                assert process.poll() is None, process.stderr.read()
+                time.sleep(0.1)
+        assert response.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def test_without_issuers_a_call_from_another_address_is_refused() -> None:
+    import asyncio
+
+    async def from_elsewhere() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(), client=("192.0.2.7", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://cds.test") as client:
+            return await client.get("/cds-services")
+
+    problem = _problem(asyncio.run(from_elsewhere()), 403)
+    assert "this machine only" in problem["detail"]

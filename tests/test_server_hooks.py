@@ -468,3 +468,49 @@ def test_the_conformance_checker_finds_what_the_specification_forbids() -> None:
     ]
     for card in bad:
         assert card_problems(copy.deepcopy(card)), card
+
+
+# -- junk never reaches a stack trace ---------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def _paths(node: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [at]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.extend(_paths(value, (*at, key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out.extend(_paths(value, (*at, i)))
+    return out
+
+
+_CALL = call(prefetch=PREFETCH)
+_PATHS = _paths(_CALL)[1:]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(where=st.sampled_from(_PATHS), junk=_JSON)
+def test_any_part_of_a_call_replaced_by_junk_gives_cards_or_a_problem(
+    base: str, where: tuple[Any, ...], junk: Any
+) -> None:
+    body = copy.deepcopy(_CALL)
+    node = body
+    for step in where[:-1]:
+        node = node[step]
+    node[where[-1]] = junk
+    response = httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=body)
+    assert response.status_code in (200, 400, 412, 422), response.text
+    if response.status_code == 200:
+        assert response_problems(response.json()) == []
+    else:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "Traceback" not in response.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import traceback
 import uuid
@@ -184,6 +185,19 @@ class _Guard:
             log.info(json.dumps(line, ensure_ascii=True))
 
 
+def _finite(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return False
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return True
+
+
 def _json_type(request: Request) -> bool:
     given = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return given in _JSON_TYPES or given.endswith("+json")
@@ -247,9 +261,13 @@ class _Service:
         if not body:
             raise _Refused(problem(400, "the body is empty: send a JSON document"))
         try:
-            return loads_json(bytes(body), source=None, limits=_HOOK_LIMITS._replace(max_bytes=limit))
+            data = loads_json(bytes(body), source=None, limits=_HOOK_LIMITS._replace(max_bytes=limit))
         except InputError as exc:
             raise _Refused(problem(400, "the body is not acceptable JSON", errors=input_errors(exc))) from None
+        # Python reads NaN and Infinity, which JSON (RFC 8259) does not have and no answer could carry.
+        if (b"NaN" in body or b"Infinity" in body) and not _finite(data):
+            raise _Refused(problem(400, "the body is not JSON: NaN and Infinity are not JSON numbers"))
+        return data
 
     # -- endpoints ----------------------------------------------------------------
 
@@ -293,12 +311,18 @@ class _Service:
             return problem(400, str(exc))
         if fetched:
             request.state.fetched = fetched
-        from ._checking import cards_for
+        from ._checking import Unreadable, cards_for
 
         try:
             cards = cards_for(call, resources, self.kb, self.settings.min_severity)
         except InputError as exc:
             return problem(422, "the records could not be read as a regimen", errors=input_errors(exc))
+        except Unreadable as exc:
+            # A record of a shape the FHIR reader did not expect (an id that is a list): the input is
+            # malformed, and the reader's failure is a bug to fix, so it is logged with its trace.
+            incident = str(uuid.uuid4())
+            log.error("incident %s: a record the FHIR reader could not read: %s", incident, exc.trace)
+            return problem(422, "a record is malformed and could not be read", incident=incident)
         self._remember(cards)
         request.state.cards = len(cards)
         return JSONResponse({"cards": cards})

@@ -309,6 +309,17 @@ def timed(origin: Origin, times: Sequence[str]) -> dict[str, Any] | None:
     return resource
 
 
+def _clean(value: Any) -> Any:
+    """``value`` without null or empty members (FHIR JSON allows neither), as a suggestion must be."""
+    if isinstance(value, dict):
+        kept = {k: _clean(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        kept_items = [_clean(v) for v in value]
+        return [v for v in kept_items if v not in (None, "", [], {})]
+    return value
+
+
 def resource_ref(resource: Mapping[str, Any]) -> str:
     """``MedicationRequest/123``, or the resource type alone when it has no id."""
     rid = resource.get("id")
@@ -339,6 +350,7 @@ def suggester(
             if lowered is None:
                 return []
             label, resource = lowered
+            resource = _clean(resource)
             return [
                 {
                     "label": label,
@@ -366,7 +378,7 @@ def suggester(
                 if updated is None:
                     return []  # a move we cannot write would leave the pair unseparated
                 what = f"Take {entry.display_name} at {', '.join(new_times)}"
-                actions.append({"type": "update", "description": what, "resource": updated})
+                actions.append({"type": "update", "description": what, "resource": _clean(updated)})
                 moved.append(what)
             if not actions:
                 return []

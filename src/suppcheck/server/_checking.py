@@ -19,6 +19,14 @@ _MEDICATION_TYPES = frozenset({"MedicationRequest", "MedicationStatement", "Nutr
 _SUPPORTING_TYPES = frozenset({"Medication"})
 
 
+class Unreadable(Exception):
+    """The FHIR reader failed on a record of a shape it did not expect; ``trace`` is for the log."""
+
+    def __init__(self, trace: str) -> None:
+        super().__init__("a record could not be read")
+        self.trace = trace
+
+
 def draft_orders(call: HookRequest) -> list[dict[str, Any]]:
     """The resources in ``context.draftOrders``."""
     out = []
@@ -44,6 +52,10 @@ def cards_for(
         if any("no supplement being taken" in p for p in exc.problems):
             return _unread_orders(call, drafts, None)
         raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        import traceback
+
+        raise Unreadable("".join(traceback.format_exception(exc))) from None
     report = check(regimen, knowledge=kb)
     origins = _origins(regimen, drafts, records)
 
