@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -408,7 +409,8 @@ def test_serve_refuses_a_public_address_without_trusted_issuers() -> None:
     assert "no trusted issuers" in out.stderr
 
 
-def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers(workers: int) -> None:
     import os
     import signal
     import time
@@ -417,7 +419,7 @@ def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers() -> None:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "suppcheck", "serve", "--port", str(port)],
+        [sys.executable, "-m", "suppcheck", "serve", "--port", str(port), "--workers", str(workers)],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -437,9 +439,15 @@ def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers() -> None:
                 assert process.poll() is None, process.stderr.read()
                 time.sleep(0.1)
         assert response.status_code == 200
+        # Connections get TCP_NODELAY (asyncio sets it only on an IPPROTO_TCP socket): no 40 ms delayed-ACK stall.
+        from suppcheck.server._serve import _listen
+
+        probe = _listen("127.0.0.1", 0)
+        assert probe.proto == socket.IPPROTO_TCP
+        probe.close()
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+        assert process.wait(timeout=60) == 0
         if process.stderr is not None:
             process.stderr.close()
 

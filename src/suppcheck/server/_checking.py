@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -63,12 +65,7 @@ def cards_for(
 
     def planned() -> Mapping[str, Any] | None:
         if not memo:
-            from .._plan import plan
-
-            try:
-                memo.append(_cards.plan_summary(plan(regimen, knowledge=kb)))
-            except InputError:
-                memo.append(None)
+            memo.append(_planned(regimen, kb))
         return memo[0]
 
     suggest = _cards.suggester(regimen, report, origins, planned)
@@ -117,6 +114,35 @@ def _supplement_name(supplement: Mapping[str, Any]) -> str:
             if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
                 return str(coding["display"])[:100]
     return "unnamed supplement"
+
+
+_PLANS: OrderedDict[tuple[str, str], Mapping[str, Any] | None] = OrderedDict()
+_PLANS_MAX = 512
+_PLANS_LOCK = threading.Lock()
+
+
+def _planned(regimen: RegimenFile, kb: KnowledgeBase) -> Mapping[str, Any] | None:
+    """The planner's times for ``regimen``, remembered: an EHR calls order-select, then order-sign, for one regimen.
+
+    The planner's search is most of a call's time; its result depends only on
+    the regimen and the knowledge base, so the last few hundred are kept.
+    """
+    key = (kb.version + "|" + "|".join(kb.sources), regimen.model_dump_json())
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return _PLANS[key]
+    from .._plan import plan
+
+    try:
+        found: Mapping[str, Any] | None = _cards.plan_summary(plan(regimen, knowledge=kb))
+    except InputError:
+        found = None
+    with _PLANS_LOCK:
+        _PLANS[key] = found
+        while len(_PLANS) > _PLANS_MAX:
+            _PLANS.popitem(last=False)
+    return found
 
 
 def _origins(
