@@ -33,7 +33,7 @@ typecheck: $(BIN)/suppcheck
 	$(BIN)/mypy --strict src
 
 schema: $(BIN)/suppcheck
-	$(BIN)/python -m suppcheck._kb.schema > data/interactions.schema.json
+	$(BIN)/python -m suppcheck._schemas data
 
 bench: $(BIN)/suppcheck
 	$(BIN)/python benchmarks/run.py

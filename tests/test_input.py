@@ -86,8 +86,8 @@ def test_malformed_entries(entry: dict[str, Any], expected: str) -> None:
         ({"profile": {"sex": "male", "pregnant": True}, "regimen": [MAG]}, "pregnant"),
         ({"profile": {"day": {"wake": "7am"}}, "regimen": [MAG]}, "profile.day.wake"),
         ({"profile": {"medications": [{"name": "x", "times": ["soon"]}]}, "regimen": [MAG]}, "profile.medications[0]"),
-        ([], "RegimenFile"),
-        ("not a mapping", "RegimenFile"),
+        ([], "a regimen is a mapping with 'profile' and 'regimen', not a list"),
+        ("not a mapping", "a regimen is a mapping with 'profile' and 'regimen', not text"),
     ],
 )
 def test_malformed_documents(data: Any, expected: str) -> None:

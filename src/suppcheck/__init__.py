@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._plan.html import html_handout
     from ._preload import preload
+    from ._readers import read_regimen, read_regimens
     from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
     from ._report import ExtraFile, Finding, Override, ReferenceInfo, Report, Total
@@ -50,6 +51,8 @@ _WHERE = {
     "KnowledgeBase": "._kb.base",
     "load_knowledge": "._kb.loader",
     "Limits": "._reading",
+    "read_regimen": "._readers",
+    "read_regimens": "._readers",
     "Plan": "._plan",
     "PlannedDose": "._plan",
     "PlannedMedication": "._plan",
@@ -130,6 +133,8 @@ __all__ = [
     "load_regimen",
     "plan",
     "preload",
+    "read_regimen",
+    "read_regimens",
     "screen",
     "screen_columns",
     "screen_schema",

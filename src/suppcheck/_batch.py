@@ -68,6 +68,8 @@ class Options:
     output: str = "jsonl"  # one of FORMATS
     # The rules files' (name, bytes), for workers on a cluster that does not share this file system.
     extra_files: tuple[tuple[str, bytes], ...] = ()
+    # The lines are a CSV export's regimens as JSON (see table_lines), some of them problems to report.
+    table: bool = False
 
     @property
     def shape(self) -> Shape:
@@ -102,6 +104,8 @@ def checked_line(number: int, line: bytes, options: Options) -> Report | list[st
         if len(content) > limits.max_bytes:
             raise SuppcheckError(too_large(limits.max_bytes))
         raw = loads_json(content, source=None, limits=limits, error=SuppcheckError, one_line=True)
+        if options.table and isinstance(raw, dict) and TABLE_PROBLEMS in raw:
+            return [str(p) for p in raw[TABLE_PROBLEMS]]
         if options.extra_files:
             from .dask import knowledge_from_files
 
@@ -273,7 +277,46 @@ def unspooled(done: ChunkResult) -> ChunkResult:
 CHUNK_BYTES = 1 << 20
 
 
-def _chunks(stream: Iterable[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+# The key under which a CSV regimen that could not be read carries its problems; no cell can write a key.
+TABLE_PROBLEMS = "\0problems"
+
+
+class NumberedLines:
+    """Lines that carry their own numbers: a CSV export's regimens, each at the row where its id first appears."""
+
+    def __init__(self, items: Iterable[tuple[int, bytes]]) -> None:
+        self.items = items
+
+
+def table_lines(path: str) -> NumberedLines:
+    """A CSV export's regimens as JSON lines numbered by row (the header is row 1), the whole file grouped first.
+
+    A regimen whose cells cannot be read keeps its row, as a line that carries
+    its problems (under :data:`TABLE_PROBLEMS`) and its id.
+    """
+    from ._readers import decode
+    from ._readers.csv import READER
+
+    with open(path, "rb") as handle:
+        text = decode(handle.read(), source=path)
+    unbounded = configured_limits()._replace(max_bytes=max(len(text) * 4, configured_limits().max_bytes))
+
+    def numbered() -> Iterator[tuple[int, bytes]]:
+        for document in READER.documents(text, source=path, limits=unbounded):
+            assert document.line is not None
+            if document.error is not None:
+                record: dict[str, object] = {TABLE_PROBLEMS: list(document.error.problems)}
+                ident = document.label.rpartition(" (")[2].removesuffix(")") if document.label.endswith(")") else ""
+                if ident:
+                    record["id"] = ident
+            else:
+                record = document.raw
+            yield document.line, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    return NumberedLines(numbered())
+
+
+def _chunks(stream: Iterable[bytes] | NumberedLines, size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
     """Non-blank lines with their 1-based numbers, ``size`` at a time, plus the bytes skipped.
 
     A blank line (only spaces and line ends) holds no regimen and gets no
@@ -283,7 +326,12 @@ def _chunks(stream: Iterable[bytes], size: int) -> Iterator[tuple[list[tuple[int
     chunk: list[tuple[int, bytes]] = []
     skipped = 0
     held = 0
-    for number, line in enumerate(_bounded_lines(stream, configured_limits().max_bytes), start=1):
+    numbered = (
+        stream.items
+        if isinstance(stream, NumberedLines)
+        else enumerate(_bounded_lines(stream, configured_limits().max_bytes), start=1)
+    )
+    for number, line in numbered:
         if not line.strip():
             skipped += len(line)
             continue
@@ -317,7 +365,7 @@ def _bounded_lines(stream: Iterable[bytes], limit: int) -> Iterator[bytes]:
 
 
 def _results_on_cluster(
-    stream: Iterable[bytes], options: Options, scheduler: str, workers: int
+    stream: Iterable[bytes] | NumberedLines, options: Options, scheduler: str, workers: int
 ) -> Iterator[ChunkResult]:
     """Each chunk's reports, in input order, computed on a Dask ``distributed`` cluster.
 
@@ -350,7 +398,7 @@ def _results_on_cluster(
 
 
 def _results(
-    stream: Iterable[bytes],
+    stream: Iterable[bytes] | NumberedLines,
     options: Options,
     workers: int,
     warn: Callable[[str], None],
@@ -601,7 +649,11 @@ def run(path: str, *, output: str | None, workers: int, options: Options, schedu
 
     target = "standard output" if output is None else output
     with ExitStack() as files:
-        source = _byte_lines(sys.stdin) if path == "-" else files.enter_context(open(path, "rb"))
+        source: Iterable[bytes] | NumberedLines
+        if options.table:
+            source = table_lines(path)
+        else:
+            source = _byte_lines(sys.stdin) if path == "-" else files.enter_context(open(path, "rb"))
         try:
             # Closed by the sink, so that a failure to write its last bytes is an output error too.
             out = _BytesTo(sys.stdout) if output is None else open(output, "wb")  # noqa: SIM115
@@ -751,7 +803,7 @@ def _warn(text: str) -> None:
 
 
 def _stream(
-    source: Iterable[bytes],
+    source: Iterable[bytes] | NumberedLines,
     sink: _Sink | _ParquetFrom,
     options: Options,
     workers: int,

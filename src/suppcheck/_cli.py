@@ -12,13 +12,14 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._console import resume_collection
-from ._errors import InputError, KnowledgeBaseError, OutputError, SuppcheckError, escape_controls
+from ._errors import InputError, KnowledgeBaseError, OutputError, Problem, SuppcheckError, escape_controls
 from ._kb.paths import CACHE_ENV, bundled_path
+from ._readers import STDIN, Read
 from ._severity import Severity
 from ._version import __version__
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 SEVERITIES = [s.value for s in Severity]
 BATCH_TABLES = ("summary-csv", "summary-parquet", "findings-csv", "findings-parquet")
-STDIN = "<stdin>"
 EX_INTERNAL = 70  # sysexits.h EX_SOFTWARE
 EX_IOERR = 74  # sysexits.h: the output could not be written
 # errno values of a write that failed for want of room or a working device: a report that was
@@ -413,43 +413,47 @@ def _need_frames(parser: argparse.ArgumentParser, what: str) -> None:
 # -- check -----------------------------------------------------------------------
 
 
-def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
-    from ._files import decode_text, parse_text, read_document, validate_document
-    from ._reading import configured_limits, loads_json, too_large
+def _source(name: str) -> str | bytes:
+    """A file name, or standard input's bytes, read no further than the limit: a stream may be endless."""
+    from ._reading import configured_limits, too_large
 
-    limits = configured_limits()
     if name != "-":
-        if Path(name).is_dir():
-            raise InputError("is a directory, not a regimen file", source=name)
-        return validate_document(read_document(name, limits), source=name, knowledge=kb)
-    # Read no further than the limit: a stream may be endless.
+        return name
+    limits = configured_limits()
     buffer = getattr(sys.stdin, "buffer", None)
-    if buffer is not None:
-        data = buffer.read(limits.max_bytes + 1)
-        if len(data) > limits.max_bytes:
-            raise InputError(too_large(limits.max_bytes), source=STDIN)
-        text = decode_text(data, source=STDIN)
-    else:
-        text = sys.stdin.read(limits.max_bytes + 1)
-    try:
-        raw = loads_json(text, source=STDIN, limits=limits)
-    except InputError as json_error:
-        try:
-            raw = parse_text(text, yaml=True, source=STDIN, limits=limits)
-        except InputError:
-            if text.lstrip().startswith(("{", "[")):  # it meant to be JSON: say what is wrong with it
-                raise json_error from None
-            raise
-    return validate_document(raw, source=STDIN, knowledge=kb)
+    data: bytes = (
+        buffer.read(limits.max_bytes + 1)
+        if buffer is not None
+        else sys.stdin.read(limits.max_bytes + 1).encode("utf-8", "surrogatepass")
+    )
+    if len(data) > limits.max_bytes:
+        raise InputError(Problem(too_large(limits.max_bytes), "too_large"), source=STDIN)
+    return data
 
 
-def _check_one(name: str, kb: KnowledgeBase | None) -> tuple[RegimenFile, Report]:
+def _reads(name: str, kb: KnowledgeBase | None) -> Iterator[Read]:
+    """Every regimen in one file (or standard input): one for YAML or JSON, one per line or id for JSONL or CSV."""
+    from ._readers import read_regimens
+    from ._reading import configured_limits
+
+    source = _source(name)
+    label = STDIN if name == "-" else name
+    yield from read_regimens(source, name=label, knowledge=kb, limits=configured_limits())
+
+
+def _read(name: str, kb: KnowledgeBase | None) -> RegimenFile:
+    from ._readers import read_regimen
+    from ._reading import configured_limits
+
+    label = STDIN if name == "-" else name
+    return read_regimen(_source(name), name=label, knowledge=kb, limits=configured_limits())
+
+
+def _check(regimen: RegimenFile, kb: KnowledgeBase | None, source: str) -> Report:
     from ._check import check
 
-    source = STDIN if name == "-" else name
-    regimen = _read(name, kb)
     try:
-        return regimen, check(regimen, knowledge=kb)
+        return check(regimen, knowledge=kb)
     except InputError as exc:
         raise exc.with_source(source) from None
 
@@ -480,7 +484,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
             # A cluster's workers need not share this file system: the rules travel as bytes.
             files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
-        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity, output, files)
+        from ._readers import format_of
+
+        table = args.batch != "-" and format_of(args.batch) == "csv"
+        options = _batch.Options(extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table)
         resume_collection()  # a batch runs long past start-up
         return _batch.run(
             args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
@@ -500,7 +507,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _check_files(args, kb)
 
 
-REGIMEN_SUFFIXES = (".yaml", ".yml", ".json")
+REGIMEN_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv")
 
 
 def _expand_folders(names: Sequence[str]) -> list[str]:
@@ -511,7 +518,7 @@ def _expand_folders(names: Sequence[str]) -> list[str]:
         if name != "-" and path.is_dir():
             found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in REGIMEN_SUFFIXES and p.is_file())
             if not found:
-                raise InputError("folder holds no .yaml, .yml or .json file", source=name)
+                raise InputError("folder holds no .yaml, .yml, .json, .jsonl or .csv file", source=name)
             out.extend(found)
         else:
             out.append(name)
@@ -529,51 +536,68 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
     # With several files each JSON record names its file, and a file that failed
     # keeps its place as an error record, so reports never shift onto another file.
     several = len(args.files) > 1
-    for number, name in enumerate(args.files):
-        if number == 1:
+    number = 0
+    for position, name in enumerate(args.files):
+        if position == 1:
             resume_collection()  # many files run long past start-up
-        source = STDIN if name == "-" else name
         try:
-            regimen, report = _check_one(name, kb)
+            reads = list(_reads(name, kb))
         except InputError as exc:
-            _report_error(exc, source)
-            code = worst_exit_code(code, 2)
-            if several and fmt in ("json", "jsonl"):
-                record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
-                if fmt == "json":
-                    collected.append(record)
-                else:
-                    print(json.dumps(record, ensure_ascii=False))
-            continue
-        code = worst_exit_code(code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown))
-        if fmt in ("json", "jsonl"):
-            data = visible(report, args.min_severity).model_dump(mode="json")
-            if several:
-                data = {"source": source, **data}
-            if fmt == "json":
-                collected.append(data)
-            else:
-                print(json.dumps(data, ensure_ascii=False))
-        elif fmt == "html":
-            pages.append((source, report, regimen))
-        elif fmt == "markdown":
-            from ._render import render_markdown
-
-            print(
-                ("\n---\n\n" if number else "")
-                + render_markdown(report, regimen, source=escape_controls(source), min_severity=args.min_severity),
-                end="",
+            reads = [Read(STDIN if name == "-" else name, None, exc)]
+        if not reads:
+            label = STDIN if name == "-" else name
+            reads = [Read(label, None, InputError(Problem("holds no regimen", "empty"), source=label))]
+        several = several or len(reads) > 1
+        for read in reads:
+            source = read.label
+            try:
+                if read.error is not None:
+                    raise read.error
+                assert read.regimen is not None
+                regimen = read.regimen
+                report = _check(regimen, kb, source)
+            except InputError as exc:
+                _report_error(exc, source)
+                code = worst_exit_code(code, 2)
+                if several and fmt in ("json", "jsonl"):
+                    record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
+                    if fmt == "json":
+                        collected.append(record)
+                    else:
+                        print(json.dumps(record, ensure_ascii=False))
+                continue
+            code = worst_exit_code(
+                code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown)
             )
-        else:
-            from ._render import make_console, render_table
+            if fmt in ("json", "jsonl"):
+                data = visible(report, args.min_severity).model_dump(mode="json")
+                if several:
+                    data = {"source": source, **data}
+                if fmt == "json":
+                    collected.append(data)
+                else:
+                    print(json.dumps(data, ensure_ascii=False))
+            elif fmt == "html":
+                pages.append((source, report, regimen))
+            elif fmt == "markdown":
+                from ._render import render_markdown
 
-            if console is None:
-                console = make_console(sys.stdout)
-            elif number:
-                console.print()
-            render_table(console, report, regimen, source=escape_controls(source), min_severity=args.min_severity)
-    if fmt == "json" and (collected or len(args.files) > 1):
-        print(json.dumps(collected[0] if len(args.files) == 1 else collected, indent=2, ensure_ascii=False))
+                print(
+                    ("\n---\n\n" if number else "")
+                    + render_markdown(report, regimen, source=escape_controls(source), min_severity=args.min_severity),
+                    end="",
+                )
+            else:
+                from ._render import make_console, render_table
+
+                if console is None:
+                    console = make_console(sys.stdout)
+                elif number:
+                    console.print()
+                render_table(console, report, regimen, source=escape_controls(source), min_severity=args.min_severity)
+            number += 1
+    if fmt == "json" and (collected or several):
+        print(json.dumps(collected if several else collected[0], indent=2, ensure_ascii=False))
     if pages:
         from ._html import html_reports
 

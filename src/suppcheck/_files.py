@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from os import PathLike, fspath
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +42,23 @@ def read_document(name: str, limits: Limits) -> Any:
 
 
 def load_regimen(
-    path: str | PathLike[str], *, knowledge: KnowledgeBase | None = None, limits: Limits | None = None
+    path: str | PathLike[str],
+    *,
+    knowledge: KnowledgeBase | None = None,
+    limits: Limits | None = None,
+    format: str | None = None,
 ) -> RegimenFile:
-    """Read and validate a regimen file: YAML (``.yaml``/``.yml``) or JSON.
+    """Read and validate a regimen file: YAML, JSON, one JSON line, a CSV export of one person, or FHIR.
 
-    ``limits`` bounds the file's size and shape (default: :class:`~suppcheck.Limits`'s
-    defaults). Raises :class:`InputError` whose problems are prefixed with the
-    file name.
+    The suffix chooses the format (``.yaml``/``.yml``, ``.json``, ``.jsonl``,
+    ``.csv``), else the content does; ``format`` overrides both (see
+    :func:`~suppcheck.read_regimen`). ``limits`` bounds the file's size and
+    shape (default: :class:`~suppcheck.Limits`'s defaults). Raises
+    :class:`InputError` whose problems are prefixed with the file name.
     """
-    name = fspath(path)
-    raw = read_document(name, limits or DEFAULT_LIMITS)
-    return validate_document(raw, source=name, knowledge=knowledge)
+    from ._readers import read_regimen
+
+    return read_regimen(path, format=format, knowledge=knowledge, limits=limits)
 
 
 def validate_document(raw: Any, *, source: str, knowledge: KnowledgeBase | None = None) -> RegimenFile:

@@ -24,12 +24,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError
 
 from . import _clock
@@ -138,6 +140,19 @@ class Amount(_Input):
 
     def __str__(self) -> str:
         return f"{self.value:g} {self.unit}"
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The validator takes "400 mg" as well as {value, unit}: so must the published schema.
+        mapping = handler.resolve_ref_schema(handler(core_schema))
+        return {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 60, "description": "A number and a unit: '400 mg'"},
+                mapping,
+            ],
+            "description": mapping.get("description", ""),
+            "title": "Amount",
+        }
 
 
 class Ingredient(_Input):
@@ -297,6 +312,20 @@ LIFE_STAGE_CONDITIONS: dict[str, Literal["pregnant", "lactating"]] = {
 }
 
 
+def _name_or_object(schema: dict[str, Any]) -> None:
+    # A medication may be written as its name alone: the validator turns it into {name: ...}.
+    schema["items"] = {"anyOf": [schema["items"], {"type": "string", "minLength": 1, "maxLength": 200}]}
+
+
+def _either_case(schema: dict[str, Any]) -> None:
+    # The validator folds case and spaces ("Female "), which an enum cannot say.
+    words = [str(word) for word in schema.pop("enum", ())]
+    schema.pop("const", None)
+    schema.pop("type", None)
+    pattern = "|".join("".join(f"[{c.upper()}{c}]" for c in word) for word in words)
+    schema.update(type="string", pattern=f"^\\s*({pattern})\\s*$")
+
+
 class Profile(_Input):
     """Who takes the regimen.
 
@@ -306,11 +335,11 @@ class Profile(_Input):
     """
 
     age: Annotated[float, Field(ge=0, le=130)] | None = None
-    sex: Literal["female", "male"] | None = None
+    sex: Annotated[Literal["female", "male"], Field(json_schema_extra=_either_case)] | None = None
     pregnant: bool = False
     lactating: bool = False
     conditions: tuple[Name, ...] = ()
-    medications: tuple[MedicationUse, ...] = ()
+    medications: tuple[MedicationUse, ...] = Field(default=(), json_schema_extra=_name_or_object)
     labs: Labs = Field(default_factory=Labs)
     day: Day = Field(default_factory=Day)
 
@@ -357,8 +386,14 @@ class Profile(_Input):
         return self
 
 
+def _comments_allowed(schema: dict[str, Any]) -> None:
+    schema["patternProperties"] = {"^_comment": {}}
+
+
 class RegimenFile(_Input):
     """A whole regimen file: ``profile`` and ``regimen``, and the caller's own ``id`` for it."""
+
+    model_config = ConfigDict(json_schema_extra=_comments_allowed)
 
     id: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="The caller's id for this regimen (a patient or member id), echoed in the report"
@@ -470,6 +505,8 @@ def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
             continue  # the list is short only because its bad items were reported already
         kind = error["type"]
         message = _MESSAGES.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+        if not loc and kind == "model_type":
+            message = f"a regimen is a mapping with 'profile' and 'regimen', not {_kind_of(error.get('input'))}"
         if kind == "json_invalid":
             message = f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
         found = error.get("ctx", {}).get("error")
@@ -479,6 +516,14 @@ def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
         value = error.get("input") if kind != "missing" else None
         problems.append(Problem(message, kind, loc, _plain(value), _path(loc, raw) if loc else None))
     return problems
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return "nothing" if value is None else f"a {type(value).__name__}"
 
 
 def _plain(value: Any) -> Any:

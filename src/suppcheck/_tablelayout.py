@@ -22,7 +22,7 @@ agree on every row of an id (or be empty on all but one).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._errors import InputError
@@ -127,23 +127,26 @@ def _entry(row: Mapping[str, Any], number: int) -> dict[str, Any]:
     return entry
 
 
-def regimens_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Group]:
+def regimens_from_rows(rows: Iterable[Mapping[str, Any]], *, row_numbers: Sequence[int] | None = None) -> list[Group]:
     """Rows (mappings from column name to cell) to one regimen mapping per ``id``, in first-seen order.
 
     A group whose cells cannot be read keeps its place with ``problem`` set
-    (the row and column named); it is never dropped.
+    (the row and column named); it is never dropped. Messages number the rows
+    from 1, or as ``row_numbers`` gives them (a file's rows, the header being
+    row 1); ``first_row`` stays the 1-based position in ``rows``.
     """
     groups: dict[str, Group] = {}
-    for number, row in enumerate(rows, start=1):
+    for position, row in enumerate(rows, start=1):
+        number = position if row_numbers is None else row_numbers[position - 1]
         raw_id = row.get("id")
         ident = "" if _blank(raw_id) else _text(raw_id)
         if not ident:
             key = f"\0row {number}"  # a row without an id is a group of its own, reported
-            groups[key] = Group("", number, {}, f"row {number}.id: every row needs the regimen's id")
+            groups[key] = Group("", position, {}, f"row {number}.id: every row needs the regimen's id")
             continue
         group = groups.get(ident)
         if group is None:
-            group = groups[ident] = Group(ident, number, {"id": ident, "profile": {}, "regimen": []})
+            group = groups[ident] = Group(ident, position, {"id": ident, "profile": {}, "regimen": []})
         if group.problem is not None:
             continue
         try:
