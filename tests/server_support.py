@@ -46,6 +46,20 @@ def running(app: Any) -> Iterator[str]:
         thread.join(timeout=30)
 
 
+def log_lines(caplog: Any, marker: str, count: int = 1) -> list[dict[str, Any]]:
+    """The JSON log lines holding ``marker``, once at least ``count`` are there.
+
+    The server writes a request's line after the response has gone out, from
+    its own thread, so the client may read the answer first.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [json.loads(r.getMessage()) for r in caplog.records if marker in r.getMessage()]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.01)
+
+
 class Keys:
     """An EHR's ES384 key pair, its JWK Set in a file, and tokens it signs."""
 

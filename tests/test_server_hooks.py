@@ -27,7 +27,7 @@ from starlette.routing import Route
 from suppcheck.server import create_app
 
 from .cds_conformance import card_problems, response_problems
-from .server_support import running
+from .server_support import log_lines, running
 
 UCUM = "http://unitsofmeasure.org"
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1954-03-02", "gender": "female"}
@@ -235,11 +235,14 @@ def test_the_separation_has_a_suggestion_with_the_planners_times(base: str) -> N
     assert "timing.separation" not in [f["code"] for f in report["findings"]]
 
 
-def test_order_select_answers_for_the_selected_order(base: str) -> None:
-    cards = _cards(
-        httpx.post(f"{base}/cds-services/suppcheck-order-select", json=call("order-select", prefetch=PREFETCH))
-    )
-    assert "timing.separation" in _codes(cards)
+def test_order_select_puts_the_selected_orders_cards_first_and_drops_none(base: str) -> None:
+    url = f"{base}/cds-services/suppcheck-order-select"
+    cards = _cards(httpx.post(url, json=call("order-select", prefetch=PREFETCH)))
+    signed = _cards(httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=call(prefetch=PREFETCH)))
+    assert sorted(_codes(cards)) == sorted(_codes(signed))
+    # The doxycycline order is the selection: its separation card comes before the (worse) kidney card.
+    assert cards[0]["source"]["topic"]["code"] == "timing.separation"
+    assert signed[0]["indicator"] == "critical"
 
 
 def test_card_uuids_are_stable_for_a_hook_instance_and_differ_between_instances(base: str) -> None:
@@ -291,7 +294,7 @@ def test_the_log_line_names_the_hook_instance_and_no_patient(base: str, caplog: 
     body = call(prefetch=PREFETCH)
     with caplog.at_level(logging.INFO, logger="suppcheck.server"):
         httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=body)
-    lines = [json.loads(r.getMessage()) for r in caplog.records if '"hookInstance"' in r.getMessage()]
+        lines = log_lines(caplog, body["hookInstance"])
     assert lines[-1]["hookInstance"] == body["hookInstance"]
     assert lines[-1]["status"] == 200
     assert lines[-1]["cards"] > 0

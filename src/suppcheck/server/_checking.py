@@ -11,6 +11,7 @@ from .._check import check
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._regimen import RegimenFile
+from .._report import Finding, Report
 from .._severity import Severity
 from . import _cards
 from ._hooks import HookRequest
@@ -29,10 +30,16 @@ class Unreadable(Exception):
         self.trace = trace
 
 
+def _kind(resource: Mapping[str, Any]) -> str | None:
+    kind = resource.get("resourceType")
+    return kind if isinstance(kind, str) else None
+
+
 def draft_orders(call: HookRequest) -> list[dict[str, Any]]:
     """The resources in ``context.draftOrders``."""
     out = []
-    for entry in call.context.draftOrders.get("entry") or ():
+    entries = call.context.draftOrders.get("entry")
+    for entry in entries if isinstance(entries, list) else ():
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if isinstance(resource, Mapping):
             out.append(dict(resource))
@@ -45,7 +52,7 @@ def cards_for(
     """The cards for a hook call, given its prefetched or fetched ``records``."""
     from ..fhir import regimen_from_fhir
 
-    drafts = [r for r in draft_orders(call) if r.get("resourceType") in _MEDICATION_TYPES | _SUPPORTING_TYPES]
+    drafts = [r for r in draft_orders(call) if _kind(r) in _MEDICATION_TYPES | _SUPPORTING_TYPES]
     resources: list[Mapping[str, Any]] = [*drafts, *records]
     try:
         regimen = regimen_from_fhir(resources, knowledge=kb)
@@ -69,8 +76,40 @@ def cards_for(
         return memo[0]
 
     suggest = _cards.suggester(regimen, report, origins, planned)
+    if call.hook == "order-select" and call.context.selections:
+        report = _selected_first(report, regimen, kb, set(call.context.selections))
     cards = _cards.build_cards(report, hook_instance=call.hookInstance, min_severity=min_severity, suggest=suggest)
     return cards + _unread_orders(call, drafts, regimen)
+
+
+def _selected_first(report: Report, regimen: RegimenFile, kb: KnowledgeBase, selections: set[str]) -> Report:
+    """The report with the findings about the newly selected orders first (order-select's focus), none dropped.
+
+    A finding is about a selection when one of its entries or medications was
+    read from a selected order. The rest stay, in their order, after them:
+    a pending risk that the selection did not cause still needs seeing.
+    """
+    sources: Mapping[str, Sequence[str]] = getattr(regimen, "sources", None) or {}
+    entries: set[int] = set()
+    medications: set[str] = set()
+    for key, refs in sources.items():
+        if not selections.intersection(refs):
+            continue
+        kind, _, rest = key.partition(":")
+        if kind == "entry" and rest.isdigit():
+            entries.add(int(rest))
+        elif kind == "medication":
+            match = kb.medication(rest)
+            if match is not None:
+                medications.add(match.id)
+    if not entries and not medications:
+        return report
+
+    def about_selection(finding: Finding) -> bool:
+        return bool(entries.intersection(finding.entries) or medications.intersection(finding.medications))
+
+    ordered = sorted(report.findings, key=lambda f: not about_selection(f))  # stable: worst first within each
+    return report.model_copy(update={"findings": tuple(ordered)})
 
 
 def _unread_orders(
@@ -83,7 +122,8 @@ def _unread_orders(
     for order in drafts:
         if order.get("resourceType") != "NutritionOrder" or _cards.resource_ref(order) in read:
             continue
-        supplements = order.get("supplement") or []
+        supplements = order.get("supplement")
+        supplements = supplements if isinstance(supplements, list) else []
         names = [_supplement_name(s) for s in supplements if isinstance(s, Mapping)]
         if not names:
             continue  # a diet or a formula without a supplement: nothing this service checks
@@ -110,7 +150,8 @@ def _supplement_name(supplement: Mapping[str, Any]) -> str:
         text = kind.get("text")
         if isinstance(text, str) and text.strip():
             return text.strip()[:100]
-        for coding in kind.get("coding") or ():
+        codings = kind.get("coding")
+        for coding in codings if isinstance(codings, list) else ():
             if isinstance(coding, Mapping) and isinstance(coding.get("display"), str):
                 return str(coding["display"])[:100]
     return "unnamed supplement"

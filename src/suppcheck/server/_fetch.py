@@ -27,6 +27,11 @@ class Unavailable(Exception):
     """What the service needs could be had neither from the prefetch nor from the FHIR server (412)."""
 
 
+def _items(value: Any) -> list[Any]:
+    """``value`` if it is a JSON array, else nothing (a malformed field holds no entries)."""
+    return value if isinstance(value, list) else []
+
+
 def _is_outcome(value: Any) -> bool:
     return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
 
@@ -39,7 +44,7 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
         raise ValueError("a prefetch value must be a FHIR resource, a Bundle or null")
     if value.get("resourceType") == "Bundle":
         out = []
-        for entry in value.get("entry") or ():
+        for entry in _items(value.get("entry")):
             resource = entry.get("resource") if isinstance(entry, Mapping) else None
             if isinstance(resource, Mapping) and not _is_outcome(resource):
                 out.append(dict(resource))
@@ -50,10 +55,15 @@ def resources_of(value: Any) -> list[dict[str, Any]]:
 def _next_page(bundle: Mapping[str, Any]) -> str | None:
     if bundle.get("resourceType") != "Bundle":
         return None
-    for link in bundle.get("link") or ():
+    for link in _items(bundle.get("link")):
         if isinstance(link, Mapping) and link.get("relation") == "next" and isinstance(link.get("url"), str):
             return str(link["url"])
     return None
+
+
+def _mode(entry: Mapping[str, Any]) -> Any:
+    search = entry.get("search")
+    return search.get("mode") if isinstance(search, Mapping) else None
 
 
 def _wants_fetch(value: Any) -> bool:
@@ -64,7 +74,7 @@ def _wants_fetch(value: Any) -> bool:
             isinstance(e, Mapping)
             and _is_outcome(e.get("resource"))
             and (e.get("search") or {}).get("mode") != "outcome"
-            for e in value.get("entry") or ()
+            for e in _items(value.get("entry"))
         )
     return False
 
