@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from suppcheck.server import create_app
+from suppcheck.server import TrustedIssuer, create_app
 
 from .cds_conformance import card_problems, response_problems
-from .server_support import log_lines, running
+from .server_support import ISSUER, Keys, log_lines, running
 
 UCUM = "http://unitsofmeasure.org"
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1954-03-02", "gender": "female"}
@@ -154,6 +155,7 @@ def test_order_sign_gives_conformant_cards_for_the_doxycycline_magnesium_kidney_
         assert card["source"]["topic"]["version"]
         assert card["detail"].startswith("**")
         assert "Recommendation" in card["detail"]
+        assert f"knowledge base {card['source']['topic']['version']}" in card["detail"].replace("\\", "")
         assert card["overrideReasons"]
     kidney = next(c for c in cards if c["source"]["topic"]["code"] == "contraindication.condition")
     assert "magnesium" in kidney["summary"].lower()
@@ -300,6 +302,24 @@ def test_the_log_line_names_the_hook_instance_and_no_patient(base: str, caplog: 
     assert lines[-1]["cards"] > 0
     assert "p1" not in caplog.text.replace(body["hookInstance"], "")
     assert "1954" not in caplog.text
+
+
+def test_a_secured_service_answers_a_signed_call_and_refuses_an_expired_or_misdirected_one(
+    tmp_path: Path,
+) -> None:
+    keys = Keys(tmp_path)
+    app = create_app(trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)])
+    with running(app) as url:
+        target = f"{url}/cds-services/suppcheck-order-sign"
+
+        def post(token: str) -> httpx.Response:
+            return httpx.post(target, json=call(prefetch=PREFETCH), headers={"authorization": f"Bearer {token}"})
+
+        assert _cards(post(keys.token(target)))
+        assert "expired" in _problem(post(keys.token(target, exp_in=-120)), 401)["detail"]
+        other = f"{url}/cds-services/suppcheck-order-select"
+        assert "audience" in _problem(post(keys.token(other)), 401)["detail"]
+        assert _problem(httpx.post(target, json=call(prefetch=PREFETCH)), 401)["detail"]
 
 
 # -- requests that cannot be answered ---------------------------------------------------------

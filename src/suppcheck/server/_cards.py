@@ -120,7 +120,7 @@ def card_uuid(hook_instance: str, finding: Finding) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
-def _detail(finding: Finding) -> str:
+def _detail(finding: Finding, knowledge_version: str) -> str:
     lines = [f"**{md(finding.message)}**", ""]
     if finding.recommendation:
         lines.append(f"**Recommendation:** {md(finding.recommendation)}")
@@ -132,7 +132,7 @@ def _detail(finding: Finding) -> str:
     if finding.evidence is not None:
         facts.append(f"Evidence: {EVIDENCE_TEXT[finding.evidence.value]}")
     rule = finding.rule_id.replace("`", "")
-    lines.append(md("; ".join(facts)) + f" (rule `{rule}`)")
+    lines.append(md("; ".join(facts)) + f" (rule `{rule}`, knowledge base {md(knowledge_version)})")
     if finding.suggestions:
         lines.append("")
         lines.append("Did you mean: " + ", ".join(md(s) for s in finding.suggestions))
@@ -200,7 +200,7 @@ def card(
         "uuid": ident,
         "summary": summary_of(finding.message),
         "indicator": INDICATOR[finding.severity],
-        "detail": _detail(finding),
+        "detail": _detail(finding, knowledge_version),
         "source": source,
         "overrideReasons": [
             {"system": OVERRIDE_REASON_SYSTEM, "code": code, "display": display} for code, display in OVERRIDE_REASONS
