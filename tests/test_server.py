@@ -21,7 +21,7 @@ import pytest
 from suppcheck.server import TrustedIssuer, create_app
 
 from .conftest import regimen
-from .server_support import ISSUER, Keys, log_lines, running
+from .server_support import ISSUER, Keys, free_port, log_lines, running
 
 HOOK_INSTANCE = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
 
@@ -39,8 +39,13 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 @pytest.fixture(scope="module")
 def secured(keys: Keys) -> Iterator[str]:
-    app = create_app(trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)], max_body_bytes=20_000)
-    with running(app) as url:
+    port = free_port()
+    app = create_app(
+        trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)],
+        public_url=f"http://127.0.0.1:{port}",
+        max_body_bytes=20_000,
+    )
+    with running(app, port) as url:
         yield url
 
 
@@ -361,8 +366,11 @@ def test_keys_from_a_jwks_url(keys: Keys) -> None:
         return JSONResponse(keys.jwks)
 
     with running(Starlette(routes=[Route("/jwks", jwks)])) as ehr:
-        app = create_app(trusted_issuers=[{"issuer": ISSUER, "jwks_url": f"{ehr}/jwks"}])
-        with running(app) as url:
+        port = free_port()
+        app = create_app(
+            trusted_issuers=[{"issuer": ISSUER, "jwks_url": f"{ehr}/jwks"}], public_url=f"http://127.0.0.1:{port}"
+        )
+        with running(app, port) as url:
             target = f"{url}/cds-services"
             assert httpx.get(target, headers={"authorization": f"Bearer {keys.token(target)}"}).status_code == 200
             _problem(httpx.get(target, headers={"authorization": "Bearer x.y.z"}), 401)
@@ -392,7 +400,12 @@ def test_settings_that_cannot_be_right_stop_the_start(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="https"):
         TrustedIssuer(ISSUER, jwks_url="http://ehr.example.org/jwks")
     with pytest.raises(ValueError, match="JWK Set"):
-        create_app(trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=tmp_path / "missing.json")])
+        create_app(
+            trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=tmp_path / "missing.json")], public_url="https://cds.test"
+        )
+    keys = Keys(tmp_path)
+    with pytest.raises(ValueError, match="public_url"):
+        create_app(trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)])
 
 
 # -- the command line -------------------------------------------------------------------
@@ -414,8 +427,6 @@ def test_serve_says_at_start_up_that_it_is_loopback_only_and_answers(workers: in
     import os
     import signal
     import time
-
-    from .server_support import free_port
 
     port = free_port()
     process = subprocess.Popen(

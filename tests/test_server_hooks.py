@@ -28,7 +28,7 @@ from starlette.routing import Route
 from suppcheck.server import TrustedIssuer, create_app
 
 from .cds_conformance import card_problems, response_problems
-from .server_support import ISSUER, Keys, log_lines, running
+from .server_support import ISSUER, Keys, free_port, log_lines, running
 
 UCUM = "http://unitsofmeasure.org"
 PATIENT = {"resourceType": "Patient", "id": "p1", "birthDate": "1954-03-02", "gender": "female"}
@@ -308,8 +308,11 @@ def test_a_secured_service_answers_a_signed_call_and_refuses_an_expired_or_misdi
     tmp_path: Path,
 ) -> None:
     keys = Keys(tmp_path)
-    app = create_app(trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)])
-    with running(app) as url:
+    port = free_port()
+    app = create_app(
+        trusted_issuers=[TrustedIssuer(ISSUER, jwks_file=keys.jwks_file)], public_url=f"http://127.0.0.1:{port}"
+    )
+    with running(app, port) as url:
         target = f"{url}/cds-services/suppcheck-order-sign"
 
         def post(token: str) -> httpx.Response:

@@ -679,6 +679,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "log_patient_ids": args.log_patient_ids,
     }
     if args.issuers:
+        if not args.public_url:
+            args.parser.error("--issuers needs --public-url: the JWT audience is the service's own URL")
         try:
             settings["trusted_issuers"] = read_issuers(args.issuers)
         except (OSError, ValueError) as exc:

@@ -70,10 +70,10 @@ def create_app(
     findings at or above ``min_severity``. ``trusted_issuers`` are the CDS
     clients whose JWTs are accepted; without any, every request must come from
     the loopback interface. ``public_url`` is the service's base URL as the
-    EHR calls it (the JWT audience; default: the request's own scheme and
-    host). Bodies above ``max_body_bytes`` get 413. ``cors_origins`` are the
-    browser origins allowed to call (``["*"]`` for any, as the public CDS
-    Hooks sandbox needs). ``fetch_timeout`` bounds each call to an EHR's FHIR
+    EHR calls it, the JWT audience: required with trusted issuers. Bodies
+    above ``max_body_bytes`` get 413. ``cors_origins`` are the browser
+    origins allowed to call (``["*"]`` for any, as the public CDS Hooks
+    sandbox needs). ``fetch_timeout`` bounds each call to an EHR's FHIR
     server; plain http to it is refused unless on loopback or
     ``allow_http_fhir``. The request log names no patient unless
     ``log_patient_ids``.

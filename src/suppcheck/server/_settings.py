@@ -90,6 +90,10 @@ class Settings:
             raise ValueError("fetch_timeout must be between 0 and 120 seconds")
         if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
             raise ValueError("public_url must be an http(s) URL, such as https://cds.example.org")
+        if self.trusted_issuers and self.public_url is None:
+            # Taken from the request, the audience would be whatever Host header the caller sent: a token
+            # made for another service of the same EHR would pass.
+            raise ValueError("trusted issuers need public_url: the JWT audience is this service's own URL")
         object.__setattr__(self, "loopback_only", not self.trusted_issuers)
 
 
