@@ -473,3 +473,19 @@ def test_without_issuers_a_call_from_another_address_is_refused() -> None:
 
     problem = _problem(asyncio.run(from_elsewhere()), 403)
     assert "this machine only" in problem["detail"]
+
+
+def test_serve_with_issuers_needs_the_public_url_and_a_readable_issuers_file(keys: Keys, tmp_path: Path) -> None:
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(json.dumps([{"issuer": ISSUER, "jwks_file": str(keys.jwks_file)}]), encoding="utf-8")
+    base = [sys.executable, "-m", "suppcheck", "serve", "--port", "1", "--issuers"]
+    out = subprocess.run([*base, str(issuers)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "--public-url" in out.stderr
+    issuers.write_text(json.dumps([{"issuer": ISSUER, "jwks_file": "nowhere.json"}]), encoding="utf-8")
+    out = subprocess.run(
+        [*base, str(issuers), "--public-url", "https://cds.test"], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 2
+    assert "JWK Set" in out.stderr
+    assert "Traceback" not in out.stderr
