@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXAMPLE ?= examples/tremor-magnesium-kidney.yaml
 FUZZ_SECONDS ?= 300
 
-.PHONY: demo test lint typecheck schema bench fuzz mutation clean browser
+.PHONY: demo test lint typecheck schema docs bench fuzz mutation clean browser
 
 $(BIN)/suppcheck: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,17 @@ browser:
 lint: $(BIN)/suppcheck
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(BIN)/suppcheck
 	$(BIN)/mypy --strict src
 
 schema: $(BIN)/suppcheck
 	$(BIN)/python -m suppcheck._schemas data
+
+# The documentation site (mkdocs-material, the API pages from the docstrings) into site/; any warning fails.
+docs: $(BIN)/suppcheck
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 bench: $(BIN)/suppcheck
 	$(BIN)/python benchmarks/run.py

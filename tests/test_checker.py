@@ -304,10 +304,14 @@ def test_report_fields_are_the_contract() -> None:
         "ok",
         "complete",
         "max_severity",
+        "person",
+        "entries",
         "totals",
         "findings",
         "disclaimer",
     ]
+    assert data["person"] == {"life_stage": "women 31-50", "description": "female, 40 years (women 31-50)"}
+    assert data["entries"] == [{"name": "magnesium", "substances": ["magnesium"], "times": None}]
     total = data["totals"][0]
     for key in ("substance", "daily_amount", "unit", "basis", "upper_limit", "ratio_to_upper_limit", "entries"):
         assert key in total
@@ -410,6 +414,12 @@ def test_public_api_is_pinned() -> None:
         "screen_columns",
         "screen_schema",
         "preload",
+        "Problem",
+        "ErrorDetails",
+        "read_regimen",
+        "read_regimens",
+        "PersonInfo",
+        "EntryInfo",
     }
     for name in suppcheck.__all__:
         assert getattr(suppcheck, name) is not None

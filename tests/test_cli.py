@@ -333,7 +333,7 @@ def test_render_table_colours_severities_on_a_terminal(tmp_path: Path) -> None:
     report = suppcheck.check(regimen)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, color_system="standard", width=100)
-    render_table(console, report, regimen, source="over.json", min_severity=Severity.INFO)
+    render_table(console, report, source="over.json", min_severity=Severity.INFO)
     assert "31" in colour_codes(buffer.getvalue())  # red, for the major finding
 
 

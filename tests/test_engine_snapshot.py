@@ -144,7 +144,9 @@ def _closure_of(kb: KnowledgeBase, med: Any) -> frozenset[str]:
 
 
 def digest(report: suppcheck.Report) -> str:
-    data = report.model_dump(mode="json", exclude={"suppcheck_version", "knowledge_version", "disclaimer"})
+    data = report.model_dump(
+        mode="json", exclude={"suppcheck_version", "knowledge_version", "disclaimer", "person", "entries"}
+    )
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

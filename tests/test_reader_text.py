@@ -220,10 +220,10 @@ def _rendered(case: Path, kb: KnowledgeBase | None = None) -> dict[str, str]:
     buffer = io.StringIO()
     console = make_console(buffer)
     console.width = 120
-    render_table(console, report, regimen, source=case.name, min_severity=Severity.INFO)
+    render_table(console, report, source=case.name, min_severity=Severity.INFO)
     return {
         "table": buffer.getvalue(),
-        "markdown": render_markdown(report, regimen, source=case.name, min_severity=Severity.INFO),
+        "markdown": render_markdown(report, source=case.name, min_severity=Severity.INFO),
         "json": report.model_dump_json(),
     }
 

@@ -273,3 +273,35 @@ def test_yaml_json_and_csv_give_the_same_report(doc: dict[str, Any]) -> None:
         except InputError as exc:
             outcomes.append({"error": [(e["loc"], e["type"]) for e in exc.errors()]})
     assert outcomes[0] == outcomes[1] == outcomes[2]
+
+
+# -- lookup and explain for a program --------------------------------------------------
+
+
+def test_lookup_and_explain_speak_json(tmp_path: Path) -> None:
+    result = run(["lookup", "doxycycline", "--format", "json"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    match = data["matches"][0]
+    assert (match["kind"], match["id"]) == ("medication", "doxycycline")
+    assert "tetracyclines" in match["classes"]
+    assert any("tetracyclines" in rule for rule in match["rules"])
+    assert "provenance" not in match["record"]
+    result = run(["explain", "ul.magnesium", "--format", "json"], cwd=tmp_path)
+    found = json.loads(result.stdout)["found"]
+    assert (found["kind"], found["record"]["substance"]) == ("limit", "magnesium")
+    assert found["references"][0]["url"].startswith("https://")
+    result = run(["lookup", "magnesium", "--format", "json"], cwd=tmp_path)
+    kinds = {m["kind"] for m in json.loads(result.stdout)["matches"]}
+    assert "substance" in kinds
+
+
+def test_unknown_names_in_json_exit_2_with_suggestions(tmp_path: Path) -> None:
+    result = run(["lookup", "magnesum", "--format", "json"], cwd=tmp_path)
+    assert result.returncode == 2
+    data = json.loads(result.stdout)
+    assert data["matches"] == []
+    assert "Magnesium" in data["suggestions"]
+    result = run(["explain", "ul.magnesum", "--format", "json"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["found"] is None

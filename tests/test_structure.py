@@ -323,11 +323,11 @@ def test_trusted_construction_is_model_construct() -> None:
 def test_the_console_command_pauses_collection_for_start_up_and_freezes_before_exit() -> None:
     code = (
         "import gc\n"
-        "from suppcheck import _cli, _console\n"
+        "from suppcheck import _cli, _console, _gcpause\n"
         "seen = []\n"
         "def main():\n"
         "    seen.append(gc.isenabled())\n"
-        "    _console.resume_collection()\n"
+        "    _gcpause.resume_collection()\n"
         "    seen.append(gc.isenabled())\n"
         "    return 3\n"
         "_cli.main = main\n"
@@ -340,9 +340,9 @@ def test_the_console_command_pauses_collection_for_start_up_and_freezes_before_e
 def test_resuming_collection_outside_the_console_command_changes_nothing() -> None:
     code = (
         "import gc\n"
-        "from suppcheck import _console\n"
+        "from suppcheck import _gcpause\n"
         "gc.disable()\n"
-        "_console.resume_collection()\n"
+        "_gcpause.resume_collection()\n"
         "print(gc.isenabled(), gc.get_freeze_count())\n"
     )
     assert _run(code) == ["False 0"]
@@ -366,9 +366,9 @@ def test_commands_that_run_past_start_up_collect_again(tmp_path: Path, args: lis
     argv = [a.format(one=one, two=two, batch=batch) for a in args]
     code = (
         "import contextlib, gc, io, sys\n"
-        "from suppcheck import _cli, _console\n"
+        "from suppcheck import _cli, _gcpause\n"
         "gc.disable()\n"
-        "_console._paused = True  # as run() leaves it\n"
+        "_gcpause._paused = True  # as run() leaves it\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    code = _cli.main({argv!r})\n"
         "print(code < 2, gc.isenabled())\n"

@@ -59,9 +59,9 @@ def test_wheel_ships_and_loads_the_knowledge_base(tmp_path: Path) -> None:
     assert rules >= 150
     assert substances >= 25
     assert code_seen == "dose.above_upper_limit"
-    assert (
-        "py.typed"
-        in subprocess.run(
-            [sys.executable, "-m", "zipfile", "-l", str(wheel)], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    listing = subprocess.run(
+        [sys.executable, "-m", "zipfile", "-l", str(wheel)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "py.typed" in listing
+    for schema in ("interactions.schema.json", "regimen.schema.json", "report.schema.json"):
+        assert f"suppcheck/data/{schema}" in listing

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ._readers import read_regimen, read_regimens
     from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
-    from ._report import ExtraFile, Finding, Override, ReferenceInfo, Report, Total
+    from ._report import EntryInfo, ExtraFile, Finding, Override, PersonInfo, ReferenceInfo, Report, Total
     from ._screen import screen, screen_columns, screen_schema
     from ._severity import Evidence, Severity
 
@@ -68,9 +68,11 @@ _WHERE = {
     "Profile": "._regimen",
     "RegimenEntry": "._regimen",
     "RegimenFile": "._regimen",
+    "EntryInfo": "._report",
     "ExtraFile": "._report",
     "Finding": "._report",
     "Override": "._report",
+    "PersonInfo": "._report",
     "ReferenceInfo": "._report",
     "Report": "._report",
     "Total": "._report",
@@ -98,6 +100,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Amount",
     "Day",
+    "EntryInfo",
     "ErrorDetails",
     "Evidence",
     "ExtraFile",
@@ -110,6 +113,7 @@ __all__ = [
     "Limits",
     "MedicationUse",
     "Override",
+    "PersonInfo",
     "Plan",
     "PlannedDose",
     "PlannedMedication",

@@ -73,15 +73,19 @@ class Options:
 
     @property
     def shape(self) -> Shape:
+        """The screening shape the output format writes: ``person`` for summaries, ``finding`` for findings."""
         return "person" if self.output.startswith("summary") else "finding"
 
     @property
     def parquet(self) -> bool:
+        """Whether the output format is Parquet (written by pyarrow)."""
         return self.output.endswith("parquet")
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """One batch line checked: its number, its JSON record, its exit code, worst severity and input size."""
+
     line: int
     data: bytes  # the JSON record in UTF-8, without the newline
     code: int
@@ -155,6 +159,7 @@ class ChunkResult:
 
 
 def check_chunk(chunk: list[tuple[int, bytes]], options: Options, skipped: int = 0) -> ChunkResult:
+    """Check a chunk of numbered lines in order; a bad line becomes its error record, never an exception."""
     if options.output != "jsonl":
         return screen_chunk(chunk, options, skipped)
     results = [check_line(number, line, options) for number, line in chunk]
@@ -613,6 +618,8 @@ def _joined(first: ChunkResult, second: ChunkResult) -> ChunkResult:
 
 @dataclass
 class Summary:
+    """What a batch did, counted as its chunks come back: lines, checks, errors and the worst severities."""
+
     lines: int = 0
     errors: int = 0
     code: int = 0
@@ -622,6 +629,7 @@ class Summary:
         self.worst: Counter[str] = Counter()
 
     def add(self, chunk: ChunkResult) -> None:
+        """Count one chunk's results."""
         self.lines += len(chunk.outcomes)
         self.lost += chunk.lost
         for code, worst in chunk.outcomes:
@@ -632,6 +640,7 @@ class Summary:
         self.code = worst_exit_code(self.code, *(code for code, _ in chunk.outcomes))
 
     def text(self) -> str:
+        """The one-line summary printed on standard error at the end of a batch."""
         order = [s.value for s in reversed(Severity)] + ["none"]
         counts = ", ".join(f"{key} {self.worst[key]}" for key in order)
         checked = self.lines - self.errors

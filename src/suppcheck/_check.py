@@ -8,8 +8,9 @@ from typing import Any, cast
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
+from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, ExtraFile, Finding, Override, Report
+from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, Override, PersonInfo, Report
 from ._rules import FAMILIES
 from ._rules.context import build_context
 from ._rules.dose import totals
@@ -25,13 +26,13 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
     a malformed one raises :class:`InputError` before anything is checked.
     Clinical findings are returned in the report, never raised.
 
-    >>> report = check({"profile": {"age": 58, "sex": "female"},
-    ...                 "regimen": [{"substance": "magnesium", "form": "citrate",
-    ...                              "amount": "400 mg", "per_day": 2}]})
-    >>> report.ok, report.max_severity.value
-    (False, 'major')
-    >>> [f.code for f in report.findings][:1]
-    ['dose.above_upper_limit']
+        >>> report = check({"profile": {"age": 58, "sex": "female"},
+        ...                 "regimen": [{"substance": "magnesium", "form": "citrate",
+        ...                              "amount": "400 mg", "per_day": 2}]})
+        >>> report.ok, report.max_severity.value
+        (False, 'major')
+        >>> [f.code for f in report.findings][:1]
+        ['dose.above_upper_limit']
     """
     kb = knowledge if knowledge is not None else default_knowledge()
     if isinstance(regimen, RegimenFile):
@@ -60,6 +61,11 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
         complete=not any(incomplete(f.code) for f in findings),
         max_severity=worst,
+        person=PersonInfo(life_stage=ctx.stage_label, description=describe_person(parsed.profile, ctx.stage_label)),
+        entries=tuple(
+            EntryInfo(name=e.display_name, substances=tuple(p.substance for p in e.parts()), times=e.times)
+            for e in parsed.regimen
+        ),
         totals=tuple(totals(ctx)),
         findings=tuple(findings),
     )

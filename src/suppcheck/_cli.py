@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._console import resume_collection
 from ._errors import InputError, KnowledgeBaseError, OutputError, Problem, SuppcheckError, escape_controls
+from ._gcpause import resume_collection
 from ._kb.paths import CACHE_ENV, bundled_path
 from ._readers import STDIN, Read
 from ._severity import Severity
@@ -245,11 +245,21 @@ def _add_explain(commands: Any) -> None:
         commands,
         "explain",
         "explain a rule, limit or finding code: what it covers, why, and its sources",
-        "examples:\n  suppcheck explain ul.magnesium\n  suppcheck explain input.missing_age\n",
+        "examples:\n  suppcheck explain ul.magnesium\n  suppcheck explain input.missing_age --format json\n",
         cmd_explain,
     )
     p.add_argument("rule_id", metavar="RULE_ID", help="a rule id, limit id (ul.magnesium) or finding code")
+    _text_or_json(p)
     _rules_option(p)
+
+
+def _text_or_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for a person (default), or json: the records (documented in docs/report-format.md)",
+    )
 
 
 def _add_lookup(commands: Any) -> None:
@@ -257,10 +267,12 @@ def _add_lookup(commands: Any) -> None:
         commands,
         "lookup",
         "what the knowledge base holds on a substance, form, medication, class or condition",
-        'examples:\n  suppcheck lookup magnesium\n  suppcheck lookup "magnesium citrate"\n  suppcheck lookup Lasix\n',
+        'examples:\n  suppcheck lookup magnesium\n  suppcheck lookup "magnesium citrate"\n'
+        "  suppcheck lookup Lasix --format json\n",
         cmd_lookup,
     )
     p.add_argument("name", metavar="NAME", help="any name or synonym, any case")
+    _text_or_json(p)
     _rules_option(p)
 
 
@@ -459,6 +471,7 @@ def _check(regimen: RegimenFile, kb: KnowledgeBase | None, source: str) -> Repor
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``suppcheck check``: check files, folders or standard input, or a whole batch; returns the exit code."""
     from ._reading import configured_limits
 
     configured_limits()  # a bad SUPPCHECK_LIMITS is one usage error, before any file
@@ -584,7 +597,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
 
                 print(
                     ("\n---\n\n" if number else "")
-                    + render_markdown(report, regimen, source=escape_controls(source), min_severity=args.min_severity),
+                    + render_markdown(report, source=escape_controls(source), min_severity=args.min_severity),
                     end="",
                 )
             else:
@@ -594,7 +607,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                     console = make_console(sys.stdout)
                 elif number:
                     console.print()
-                render_table(console, report, regimen, source=escape_controls(source), min_severity=args.min_severity)
+                render_table(console, report, source=escape_controls(source), min_severity=args.min_severity)
             number += 1
     if fmt == "json" and (collected or several):
         print(json.dumps(collected if several else collected[0], indent=2, ensure_ascii=False))
@@ -615,6 +628,7 @@ def _kb_or_bundled(extra: Sequence[str]) -> KnowledgeBase:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    """``suppcheck schedule``: plan the day of one regimen and print it; 1 when some rule cannot be kept."""
     from ._plan import plan
     from ._plan.render import print_schedule
     from ._reading import configured_limits
@@ -633,6 +647,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    """``suppcheck explain``: a rule, limit or finding code in full, as text or JSON."""
     from ._describe import FINDING_CODES, close_matches, explain
 
     kb = _kb_or_bundled(args.rules)
@@ -642,12 +657,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
         hint = close_matches(args.rule_id, ids)
         suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
         _error(f"suppcheck: no rule, limit or finding code {args.rule_id!r}{suffix}")
+        if args.format == "json":
+            print(json.dumps({"query": args.rule_id, "found": None, "suggestions": hint}, indent=2))
         return 2
+    if args.format == "json":
+        from ._describe import explain_data
+
+        print(
+            json.dumps({"query": args.rule_id, "found": explain_data(kb, args.rule_id)}, indent=2, ensure_ascii=False)
+        )
+        return 0
     print(text)
     return 0
 
 
 def cmd_lookup(args: argparse.Namespace) -> int:
+    """``suppcheck lookup``: what the knowledge base holds under a name, as text or JSON."""
     from ._describe import lookup, lookup_suggestions
 
     kb = _kb_or_bundled(args.rules)
@@ -656,7 +681,15 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         hint = lookup_suggestions(kb, args.name)
         suffix = f"; did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
         _error(f"suppcheck: nothing named {args.name!r} in the knowledge base{suffix}")
+        if args.format == "json":
+            print(json.dumps({"query": args.name, "matches": [], "suggestions": hint}, indent=2))
         return 2
+    if args.format == "json":
+        from ._describe import lookup_data
+
+        matches = lookup_data(kb, args.name)
+        print(json.dumps({"query": args.name, "matches": matches}, indent=2, ensure_ascii=False))
+        return 0
     print("\n\n".join(found))
     return 0
 
@@ -698,6 +731,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_stats(args: argparse.Namespace) -> int:
+    """``suppcheck kb stats``: the knowledge base's record counts and version."""
     from ._kb.loader import stats
 
     counts = stats(_kb_or_bundled(args.rules))
@@ -717,6 +751,7 @@ def cmd_kb_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
+    """``suppcheck kb validate``: validate the bundled knowledge base, a full file or an extra rules file."""
     from ._kb.loader import build, read_file, stats
 
     name: str | None = args.file
@@ -753,6 +788,7 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_cache(args: argparse.Namespace) -> int:
+    """``suppcheck kb cache``: show or clear the validated knowledge bases kept between runs."""
     from ._kb import cache
 
     folder = cache.directory()

@@ -42,6 +42,7 @@ def slot_name(text: str) -> str | None:
 
 
 def is_time(text: str) -> bool:
+    """Whether ``text`` is a time the regimen format accepts (a clock time or a slot name)."""
     return clock_minutes(text) is not None or slot_name(text) is not None
 
 

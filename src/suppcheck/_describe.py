@@ -166,6 +166,7 @@ def _labs(labs: Sequence[LabThreshold]) -> list[str]:
 
 
 def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
+    """A rule in full, for a person: what it covers, its window or timing, severity, evidence and sources."""
     partner = ", ".join(rule.with_substances or (*rule.medications, *rule.medication_classes))
     separation = None
     if rule.separation is not None:
@@ -210,6 +211,7 @@ def explain_rule(kb: KnowledgeBase, rule: Rule) -> str:
 
 
 def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
+    """A limit in full, for a person: its values by life stage, basis, severity steps and sources."""
     fields: list[tuple[str, str | None]] = [
         ("type", limit.type.value.replace("_", " ")),
         ("substance", _names([limit.substance], kb.substances)),
@@ -249,6 +251,7 @@ def explain(kb: KnowledgeBase, ident: str) -> str | None:
 
 
 def close_matches(name: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    """Up to ``limit`` of ``choices`` that are close to ``name`` (for a 'did you mean' hint)."""
     from rapidfuzz import fuzz, process
 
     found = process.extract(name, list(choices), scorer=fuzz.WRatio, limit=limit)
@@ -277,6 +280,7 @@ def _rules_block(title: str, rules: Iterable[Rule]) -> list[str]:
 
 
 def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
+    """A substance, its forms, limits and the rules on it, for a person."""
     factors = ", ".join(f"1 {k} = {v:g} {substance.unit}" for k, v in substance.unit_factors.items())
     fields: list[tuple[str, str | None]] = [
         ("kind", substance.kind.value),
@@ -311,6 +315,7 @@ def lookup_substance(kb: KnowledgeBase, substance: Substance) -> str:
 
 
 def lookup_form(kb: KnowledgeBase, form: Form) -> str:
+    """A form: its substance, elemental fraction, absorption and the rules on it, for a person."""
     fields: list[tuple[str, str | None]] = [
         ("substance", _names([form.substance], kb.substances)),
         ("synonyms", ", ".join(form.synonyms)),
@@ -336,6 +341,7 @@ def _class_members(kb: KnowledgeBase, class_id: str) -> list[str]:
 
 
 def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
+    """A medication or a medication class, with its classes and the rules that name them, for a person."""
     keys = {match.id} | set(match.classes)
     rules = [
         r
@@ -365,6 +371,7 @@ def lookup_medication(kb: KnowledgeBase, match: MedicationMatch) -> str:
 
 
 def lookup_condition(kb: KnowledgeBase, condition_id: str) -> str:
+    """A condition, what it implies and is implied by, and the rules on it, for a person."""
     cond = kb.conditions[condition_id]
     closure = kb.condition_closure(condition_id)
     implied_by = [c.id for c in kb.conditions.values() if c.id != cond.id and cond.id in kb.condition_closure(c.id)]
@@ -399,9 +406,141 @@ def lookup(kb: KnowledgeBase, name: str) -> list[str]:
 
 
 def lookup_suggestions(kb: KnowledgeBase, name: str) -> list[str]:
+    """Up to three known names close to ``name``, of any kind."""
     out: list[str] = []
     for kind in ("substance", "medication", "condition"):
         out += kb.suggestions(kind, name)
     for substance_id in kb.forms_by_substance:
         out += kb.suggestions("form", name, substance_id=substance_id, limit=1)
     return list(dict.fromkeys(out))[:3]
+
+
+# -- the same, for a program (--format json) ------------------------------------------------
+
+# How a record was gathered, and whether a clinic file asked to replace it, is for its maintainers.
+_HIDDEN = {"provenance", "override"}
+
+
+def _record(model: Any) -> dict[str, Any]:
+    data: dict[str, Any] = model.model_dump(mode="json", exclude=_HIDDEN)
+    return data
+
+
+def _reference_records(kb: KnowledgeBase, ids: Iterable[str]) -> list[dict[str, Any]]:
+    return [_record(kb.references[i]) for i in ids if i in kb.references]
+
+
+def explain_data(kb: KnowledgeBase, ident: str) -> dict[str, Any] | None:
+    """What :func:`explain` says, as data: ``kind`` (rule, limit, finding_code), ``id``, the record and its references.
+
+    >>> from suppcheck import load_knowledge
+    >>> explain_data(load_knowledge(), "input.missing_age")["kind"]
+    'finding_code'
+    """
+    key = ident.strip()
+    if key in kb.rules:
+        rule = kb.rules[key]
+        return {
+            "kind": "rule",
+            "id": key,
+            "record": _record(rule),
+            "references": _reference_records(kb, rule.references),
+        }
+    if key in kb.limits:
+        limit = kb.limits[key]
+        return {
+            "kind": "limit",
+            "id": key,
+            "record": _record(limit),
+            "references": _reference_records(kb, limit.references),
+        }
+    if key in FINDING_CODES:
+        return {"kind": "finding_code", "id": key, "meaning": FINDING_CODES[key]}
+    return None
+
+
+def _rule_ids(rules: Iterable[Rule]) -> list[str]:
+    return sorted(r.id for r in rules)
+
+
+def lookup_data(kb: KnowledgeBase, name: str) -> list[dict[str, Any]]:
+    """What :func:`lookup` says, as data: one mapping per meaning of ``name`` (``kind``, ``id``, ``record``, ...).
+
+    >>> from suppcheck import load_knowledge
+    >>> [(m["kind"], m["id"]) for m in lookup_data(load_knowledge(), "doxycycline")]
+    [('medication', 'doxycycline')]
+    """
+    found: list[dict[str, Any]] = []
+    substance = kb.substance(name)
+    if substance is not None:
+        found.append(
+            {
+                "kind": "substance",
+                "id": substance.id,
+                "record": _record(substance),
+                "forms": [f.id for f in kb.forms_by_substance.get(substance.id, ())],
+                "limits": sorted(lim.id for lim in kb.limits.values() if lim.substance == substance.id),
+                "rules": _rule_ids(
+                    r for r in kb.rules.values() if substance.id in r.substances or substance.id in r.with_substances
+                ),
+            }
+        )
+    for substance_id in kb.forms_by_substance:
+        form = kb.form(substance_id, name)
+        if form is not None:
+            found.append(
+                {
+                    "kind": "form",
+                    "id": form.id,
+                    "record": _record(form),
+                    "rules": _rule_ids(r for r in kb.rules.values() if form.id in r.forms),
+                    "references": _reference_records(kb, form.references),
+                }
+            )
+    match = kb.medication(name)
+    if match is not None:
+        keys = {match.id} | set(match.classes)
+        rules = _rule_ids(
+            r
+            for r in kb.rules.values()
+            if keys & {*r.medications, *r.medication_classes} and match.id not in r.except_medications
+        )
+        if match.is_class:
+            found.append(
+                {
+                    "kind": "medication_class",
+                    "id": match.id,
+                    "record": _record(kb.medication_classes[match.id]),
+                    "parent_classes": sorted(match.classes - {match.id}),
+                    "members": _class_members(kb, match.id),
+                    "rules": rules,
+                }
+            )
+        else:
+            found.append(
+                {
+                    "kind": "medication",
+                    "id": match.id,
+                    "record": _record(kb.medications[match.id]),
+                    "classes": sorted(match.classes),
+                    "rules": rules,
+                }
+            )
+    condition_id = kb.condition(name)
+    if condition_id is not None:
+        closure = kb.condition_closure(condition_id)
+        found.append(
+            {
+                "kind": "condition",
+                "id": condition_id,
+                "record": _record(kb.conditions[condition_id]),
+                "implies": sorted(closure - {condition_id}),
+                "implied_by": sorted(
+                    c.id
+                    for c in kb.conditions.values()
+                    if c.id != condition_id and condition_id in kb.condition_closure(c.id)
+                ),
+                "rules": _rule_ids(r for r in kb.rules.values() if closure & set(r.conditions)),
+            }
+        )
+    return found

@@ -23,6 +23,7 @@ def parse_text(text: str, *, yaml: bool, source: str, limits: Limits = DEFAULT_L
 
 
 def decode_text(data: bytes, *, source: str) -> str:
+    """UTF-8 text, or an InputError naming ``source`` and the byte that is not UTF-8."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -32,6 +33,7 @@ def decode_text(data: bytes, *, source: str) -> str:
 
 
 def is_yaml(name: str) -> bool:
+    """Whether a file name has a YAML suffix (``.yaml``, ``.yml``)."""
     return name.lower().endswith((".yaml", ".yml"))
 
 
@@ -62,6 +64,7 @@ def load_regimen(
 
 
 def validate_document(raw: Any, *, source: str, knowledge: KnowledgeBase | None = None) -> RegimenFile:
+    """Validate a decoded document as a regimen; problems are prefixed with ``source``."""
     try:
         context = {"knowledge": knowledge} if knowledge is not None else None
         return RegimenFile.model_validate(raw, context=context)

@@ -18,11 +18,9 @@ from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._outcome import visible
 from ._regimen import RegimenFile
-from ._render import describe_person
 from ._report import Finding, Report, Total
 from ._rules.context import Context, build_context
 from ._rules.dose import fmt
-from ._rules.stage import Stage
 from ._severity import Severity
 
 __all__ = ["html_report", "html_reports", "report_sections"]
@@ -104,8 +102,8 @@ def report_sections(
     return "\n".join(
         [
             _verdict(report, h),
-            _person(regimen, h),
-            _totals(report, regimen, h),
+            _person(report, regimen, h),
+            _totals(report, h),
             _day(ctx, shown.findings, kb, h),
             _findings(report, shown.findings, h, min_severity),
         ]
@@ -133,9 +131,9 @@ def _verdict(report: Report, h: int) -> str:
     )
 
 
-def _person(regimen: RegimenFile, h: int) -> str:
+def _person(report: Report, regimen: RegimenFile, h: int) -> str:
     profile = regimen.profile
-    stage = Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating).label()
+    stage = report.person.life_stage
     age = f"{profile.age:g} years" if profile.age is not None else "not given (adult limits used)"
     rows = [("Age", age), ("Life stage", stage)]
     if profile.sex:
@@ -148,7 +146,7 @@ def _person(regimen: RegimenFile, h: int) -> str:
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     return (
         f'<section><h{h}>Person</h{h}><dl class="person">{items}</dl>'
-        f'<p class="visually-hidden">{esc(describe_person(profile))}</p></section>'
+        f'<p class="visually-hidden">{esc(report.person.description)}</p></section>'
     )
 
 
@@ -159,10 +157,10 @@ def _basis(total: Total) -> str:
     return "" if total.basis == "total" else f" ({total.basis.replace('_', ' ')})"
 
 
-def _totals(report: Report, regimen: RegimenFile, h: int) -> str:
+def _totals(report: Report, h: int) -> str:
     if not report.totals:
         return f"<section><h{h}>Daily totals</h{h}><p>No substance could be totalled.</p></section>"
-    names = [e.display_name for e in regimen.regimen]
+    names = [e.name for e in report.entries]
     rows = []
     for t in report.totals:
         sources = ", ".join(dict.fromkeys(names[i] for i in t.entries if i < len(names)))

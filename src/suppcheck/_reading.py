@@ -137,6 +137,7 @@ def read_bounded(path: Path, limit: int, *, error: type[SuppcheckError] = InputE
 
 
 def too_large(limit: int) -> str:
+    """The message for input larger than ``limit`` bytes, naming the limit."""
     return f"larger than {_plural(limit, 'byte')} (limit max_bytes)"
 
 

@@ -214,6 +214,7 @@ class RegimenEntry(_Input):
 
     @property
     def doses_per_day_scheduled(self) -> int:
+        """How many times a day the entry is taken on a day it is taken (1 for weekly dosing)."""
         return self.per_day or 1
 
     @property
@@ -223,6 +224,7 @@ class RegimenEntry(_Input):
 
     @property
     def display_name(self) -> str:
+        """The entry's name as written: its product or its substance."""
         return self.product or self.substance or "?"
 
     def parts(self) -> tuple[Ingredient, ...]:
@@ -405,6 +407,7 @@ class RegimenFile(_Input):
     _checked_against: object = PrivateAttr(default=None)
 
     def units_checked_against(self, knowledge: "KnowledgeBase") -> bool:
+        """Whether the units were already checked against ``knowledge`` when the file was validated."""
         return self._checked_against is knowledge
 
     @model_validator(mode="before")

@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
 
 from ._outcome import visible
-from ._regimen import Profile, RegimenFile
 from ._report import Finding, Report, Total
-from ._rules.stage import Stage
 from ._severity import Severity
 
 if TYPE_CHECKING:
@@ -25,34 +23,6 @@ SEVERITY_STYLE = {
     Severity.MINOR: "cyan",
     Severity.INFO: "green",
 }
-
-
-def describe_person(profile: Profile) -> str:
-    """``female, 58 years (women 51-70); conditions: ...; medications: ...; labs: eGFR 20 mL/min/1.73 m²``."""
-    stage = Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating).label()
-    if profile.age is None:
-        parts = [stage]  # the label already says "women 19-50 (age not given)"
-    else:
-        who = f"{profile.sex}, " if profile.sex else ""
-        parts = [f"{who}{profile.age:g} years ({stage})"]
-    if profile.pregnant:
-        parts.append("pregnant")
-    if profile.lactating:
-        parts.append("lactating")
-    if profile.conditions:
-        parts.append("conditions: " + ", ".join(profile.conditions))
-    if profile.medications:
-        meds = [m.name + (f" at {', '.join(m.times)}" if m.times else "") for m in profile.medications]
-        parts.append("medications: " + ", ".join(meds))
-    labs = profile.labs.given()
-    if labs:
-        shown = {
-            "egfr": ("eGFR", "mL/min/1.73 m²"),
-            "potassium": ("serum potassium", "mmol/L"),
-            "ferritin": ("ferritin", "ng/mL"),
-        }
-        parts.append("labs: " + ", ".join(f"{shown[k][0]} {v:g} {shown[k][1]}" for k, v in labs.items()))
-    return "; ".join(parts)
 
 
 def _num(value: float) -> str:
@@ -78,8 +48,8 @@ def _recommended(total: Total) -> str:
     return f"{_num(total.recommended_intake)} {total.recommended_intake_unit or total.unit}{kind}"
 
 
-def _sources(total: Total, regimen: RegimenFile) -> str:
-    names = [regimen.regimen[i].display_name for i in total.entries if i < len(regimen.regimen)]
+def _sources(total: Total, report: Report) -> str:
+    names = [report.entries[i].name for i in total.entries if i < len(report.entries)]
     return ", ".join(dict.fromkeys(names))
 
 
@@ -113,9 +83,7 @@ def make_console(file: IO[str]) -> Console:
     return Console(file=file, highlight=False, emoji=False)
 
 
-def render_table(
-    console: Console, report: Report, regimen: RegimenFile, *, source: str, min_severity: Severity
-) -> None:
+def render_table(console: Console, report: Report, *, source: str, min_severity: Severity) -> None:
     """Print one report: the person, a totals table, then findings grouped by severity."""
     from rich.markup import escape
     from rich.table import Table
@@ -123,7 +91,7 @@ def render_table(
 
     shown = visible(report, min_severity)
     console.print(Text(f"suppcheck: {source}", style="bold"))
-    console.print(Text(f"Person: {describe_person(regimen.profile)}"))
+    console.print(Text(f"Person: {report.person.description}"))
     console.print(Text(_verdict(report), style="dim"))
     for label, text in _trace(report):
         console.print(Text(f"{label}: {text}", style="bold yellow"))
@@ -144,7 +112,7 @@ def render_table(
                 escape(_upper_limit(total)),
                 Text(_percent(total), style="bold red" if over else ""),
                 escape(_recommended(total)),
-                escape(_sources(total, regimen)),
+                escape(_sources(total, report)),
             )
         console.print(table)
     if not report.findings:
@@ -181,9 +149,10 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: Report, regimen: RegimenFile, *, source: str, min_severity: Severity) -> str:
+def render_markdown(report: Report, *, source: str, min_severity: Severity) -> str:
+    """The report as Markdown: the person, the verdict, the totals and the findings worst first."""
     shown = visible(report, min_severity)
-    out = [f"# suppcheck: {source}", "", f"**Person:** {describe_person(regimen.profile)}", "", _verdict(report), ""]
+    out = [f"# suppcheck: {source}", "", f"**Person:** {report.person.description}", "", _verdict(report), ""]
     trace = _trace(report)
     if trace:
         out += [*(f"- **{label}:** {_cell(text)}" for label, text in trace), ""]
@@ -201,7 +170,7 @@ def render_markdown(report: Report, regimen: RegimenFile, *, source: str, min_se
                 _upper_limit(t),
                 _percent(t),
                 _recommended(t),
-                _sources(t, regimen),
+                _sources(t, report),
             )
             out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         out.append("")

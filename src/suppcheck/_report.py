@@ -51,6 +51,7 @@ class Finding(_Output):
     suggestions: tuple[str, ...] = Field(default=(), description="input.unrecognized_*: close known names")
 
     def sort_key(self) -> tuple[int, str, str, tuple[str, ...], tuple[str, ...], tuple[int, ...], str]:
+        """The order of findings in a report: worst severity first, then code, rule id and what they name."""
         return (
             -SEVERITY_RANK[self.severity.value],
             self.code,
@@ -160,6 +161,25 @@ class Override(_Output):
     file: str = Field(description="The name of the extra file that replaced it")
 
 
+class PersonInfo(_Output):
+    """Who the regimen is for, as a reader of the report needs it."""
+
+    life_stage: str = Field(
+        description="The life stage whose limits apply: 'women 51-70', 'adults 19-50 (age not given)'"
+    )
+    description: str = Field(
+        description="One line for a reader: age, life stage, conditions, medications and labs as given"
+    )
+
+
+class EntryInfo(_Output):
+    """One regimen entry as given, so that a finding's or a total's ``entries`` index can be shown by name."""
+
+    name: str = Field(description="The substance or product as written")
+    substances: tuple[str, ...] = Field(description="The substances it delivers, as written (a product's ingredients)")
+    times: tuple[str, ...] | None = Field(default=None, description="Its times as given (normalised), or none")
+
+
 class Report(_Output):
     """The result of checking one regimen."""
 
@@ -171,6 +191,8 @@ class Report(_Output):
     ok: bool
     complete: bool
     max_severity: Severity | None
+    person: PersonInfo = Field(description="Who the regimen is for")
+    entries: tuple[EntryInfo, ...] = Field(description="The regimen's entries in order: what every entries index names")
     totals: tuple[Total, ...]
     findings: tuple[Finding, ...]
     disclaimer: str = DISCLAIMER

@@ -60,6 +60,7 @@ def render(name: str) -> str:
 
 
 def main(folder: str) -> None:
+    """Write every published schema into ``folder`` (``make schema``)."""
     for name in SCHEMAS:
         (Path(folder) / name).write_text(render(name), encoding="utf-8")
 

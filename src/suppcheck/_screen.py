@@ -85,8 +85,10 @@ def columns(shape: Shape) -> tuple[tuple[str, str, str], ...]:
 def screen_columns(shape: Shape = "person") -> tuple[tuple[str, str, str], ...]:
     """The screening columns of a shape, in order: (name, Arrow type, meaning).
 
-    >>> [name for name, _, _ in screen_columns("finding")][:4]
-    ['id', 'line', 'code', 'severity']
+    The first columns of a finding row:
+
+        >>> [name for name, _, _ in screen_columns("finding")][:4]
+        ['id', 'line', 'code', 'severity']
     """
     return columns(shape)
 
@@ -129,13 +131,13 @@ def screen(
     checked one row with ``input_error`` set. ``first_line`` numbers the
     first record.
 
-    >>> rows = list(screen([{"id": "m-1", "profile": {"age": 40},
-    ...                      "regimen": [{"substance": "magnesium", "amount": "400 mg", "per_day": 2}]},
-    ...                     '{"regimen": []}']))
-    >>> [(r["id"], r["line"], r["max_severity"], r["over_upper_limit"]) for r in rows]
-    [('m-1', 1, 'major', ['magnesium']), (None, 2, None, [])]
-    >>> rows[1]["input_error"]
-    'regimen: Tuple should have at least 1 item after validation, not 0'
+        >>> rows = list(screen([{"id": "m-1", "profile": {"age": 40},
+        ...                      "regimen": [{"substance": "magnesium", "amount": "400 mg", "per_day": 2}]},
+        ...                     '{"regimen": []}']))
+        >>> [(r["id"], r["line"], r["max_severity"], r["over_upper_limit"]) for r in rows]
+        [('m-1', 1, 'major', ['magnesium']), (None, 2, None, [])]
+        >>> rows[1]["input_error"]
+        'regimen: Tuple should have at least 1 item after validation, not 0'
     """
     from ._check import check
 

@@ -22,6 +22,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
+        """The severity's order, 0 for info up to 4 for contraindicated."""
         return _RANK[self]
 
     def __lt__(self, other: object) -> bool:

@@ -39,6 +39,7 @@ class UnitSpec(NamedTuple):
 
     @property
     def is_mass(self) -> bool:
+        """Whether the unit is a mass (g, mg, mcg), as opposed to an activity or equivalent unit."""
         return self.dimension == "mass"
 
 

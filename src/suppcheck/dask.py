@@ -6,13 +6,13 @@ Each worker process loads the knowledge base once (the bundled one, or the
 bundled one with a clinic's rules files, whose bytes travel with the graph
 once and are validated once per worker) and keeps it for every task.
 
->>> import dask.bag as db
->>> from suppcheck.dask import check_bag
->>> bag = db.from_sequence(['{"id": "a", "regimen": [{"substance": "zinc", "amount": "50 mg"}]}', "oops"],
-...                        npartitions=2)
->>> [(r["id"], r["line"], r["max_severity"], r["input_error"] is None) for r in check_bag(bag).compute(
-...     scheduler="synchronous")]
-[('a', 1, 'moderate', True), (None, 2, None, False)]
+    >>> import dask.bag as db
+    >>> from suppcheck.dask import check_bag
+    >>> bag = db.from_sequence(['{"id": "a", "regimen": [{"substance": "zinc", "amount": "50 mg"}]}', "oops"],
+    ...                        npartitions=2)
+    >>> [(r["id"], r["line"], r["max_severity"], r["input_error"] is None) for r in check_bag(bag).compute(
+    ...     scheduler="synchronous")]
+    [('a', 1, 'moderate', True), (None, 2, None, False)]
 """
 
 from __future__ import annotations

@@ -97,6 +97,31 @@ def rules_file(data: bytes) -> None:
     loader.build([_BUNDLED[0], ("fuzz-rules.json", parsed)])  # type: ignore[list-item]
 
 
+def _every_regimen(data: bytes, fmt: str | None) -> None:
+    from suppcheck import read_regimens
+
+    for read in read_regimens(data, format=fmt, name="fuzz"):
+        if read.regimen is not None:
+            _checked(read.regimen)
+        else:
+            assert isinstance(read.error, InputError)
+
+
+def csv_text(data: bytes) -> None:
+    """A CSV export: one regimen per id, each checked or refused on its own."""
+    _every_regimen(data, "csv")
+
+
+def jsonl_text(data: bytes) -> None:
+    """JSON lines read as one file (not the batch path): one regimen per line."""
+    _every_regimen(data, "jsonl")
+
+
+def sniffed(data: bytes) -> None:
+    """Bytes of no stated format: the content chooses the reader."""
+    _every_regimen(data, None)
+
+
 TARGETS: tuple[Callable[[bytes], None], ...] = (
     model_validate_json,
     json_text,
@@ -105,6 +130,9 @@ TARGETS: tuple[Callable[[bytes], None], ...] = (
     standard_input,
     batch_line,
     rules_file,
+    csv_text,
+    jsonl_text,
+    sniffed,
 )
 
 

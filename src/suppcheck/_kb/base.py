@@ -352,6 +352,7 @@ class KnowledgeBase:
     # -- limits and rules --------------------------------------------------
 
     def limits_for(self, substance_id: str, kind: LimitType) -> tuple[Limit, ...]:
+        """The limits of one type (upper limit, recommended intake, ...) for a substance, every life stage in each."""
         return self._limits.get((substance_id, kind), ())
 
     def rules_for_substance(self, substance_id: str) -> tuple[Rule, ...]:

@@ -52,6 +52,8 @@ class _Record(BaseModel):
 
 
 class Overridable(_Record):
+    """A record an extra rules file may replace, by giving its id with ``override: true``."""
+
     override: bool = Field(
         default=False,
         description="In an extra rules file: replace the bundled entry with this id.",
@@ -59,6 +61,8 @@ class Overridable(_Record):
 
 
 class Reference(Overridable):
+    """A public source: a label, a report, a fact sheet or a paper, with its URL and PubMed id."""
+
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.\-]*$")]
     title: Text
     publisher: Text
@@ -70,6 +74,8 @@ class Reference(Overridable):
 
 
 class SubstanceKind(StrEnum):
+    """What kind of substance: a mineral, vitamin, hormone, botanical or other."""
+
     MINERAL = "mineral"
     VITAMIN = "vitamin"
     HORMONE = "hormone"
@@ -82,6 +88,8 @@ UnitFactors = dict[Annotated[str, Field(min_length=1)], Positive]
 
 
 class Substance(Overridable):
+    """A supplement substance: its canonical unit, synonyms and unit conversions (IU, DFE, RAE)."""
+
     id: Id
     name: Text
     kind: SubstanceKind
@@ -96,12 +104,16 @@ class Substance(Overridable):
 
 
 class Absorption(StrEnum):
+    """A form's relative absorption: good, moderate or poor."""
+
     GOOD = "good"
     MODERATE = "moderate"
     POOR = "poor"
 
 
 class Form(Overridable):
+    """A chemical form of a substance (magnesium citrate): its elemental fraction, absorption and sources."""
+
     id: Id
     substance: Id
     name: Text
@@ -119,6 +131,8 @@ class Form(Overridable):
 
 
 class LimitType(StrEnum):
+    """What a limit states: an upper limit, a recommended intake, a usual range's ends, a per-dose maximum."""
+
     UPPER_LIMIT = "upper_limit"
     RECOMMENDED = "recommended"
     USUAL_MAX = "usual_max"
@@ -127,6 +141,8 @@ class LimitType(StrEnum):
 
 
 class LimitBasis(StrEnum):
+    """What an upper limit counts: total intake, supplements only, folic acid, preformed or synthetic forms."""
+
     TOTAL = "total"
     SUPPLEMENTAL = "supplemental"
     FOLIC_ACID = "folic_acid"
@@ -156,12 +172,14 @@ class SeverityStep(_Record):
 
     @property
     def threshold(self) -> float:
+        """The daily amount at which this step's severity starts."""
         value = self.min_daily_amount if self.min_daily_amount is not None else self.above_daily_amount
         assert value is not None
         return value
 
     @property
     def inclusive(self) -> bool:
+        """Whether the threshold itself is in the step (``min_daily_amount``) or only above it."""
         return self.min_daily_amount is not None
 
 
@@ -185,6 +203,8 @@ def _check_steps(steps: tuple[SeverityStep, ...], base: Severity | None) -> None
 
 
 class Limit(Overridable):
+    """A limit of one substance by life stage (NASEM keys such as ``women_51_70``), with its basis and sources."""
+
     id: RuleId
     substance: Id
     type: LimitType
@@ -224,6 +244,8 @@ class Limit(Overridable):
 
 
 class MedicationClass(Overridable):
+    """A class of medications (tetracyclines, loop diuretics) that rules may name as a whole."""
+
     id: Id
     name: Text
     synonyms: tuple[Text, ...] = ()
@@ -233,6 +255,8 @@ class MedicationClass(Overridable):
 
 
 class Medication(Overridable):
+    """A medication by its generic name, with synonyms, brands and the classes it belongs to."""
+
     id: Id
     name: Text
     synonyms: tuple[Text, ...] = ()
@@ -243,6 +267,8 @@ class Medication(Overridable):
 
 
 class Condition(Overridable):
+    """A condition rules may name, with synonyms and the conditions it implies."""
+
     id: Id
     name: Text
     synonyms: tuple[Text, ...] = ()
@@ -252,6 +278,8 @@ class Condition(Overridable):
 
 
 class RuleFamily(StrEnum):
+    """The kind of rule, which decides the family module that evaluates it and its finding code."""
+
     INTERACTION_MEDICATION = "interaction.medication"
     INTERACTION_SUPPLEMENT = "interaction.supplement"
     ABSORPTION_REDUCED = "absorption.reduced"
@@ -280,6 +308,8 @@ class Separation(_Record):
 
 
 class Timing(_Record):
+    """When a substance should be taken: an anchor slot and window, or with or without food."""
+
     anchor: Slot | None = None
     earliest_minutes: Annotated[int, Field(ge=-720, le=720)] | None = None
     latest_minutes: Annotated[int, Field(ge=-720, le=720)] | None = None
@@ -350,6 +380,8 @@ class LabThreshold(_Record):
 
 
 class Rule(Overridable):
+    """One sourced rule: what it applies to, its severity and evidence, mechanism, recommendation and window."""
+
     id: RuleId
     family: RuleFamily
     severity: Severity

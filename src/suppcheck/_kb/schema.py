@@ -16,6 +16,7 @@ def schema() -> dict[str, Any]:
 
 
 def render() -> str:
+    """The knowledge-base schema as committed in ``data/interactions.schema.json``."""
     return json.dumps(schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -39,16 +39,16 @@ def plan(
     regimen's own times before the number of times. A malformed regimen raises
     :class:`~suppcheck.InputError`, as :func:`~suppcheck.check` does.
 
-    >>> p = plan({"profile": {"age": 40},
-    ...           "regimen": [{"substance": "iron", "amount": "18 mg", "times": ["breakfast"]},
-    ...                       {"substance": "calcium", "form": "carbonate", "amount": "500 mg",
-    ...                        "times": ["breakfast"]}]})
-    >>> [(d.name, d.time, d.with_food) for d in p.doses]
-    [('calcium', '07:30', True), ('iron', '09:30', False)]
-    >>> p.all_satisfied, p.moves
-    (True, 1)
-    >>> [e.times for e in p.apply().regimen]
-    [('09:30',), ('07:30',)]
+        >>> p = plan({"profile": {"age": 40},
+        ...           "regimen": [{"substance": "iron", "amount": "18 mg", "times": ["breakfast"]},
+        ...                       {"substance": "calcium", "form": "carbonate", "amount": "500 mg",
+        ...                        "times": ["breakfast"]}]})
+        >>> [(d.name, d.time, d.with_food) for d in p.doses]
+        [('calcium', '07:30', True), ('iron', '09:30', False)]
+        >>> p.all_satisfied, p.moves
+        (True, 1)
+        >>> [e.times for e in p.apply().regimen]
+        [('09:30',), ('07:30',)]
     """
     kb = knowledge if knowledge is not None else default_knowledge()
     parsed = _validated(regimen, kb)

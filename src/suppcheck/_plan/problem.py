@@ -78,6 +78,7 @@ class Group:
 
     @property
     def entries(self) -> tuple[int, ...]:
+        """The regimen entries whose doses this group holds."""
         return tuple(sorted({*self.subject_entries, *self.partner_entries, *(e for e, _ in self.amounts)}))
 
 
@@ -95,10 +96,12 @@ class Problem:
     fixed: frozenset[int]  # medication clock minutes: taken anyway, so they count as pill times
 
     def after_wake(self, minute: int) -> int:
+        """Minutes after waking of a clock time, on the person's day."""
         return (minute - self.wake) % 1440
 
     @property
     def span(self) -> int:
+        """The length of the waking day in minutes, from waking to bedtime."""
         return (self.bedtime - self.wake) % 1440
 
 
@@ -393,6 +396,7 @@ class Score:
     lateness: int  # total minutes after waking over every dose
 
     def key(self, prefer: str) -> tuple[tuple[int, ...], int, int, int]:
+        """The order in which plans are compared: fewer broken rules (worst first), then ``prefer``."""
         if prefer == "own_times":
             return self.by_severity, self.moves, self.times_per_day, self.lateness
         return self.by_severity, self.times_per_day, self.moves, self.lateness

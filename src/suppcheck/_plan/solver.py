@@ -79,6 +79,7 @@ class Compiled:
 
     @classmethod
     def of(cls, problem: Problem) -> Compiled:
+        """The problem in the form the search works on: candidate offsets and rule masks."""
         cands = problem.candidates
         off = tuple(problem.after_wake(t) for t in cands)
         unary = []

@@ -244,4 +244,5 @@ def read_regimen(
 
 
 def is_mapping(value: Any) -> bool:
+    """Whether a decoded value is a mapping (a regimen document is one)."""
     return isinstance(value, Mapping)
