@@ -350,8 +350,11 @@ def _chunks(stream: Iterable[bytes] | NumberedLines, size: int) -> Iterator[tupl
 
 
 def _bounded_lines(stream: Iterable[bytes], limit: int) -> Iterator[bytes]:
-    """The stream's lines, each cut after ``limit`` bytes and a few more: the rest of a longer line is
-    read and dropped a block at a time, never held (check_line reports the line as too long)."""
+    """The stream's lines, each cut after ``limit`` bytes and a few more.
+
+    The rest of a longer line is read and dropped a block at a time, never
+    held (check_line reports the line as too long).
+    """
     readline = getattr(stream, "readline", None)
     if readline is None:
         yield from stream

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ._codes import CODES
 from ._kb.base import KnowledgeBase, MedicationMatch
 from ._kb.models import Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
 
@@ -23,78 +24,8 @@ def field_lines(fields: Sequence[tuple[str, str | None]], width: int = 100) -> l
     return lines
 
 
-FINDING_CODES: dict[str, str] = {
-    "dose.above_upper_limit": (
-        "A substance's daily total exceeds the tolerable upper intake level for the person's life stage. "
-        "The limit's basis is respected: some limits count supplements only (magnesium), folic acid only "
-        "(folate) or preformed vitamin A only."
-    ),
-    "dose.above_typical": (
-        "A dose exceeds the usual dose range where no upper limit exists or where the upper limit is more "
-        "permissive (melatonin above 5 mg, valerian above its usual extract range). The message gives the "
-        "multiple of the range's top; where a source names a higher threshold (melatonin above the 10 mg "
-        "specialist maximum) the severity rises and the message says why."
-    ),
-    "dose.below_typical": "A dose is below the recommended intake or the usual effective range (info).",
-    "dose.per_dose_limit": "A single dose exceeds what is absorbed well at once (calcium above 500 mg per dose).",
-    "interaction.medication": (
-        "A substance interacts with a medication the person takes: chelation, an additive effect, or an "
-        "altered drug level."
-    ),
-    "interaction.supplement": (
-        "Two substances interact beyond absorption (additive sedation of melatonin and valerian; high zinc "
-        "lowering copper)."
-    ),
-    "absorption.reduced": "Items taken together lower a substance's absorption (calcium with iron).",
-    "absorption.enhanced": (
-        "Items taken together raise absorption (vitamin C with iron): info, or a warning where raising it is "
-        "harmful (hemochromatosis)."
-    ),
-    "timing.separation": (
-        "Two items that must be separated are scheduled too close together; the finding gives the hours "
-        "required and the hours scheduled. With times unknown the rule is reported as advice."
-    ),
-    "timing.advice": (
-        "A substance is best taken at a particular time or with or without food (melatonin 30-60 min before "
-        "bed; iron on an empty stomach) and the schedule differs or is unknown."
-    ),
-    "contraindication.condition": (
-        "A substance is contraindicated or needs caution with one of the person's conditions (magnesium with "
-        "kidney failure; iron with hemochromatosis), or with a lab value past a sourced threshold given in "
-        "profile.labs (magnesium with an eGFR below 30)."
-    ),
-    "contraindication.life_stage": "Pregnancy, lactation, childhood or older age changes the advice.",
-    "depletion.medication": (
-        "A medication the person takes depletes a nutrient (loop diuretics: magnesium and potassium; "
-        "metformin and proton-pump inhibitors: vitamin B12)."
-    ),
-    "duplicate.substance": (
-        "The same substance arrives from more than one entry; the totals add them. Usually a reminder to "
-        "confirm that several products containing it are intended (info)."
-    ),
-    "input.unrecognized_substance": (
-        "A substance name is not in the knowledge base, so nothing about it was checked; the finding suggests "
-        "close names. The report is marked incomplete (exit code 3 unless --allow-unknown)."
-    ),
-    "input.unrecognized_form": (
-        "A form name is not known for its substance; the amount is taken as elemental (or left out of the "
-        "totals when it is a compound weight). The report is marked incomplete."
-    ),
-    "input.unrecognized_medication": (
-        "A medication name is not in the knowledge base, so its interactions and depletions were not checked. "
-        "The report is marked incomplete."
-    ),
-    "input.unrecognized_condition": (
-        "A condition name is not in the knowledge base, so its contraindications were not checked. The report "
-        "is marked incomplete."
-    ),
-    "input.missing_age": "No age was given, so adult (19-50) limits were used; add the age for exact limits.",
-    "input.life_stage_from_condition": (
-        "A condition names pregnancy or lactation (pregnancy, pregnant, breastfeeding, lactating, lactation), so "
-        "the profile was read as pregnant or lactating and those life stages' limits and rules were applied "
-        "(info). Writing 'pregnant: true' or 'lactating: true' in the profile says the same."
-    ),
-}
+# The meaning of each finding code, from the registry (suppcheck._codes).
+FINDING_CODES: dict[str, str] = {code: entry.description for code, entry in CODES.items()}
 
 EVIDENCE_TEXT = {
     "A": "authoritative guidance or consistent clinical trials",
@@ -245,8 +176,10 @@ def explain(kb: KnowledgeBase, ident: str) -> str | None:
         return explain_rule(kb, kb.rules[key])
     if key in kb.limits:
         return explain_limit(kb, kb.limits[key])
-    if key in FINDING_CODES:
-        return "\n".join([f"{key} (finding code)", *field_lines([("meaning", FINDING_CODES[key])])])
+    if key in CODES:
+        entry = CODES[key]
+        fields = [("meaning", entry.description), ("raised by", entry.family), ("severity", entry.severity)]
+        return "\n".join([f"{key} (finding code)", *field_lines(fields)])
     return None
 
 
@@ -454,8 +387,15 @@ def explain_data(kb: KnowledgeBase, ident: str) -> dict[str, Any] | None:
             "record": _record(limit),
             "references": _reference_records(kb, limit.references),
         }
-    if key in FINDING_CODES:
-        return {"kind": "finding_code", "id": key, "meaning": FINDING_CODES[key]}
+    if key in CODES:
+        entry = CODES[key]
+        return {
+            "kind": "finding_code",
+            "id": key,
+            "meaning": entry.description,
+            "family": entry.family,
+            "severity": entry.severity,
+        }
     return None
 
 

@@ -1,4 +1,4 @@
-"""Exceptions raised by suppcheck.
+r"""Exceptions raised by suppcheck.
 
 Clinical findings are never raised: they are returned as values in a
 :class:`~suppcheck.Report`. Exceptions mean the input or the knowledge base
@@ -17,7 +17,7 @@ the offending field (``regimen[2].amount: ...`` or ``rules[41].references[0]:
 each a mapping with ``loc`` (the path as a tuple), ``type`` (a stable code
 such as ``unit_not_applicable``), ``msg`` and ``input``, in the shape of
 pydantic's ``ValidationError.errors()``. Control characters in a problem (a newline in a field name, an escape
-sequence in a value) are shown escaped, as ``\\n`` or ``\\x1b``, so that no
+sequence in a value) are shown escaped, as ``\n`` or ``\x1b``, so that no
 input can forge a line of its own or drive the terminal.
 """
 

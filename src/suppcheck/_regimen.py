@@ -491,7 +491,7 @@ _MESSAGES = {
 
 
 def describe_errors(exc: ValidationError, raw: Any) -> list[Problem]:
-    """pydantic errors as :class:`Problem` values, entries named by index and name.
+    """Pydantic's errors as :class:`Problem` values, entries named by index and name.
 
     The type is pydantic's code (``missing``, ``extra_forbidden``,
     ``float_parsing``...) or, for a rule of the regimen format, the code the

@@ -33,8 +33,11 @@ Known = tuple[int, int, bool, int, int]
 
 
 class _Level:
-    """What the bound keeps, for the values tried at one position, of the entries the dose placed there does
-    not touch: their share is the same for every value while the broken groups are."""
+    """What the bound keeps for the values tried at one position.
+
+    It holds the entries the dose placed there does not touch: their share is
+    the same for every value while the broken groups are.
+    """
 
     __slots__ = ("known", "sums", "used")
 
@@ -447,8 +450,10 @@ class Search:
         return (viol, distinct, moves_lb, late) < limit
 
     def _hopeless(self, position: int, limit: Key, level: _Level, fresh: dict[int, Known]) -> bool:
-        """A quick look at :meth:`_promising` once the broken groups already reach the limit: whether the part
-        that comes next (moves or times a day), which no entry can lower, is already over it.
+        """A quick look at :meth:`_promising` once the broken groups already reach the limit.
+
+        Whether the part that comes next (moves or times a day), which no
+        entry can lower, is already over it.
 
         ``fresh`` gets what is worked out of the touched entries, for the full look.
         """
@@ -519,8 +524,12 @@ class Search:
         return broken, room, fits, moves_room, late_room
 
     def _open(self, e: int, need: int, broken: int) -> tuple[int, bool]:
-        """The room of ``e`` (:meth:`_room`) where it breaks nothing new (:meth:`_clean`) if its doses fit
-        there (:meth:`_fits`), else all of it; and whether they fit. Room and fit are inlined, as it is hot."""
+        """The room of ``e`` (:meth:`_room`) where it breaks nothing new, and whether its doses fit there.
+
+        That is the room where it breaks nothing new (:meth:`_clean`) if its
+        doses fit there (:meth:`_fits`), else all of it. Room and fit are
+        inlined, as it is hot.
+        """
         full = self.full
         chosen = self.chosen[e]
         if chosen:

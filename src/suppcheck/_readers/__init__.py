@@ -119,9 +119,9 @@ def format_of(name: str) -> str | None:
 
 
 def sniff(text: str) -> str:
-    """The format of ``text`` by its content: JSON, JSON lines, CSV with a header, else YAML.
+    r"""The format of ``text`` by its content: JSON, JSON lines, CSV with a header, else YAML.
 
-    >>> sniff('{"regimen": []}'), sniff('{"a": 1}\\n{"b": 2}\\n'), sniff("id,substance,amount\\nm1,zinc,15 mg\\n")
+    >>> sniff('{"regimen": []}'), sniff('{"a": 1}\n{"b": 2}\n'), sniff("id,substance,amount\nm1,zinc,15 mg\n")
     ('json', 'jsonl', 'csv')
     """
     for reader in _readers().values():
