@@ -68,10 +68,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|<>~&])")
 
 
 def md(text: str) -> str:
-    """``text`` with every Markdown (and HTML) special character escaped, on one line.
+    r"""``text`` with every Markdown (and HTML) special character escaped, on one line.
 
     >>> print(md("[click](javascript:x) <b>"))
-    \\[click\\](javascript:x) \\<b\\>
+    \[click\](javascript:x) \<b\>
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 

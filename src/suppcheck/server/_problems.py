@@ -62,7 +62,7 @@ def input_errors(exc: SuppcheckError) -> list[dict[str, Any]]:
 
 
 def validation_errors(errors: Iterable[Mapping[str, Any]], *, prefix: Sequence[str | int] = ()) -> list[dict[str, Any]]:
-    """pydantic ``ValidationError.errors()`` as problem ``errors``, without echoing records back."""
+    """The ``errors`` of a pydantic ``ValidationError`` as problem ``errors``, without echoing records back."""
     out = []
     for item in errors:
         entry: dict[str, Any] = {
