@@ -270,6 +270,21 @@ def test_min_severity_leaves_out_the_milder_cards() -> None:
     assert len(everything) > len(strict)
 
 
+def test_a_record_that_could_not_be_read_is_a_card_whatever_the_minimum_severity(base: str) -> None:
+    unknown = copy.deepcopy(MAGNESIUM)
+    unknown["id"] = "ms2"
+    unknown["medicationCodeableConcept"] = {"text": "moonflower essence"}
+    unmapped = copy.deepcopy(MAGNESIUM)
+    unmapped["id"] = "ms3"
+    unmapped["dosage"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "unit": "scoops", "code": "{scoop}"}
+    prefetch = dict(PREFETCH, medicationStatements=_searchset(MAGNESIUM, unknown, unmapped))
+    cards = _cards(httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=call(prefetch=prefetch)))
+    codes = _codes(cards)
+    assert any(code.startswith("input.unrecognized_") for code in codes), codes  # minor, under the default
+    assert "input.fhir_unmapped" in codes
+    assert all(c["indicator"] == "info" for c in cards if c["source"]["topic"]["code"].startswith("input."))
+
+
 def test_no_supplement_means_no_card(base: str) -> None:
     prefetch = dict(PREFETCH, medicationStatements=_searchset())
     assert _cards(httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=call(prefetch=prefetch))) == []

@@ -1,8 +1,9 @@
 """A report's findings as CDS Hooks 2.0 cards.
 
 One card per finding at or above the service's minimum severity (and every
-``input.unrecognized_*`` finding, whatever its severity: a name the
-knowledge base does not know means nothing about it was checked). Each card:
+``input.unrecognized_*`` and ``input.fhir_unmapped`` finding, whatever its
+severity: a name the knowledge base does not know, or a record the reader
+could not map, means nothing about it was checked). Each card:
 
 - ``summary``: the finding's message, cut at a word to at most 139 characters;
 - ``indicator``: ``critical`` for contraindicated and major, ``warning`` for
@@ -32,6 +33,7 @@ from typing import Any
 from .._regimen import RegimenEntry, RegimenFile
 from .._report import Finding, Report, Total
 from .._severity import Severity
+from .._sourced import incomplete
 
 # Code systems minted for this service: a UUID URN needs no registry and names nothing else.
 FINDING_CODE_SYSTEM = "urn:uuid:6f1d5c1e-3b0a-5c8e-9a47-2d1f0b7e4c11"
@@ -173,7 +175,7 @@ def build_cards(
     """The cards for ``report``'s findings, worst first."""
     cards = []
     for finding in report.findings:
-        if finding.severity < min_severity and not finding.code.startswith("input.unrecognized_"):
+        if finding.severity < min_severity and not incomplete(finding.code):
             continue
         cards.append(card(finding, report.knowledge_version, hook_instance, suggest))
     return cards
