@@ -751,7 +751,7 @@ def test_help_and_unknown_commands_see_every_command(capsys: pytest.CaptureFixtu
         assert f"    {command}" in out
     code, _, err = cli(capsys, "chek", "x.yaml")
     assert code == 2
-    assert "invalid choice: 'chek' (choose from 'check', 'schedule', 'explain', 'lookup', 'kb')" in err
+    assert "invalid choice: 'chek' (choose from 'check', 'schedule', 'explain', 'lookup', 'kb', 'serve')" in err
 
 
 PROBE = """\

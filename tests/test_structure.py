@@ -85,6 +85,26 @@ def test_every_common_unit_spelling_is_checked_without_pint() -> None:
     assert _run(code) == ["[]"]
 
 
+def test_neither_import_nor_a_check_loads_the_server_stack() -> None:
+    code = (
+        "import sys, suppcheck\n"
+        "suppcheck.check({'profile': {'age': 40}, 'regimen': [{'substance': 'zinc', 'amount': '11 mg'}]})\n"
+        "heavy = ('starlette', 'uvicorn', 'httpx', 'jwt', 'cryptography', 'suppcheck.server')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    assert _run(code) == ["[]"]
+
+
+def test_the_server_module_loads_its_client_and_token_libraries_only_when_used() -> None:
+    code = (
+        "import sys\n"
+        "from suppcheck.server import create_app\n"
+        "create_app()\n"
+        "print(sorted(m for m in ('uvicorn', 'httpx', 'jwt') if m in sys.modules))\n"
+    )
+    assert _run(code) == ["[]"]
+
+
 def test_a_json_regimen_file_is_read_without_yaml(tmp_path: Path) -> None:
     path = tmp_path / "regimen.json"
     path.write_text(json.dumps(BUSY), encoding="utf-8")

@@ -337,12 +337,59 @@ def _add_kb(commands: Any) -> None:
     s.add_argument("--clear", action="store_true", help="remove every cached knowledge base")
 
 
+def _add_serve(commands: Any) -> None:
+    p = _command(
+        commands,
+        "serve",
+        "run the CDS Hooks service (needs suppcheck[server])",
+        "examples:\n  suppcheck serve\n  suppcheck serve --host 0.0.0.0 --issuers issuers.json "
+        "--public-url https://cds.example.org\n\nWithout --issuers the service listens on loopback only and "
+        "authenticates no call. See docs/server.md.\n",
+        cmd_serve,
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    _rules_option(p)
+    p.add_argument(
+        "--min-severity",
+        type=_severity,
+        default=Severity.MODERATE,
+        metavar="SEVERITY",
+        help="cards for findings at or above this (default: moderate)",
+    )
+    p.add_argument(
+        "--issuers",
+        metavar="ISSUERS.json",
+        help="trusted CDS clients: a JSON list of {issuer, jwks_file | jwks_url}; their JWTs are required",
+    )
+    p.add_argument("--public-url", metavar="URL", help="the service's base URL as the EHR calls it (the JWT audience)")
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a browser origin allowed to call ('*' for any; repeatable)",
+    )
+    p.add_argument("--max-body-bytes", type=_workers, default=1_000_000, metavar="N", help="default: 1000000")
+    p.add_argument(
+        "--fetch-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="each call to an EHR's FHIR server (default: 5)",
+    )
+    p.add_argument("--allow-http-fhir", action="store_true", help="allow a plain-http fhirServer off loopback")
+    p.add_argument("--log-patient-ids", action="store_true", help="name the patient id in each request's log line")
+    p.add_argument("--workers", type=_workers, default=1, metavar="N", help="worker processes (default: 1)")
+
+
 _COMMANDS: dict[str, Callable[[Any], None]] = {
     "check": _add_check,
     "schedule": _add_schedule,
     "explain": _add_explain,
     "lookup": _add_lookup,
     "kb": _add_kb,
+    "serve": _add_serve,
 }
 
 
@@ -679,6 +726,42 @@ def cmd_lookup(args: argparse.Namespace) -> int:
         return 0
     print("\n\n".join(found))
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("starlette", "uvicorn", "httpx", "jwt")):
+        args.parser.error("serve needs the server extra: pip install 'suppcheck[server]'")
+    from .server._serve import read_issuers, serve
+
+    settings: dict[str, Any] = {
+        "rules": [str(Path(p).resolve()) for p in args.rules],
+        "min_severity": args.min_severity.value,
+        "public_url": args.public_url,
+        "max_body_bytes": args.max_body_bytes,
+        "cors_origins": args.cors_origin,
+        "fetch_timeout": args.fetch_timeout,
+        "allow_http_fhir": args.allow_http_fhir,
+        "log_patient_ids": args.log_patient_ids,
+    }
+    if args.issuers:
+        if not args.public_url:
+            args.parser.error("--issuers needs --public-url: the JWT audience is the service's own URL")
+        try:
+            settings["trusted_issuers"] = read_issuers(args.issuers)
+        except (OSError, ValueError) as exc:
+            _error(f"suppcheck serve: {args.issuers}: {exc}")
+            return 2
+    _kb_or_bundled(args.rules)  # a bad rules file is reported here, as by every command
+    try:
+        from .server._app import create_app
+
+        create_app(**settings)  # every setting checked before uvicorn starts
+    except ValueError as exc:
+        _error(f"suppcheck serve: {exc}")
+        return 2
+    return serve(host=args.host, port=args.port, workers=args.workers, settings=settings)
 
 
 def cmd_kb_stats(args: argparse.Namespace) -> int:
