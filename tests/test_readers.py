@@ -158,11 +158,11 @@ def test_every_broken_file_is_an_input_error_naming_it(tmp_path: Path, name: str
 
 def test_a_bad_cell_names_its_row_and_keeps_the_other_ids(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text("id,substance,amount,per_day\na,zinc,15 mg,1\nb,zinc,15 mg,two and a half\nc,zinc,15 mgg,\n")
+    path.write_text("id,substance,amount,per_week\na,zinc,15 mg,1\nb,zinc,15 mg,2.5\nc,zinc,15 mgg,\n")
     reads = list(read_regimens(path))
     assert [r.regimen is not None for r in reads] == [True, False, False]
     assert reads[1].error is not None
-    assert "row 3.per_day" in reads[1].error.problems[0]
+    assert "row 3.per_week" in reads[1].error.problems[0]
     assert reads[2].error is not None
     assert str(reads[2].error).startswith(f"{path} row 4 (c): regimen[0] (zinc).amount")
 
@@ -212,6 +212,18 @@ def test_a_fhir_resource_is_read_as_fhir_by_content_or_by_format() -> None:
 
 
 # -- the command line -----------------------------------------------------------------
+
+
+def test_a_csv_per_day_may_be_a_frequency_in_words(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "id,substance,amount,strength,per_day\na,magnesium,2 tablets,200 mg,twice daily\nb,zinc,15 mg,,2 x\n"
+    )
+    reads = list(read_regimens(path))
+    assert reads[0].regimen is not None
+    assert (reads[0].regimen.regimen[0].per_day, str(reads[0].regimen.regimen[0].amount)) == (2, "400 mg")
+    assert reads[1].error is not None
+    assert reads[1].error.errors()[0]["loc"][:3] == ("regimen", 0, "per_day")
 
 
 def test_cli_checks_each_id_of_a_csv_export(tmp_path: Path) -> None:

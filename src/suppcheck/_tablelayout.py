@@ -3,7 +3,8 @@
 Columns (a header names them; any order; every one but ``id`` optional):
 ``id``, ``age``, ``sex``, ``pregnant``, ``lactating``, ``conditions`` and
 ``medications`` (``;``-separated lists), ``substance``, ``form``, ``amount``,
-``basis``, ``per_day``, ``per_week``, ``times`` (``;``-separated),
+``strength``, ``basis``, ``per_day`` (a number, or a frequency in words),
+``per_week``, ``every_days``, ``frequency``, ``times`` (``;``-separated),
 ``with_food``. A column whose name starts with ``_`` is the caller's own and
 is ignored; any other unknown column is an error. The rows of one ``id``
 make one regimen, in the order the ids first appear; the profile columns must
@@ -30,7 +31,19 @@ from ._errors import InputError
 __all__ = ["COLUMNS", "Group", "check_columns", "regimens_from_rows"]
 
 PROFILE_COLUMNS = ("age", "sex", "pregnant", "lactating", "conditions", "medications")
-ENTRY_COLUMNS = ("substance", "form", "amount", "basis", "per_day", "per_week", "times", "with_food")
+ENTRY_COLUMNS = (
+    "substance",
+    "form",
+    "amount",
+    "strength",
+    "basis",
+    "per_day",
+    "per_week",
+    "every_days",
+    "frequency",
+    "times",
+    "with_food",
+)
 COLUMNS = ("id", *PROFILE_COLUMNS, *ENTRY_COLUMNS)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -116,7 +129,9 @@ def _entry(row: Mapping[str, Any], number: int) -> dict[str, Any]:
         value = row.get(column)
         if _blank(value):
             continue
-        if column in ("per_day", "per_week"):
+        if column == "per_day" and isinstance(value, str) and not value.strip().replace(".", "", 1).isdigit():
+            entry[column] = _text(value)  # a frequency in words ("twice daily"): the regimen format reads it
+        elif column in ("per_day", "per_week", "every_days"):
             entry[column] = _whole(value, column, number)
         elif column == "times":
             entry[column] = _list(value)
