@@ -4,12 +4,15 @@ Usage::
 
     python benchmarks/mutation.py            # run mutmut (configured in pyproject.toml), then write the section
     python benchmarks/mutation.py --no-run   # only write the section from the last run's results
+    python benchmarks/mutation.py --no-run --note "how the figure was obtained"
 
 mutmut mutates ``src/suppcheck/_rules/`` and runs, for each mutant, the fast
 engine tests that reach the mutated function (``[tool.mutmut]`` in
 pyproject.toml). A survivor listed in ``benchmarks/mutation-equivalent.json``
 (mutant name -> why no test can tell it from the original) is counted as
-equivalent; every other survivor is listed by name in the section.
+equivalent; every other survivor is listed by function in the section. An
+entry of the file that names no surviving mutant (killed since, or renumbered
+by a change to its function) is listed too, so the file is kept honest.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def statuses() -> dict[str, str]:
     return found
 
 
-def section(found: dict[str, str], seconds: float | None) -> str:
+def section(found: dict[str, str], seconds: float | None, note: str | None = None) -> str:
     equivalent: dict[str, str] = json.loads(EQUIVALENT.read_text(encoding="utf-8")) if EQUIVALENT.exists() else {}
     counts = Counter(found.values())
     total = len(found)
@@ -58,6 +61,7 @@ def section(found: dict[str, str], seconds: float | None) -> str:
     survivors = sorted(name for name, status in found.items() if status in ("survived", "no tests"))
     listed = [name for name in survivors if name in equivalent]
     unexplained = [name for name in survivors if name not in equivalent]
+    stale = sorted(set(equivalent) - set(survivors))
     score = killed / total if total else 0.0
     adjusted = killed / (total - len(listed)) if total > len(listed) else 0.0
     lines = [
@@ -68,6 +72,7 @@ def section(found: dict[str, str], seconds: float | None) -> str:
         "",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         *([f"- Run time: {seconds:.0f} s"] if seconds is not None else []),
+        *([f"- How obtained: {note}"] if note else []),
         f"- Mutants: {total}",
         f"- Killed: {killed} (of them {counts['timeout']} by timeout)",
         f"- Survived: {counts['survived']}, and {counts['no tests']} that no selected test reaches",
@@ -80,6 +85,13 @@ def section(found: dict[str, str], seconds: float | None) -> str:
         ),
         "",
     ]
+    if stale:
+        lines += [
+            f"Listed as equivalent but not surviving ({len(stale)}): remove or renumber them:",
+            "",
+            *(f"- `{name}` ({found.get(name, 'no such mutant')})" for name in stale),
+            "",
+        ]
     if unexplained:
         by_function = Counter(re.sub(r"__mutmut_\d+$", "", name) for name in unexplained)
         lines += [
@@ -102,9 +114,10 @@ def write(text: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-run", action="store_true", help="only write the section from the last run")
+    parser.add_argument("--note", help="how the figure was obtained, when it is not one plain run")
     args = parser.parse_args()
     seconds = None if args.no_run else run_mutmut()
-    text = section(statuses(), seconds)
+    text = section(statuses(), seconds, args.note)
     write(text)
     print(text)
 

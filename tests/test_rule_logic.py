@@ -927,3 +927,13 @@ def test_remembered_numbers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(dose, "_formatted", full)
     assert dose.fmt(0.25) == "0.25"
     assert len(full) == CACHE_SIZE
+
+
+def test_a_life_stage_written_as_a_condition_leaves_the_conditions_after_it() -> None:
+    document = regimen(
+        {"substance": "magnesium", "amount": "100 mg"}, age=30, conditions=["pregnant", "kidney failure"]
+    )
+    report = check(document)
+    assert find(report, "input.life_stage_from_condition")
+    (finding,) = find(report, "contraindication.condition", rule="cond.magnesium.kidney_failure")
+    assert finding.conditions == ("kidney_failure",)
