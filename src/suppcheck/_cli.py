@@ -729,6 +729,7 @@ def cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """``suppcheck serve``: the CDS Hooks service and the check API, under uvicorn."""
     import importlib.util
 
     if any(importlib.util.find_spec(m) is None for m in ("starlette", "uvicorn", "httpx", "jwt")):

@@ -1,1 +1,3 @@
+"""The package version, read by ``suppcheck --version`` and written in every report."""
+
 __version__ = "0.1.0"

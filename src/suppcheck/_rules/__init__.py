@@ -14,9 +14,13 @@ class Family(Protocol):
     """A rule family: the finding codes it raises and how it finds them."""
 
     @property
-    def CODES(self) -> tuple[str, ...]: ...
+    def CODES(self) -> tuple[str, ...]:
+        """The finding codes the family raises, as the registry in :mod:`suppcheck._findingcodes` lists them."""
+        ...
 
-    def evaluate(self, ctx: Context) -> Iterator[Finding]: ...
+    def evaluate(self, ctx: Context) -> Iterator[Finding]:
+        """Every finding of this family for one regimen's context, in a stable order."""
+        ...
 
 
 FAMILIES: tuple[Family, ...] = (dose, interactions, timing, conditions, depletion, duplicates)

@@ -14,6 +14,10 @@ _FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAI
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Condition and life-stage contraindications of each substance taken.
+
+    One finding per rule whose condition, lab threshold or life stage the person has.
+    """
     rules_of = ctx.derived.rules_of
     for substance_id in sorted(ctx.by_substance):
         for view in rules_of(substance_id).conditions:

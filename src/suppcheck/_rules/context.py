@@ -48,10 +48,12 @@ class Dose(NamedTuple):
 
     @property
     def daily(self) -> float:
+        """The dose's amount per day, on average (weekly dosing spread over the week)."""
         return self.amount * self.per_day
 
     @property
     def daily_ul(self) -> float:
+        """The daily amount that the substance's upper limit counts (its basis), on average."""
         return self.ul_amount * self.per_day
 
     @property
@@ -61,6 +63,8 @@ class Dose(NamedTuple):
 
 
 class MedicationTaken(NamedTuple):
+    """A medication the person takes, as resolved: the name as written, its id, classes and times."""
+
     name: str  # as written
     id: str  # medication id, or class id when a class was named
     display: str
@@ -69,6 +73,7 @@ class MedicationTaken(NamedTuple):
 
     @property
     def keys(self) -> frozenset[str]:
+        """The ids a rule may name it by: its own and its classes'."""
         return self.classes | {self.id}
 
 
@@ -109,6 +114,7 @@ class Context:
         return self._stage_label
 
     def add_dose(self, dose: Dose) -> None:
+        """Record one dose, under its substance too."""
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
 
@@ -123,6 +129,7 @@ class Context:
 
     def applies_view(self, view: RuleView, substance_id: str) -> list[Dose]:
         # The partner tests first: set operations that turn most rules away.
+        """What :meth:`applies` says, from a rule's precomputed view."""
         if not self.partners_ok_view(view):
             return []
         doses = self.by_substance.get(substance_id)
@@ -139,6 +146,7 @@ class Context:
         return doses
 
     def matched_medications(self, rule: Rule) -> list[MedicationTaken]:
+        """The medications taken that the rule names, in the order they were given."""
         return self.matched_medications_view(self.derived.view(rule))
 
     def matched_medications_view(self, view: RuleView) -> list[MedicationTaken]:
@@ -173,6 +181,7 @@ class Context:
         return self.matched_conditions_of(rule.conditions)
 
     def matched_conditions_of(self, conditions: tuple[str, ...]) -> list[str]:
+        """The person's conditions (as they gave them) that are among ``conditions`` or imply one."""
         if not conditions or not self.conditions:
             return []
         mine = self.conditions
@@ -183,6 +192,7 @@ class Context:
         return self.partners_ok_view(self.derived.view(rule))
 
     def partners_ok_view(self, view: RuleView) -> bool:
+        """What :meth:`partners_ok` says, from a rule's precomputed view."""
         if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return False
         if view.labs:
@@ -221,9 +231,11 @@ class Context:
         return self._present
 
     def references(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
+        """The references with these ids, as a report shows them."""
         return self.derived.reference_infos(ids)
 
     def medication_names(self, meds: Iterable[MedicationTaken]) -> str:
+        """The medications' names for a sentence: lower case, sorted, comma-separated."""
         return ", ".join(sorted({m.display.lower() for m in meds}))
 
     def limits(self, substance: Substance) -> SubstanceLimits:

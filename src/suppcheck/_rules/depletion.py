@@ -12,6 +12,7 @@ CODES: tuple[str, ...] = ("depletion.medication",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Nutrients the person's medications deplete, one finding per depletion rule that matches a medication taken."""
     keys = sorted(ctx.medication_keys())
     sentence = ctx.derived.in_sentence
     for rule in sorted(ctx.kb.depletion_rules(keys), key=lambda r: r.id):

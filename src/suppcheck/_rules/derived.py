@@ -131,6 +131,7 @@ class Derived:
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> Derived:
+        """The indexes derived from ``kb``, built once per knowledge base and shared by every check."""
         found = kb.memo.get(_MEMO_KEY)
         if found is None:
             with _derived_lock:
@@ -140,6 +141,7 @@ class Derived:
         return found  # type: ignore[return-value]
 
     def view(self, rule: Rule) -> RuleView:
+        """The rule's precomputed view (its partner sets and references), built on first use."""
         found = self.rule_views.get(rule.id)
         if found is None or found.rule is not rule:
             found = self.rule_views[rule.id] = self._view(rule)
@@ -149,6 +151,7 @@ class Derived:
         return RuleView(rule, self.reference_infos(rule.references))
 
     def rules_of(self, substance_id: str) -> SubstanceRules:
+        """The interaction, timing and condition rules of one substance, as views."""
         found = self.substance_rules.get(substance_id)
         if found is None:
             rules = self.kb.rules_for_substance(substance_id)
@@ -167,6 +170,7 @@ class Derived:
         return found
 
     def reference_infos(self, ids: tuple[str, ...]) -> tuple[ReferenceInfo, ...]:
+        """The references with these ids as a report shows them, built once per tuple of ids."""
         found = self.references.get(ids)
         if found is None:
             refs = self.kb.references
@@ -175,6 +179,7 @@ class Derived:
         return found
 
     def in_sentence(self, name: str) -> str:
+        """A display name as it reads inside a sentence (remembered)."""
         found = self.names.get(name)
         if found is None:
             found = in_sentence(name)

@@ -110,6 +110,7 @@ def totals(ctx: Context) -> list[Total]:
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Dose findings: daily totals against upper limits and usual ranges, and single doses against per-dose limits."""
     for substance_id, doses in ctx.by_substance.items():
         substance = doses[0].substance
         entries, total, counted = ctx.summary(substance_id)

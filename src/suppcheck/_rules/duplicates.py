@@ -14,6 +14,7 @@ CODES: tuple[str, ...] = ("duplicate.substance",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """One info finding for each substance that arrives from more than one entry."""
     for substance_id, doses in sorted(ctx.by_substance.items()):
         entries, daily, _ = ctx.summary(substance_id)
         if len(entries) < 2:

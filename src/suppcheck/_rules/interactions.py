@@ -31,6 +31,7 @@ CODES: tuple[str, ...] = (*sorted(f.value for f in FAMILIES), "timing.separation
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Interactions with medications and substances, absorption rules, and separation windows against the schedule."""
     by_substance = ctx.by_substance
     rules_of = ctx.derived.rules_of
     taken = ctx.medication_keys()

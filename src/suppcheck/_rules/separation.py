@@ -16,6 +16,8 @@ DAY = 1440
 
 
 class Gap(NamedTuple):
+    """Two doses' clock minutes: the subject's and its partner's."""
+
     subject_minute: int
     partner_minute: int
 
@@ -26,6 +28,7 @@ class Gap(NamedTuple):
 
     @property
     def closest_hours(self) -> float:
+        """The hours between the two doses, whichever way round the day is shorter."""
         after = self.partner_after
         return round(min(after, DAY - after) / 60, 2)
 

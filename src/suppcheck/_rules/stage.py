@@ -45,6 +45,7 @@ class Stage(NamedTuple):
 
     @classmethod
     def of(cls, age: float | None, sex: Literal["female", "male"] | None, pregnant: bool, lactating: bool) -> Stage:
+        """A person's life stage: the age band (19-50 when no age is given), sex, pregnancy or lactation."""
         band = ASSUMED_ADULT_BAND if age is None else band_for_age(age)
         return cls(band, sex, pregnant, lactating, age)
 
@@ -54,6 +55,7 @@ class Stage(NamedTuple):
 
     @property
     def adult(self) -> bool:
+        """Whether the person is 19 or over (or of no given age, so treated as an adult)."""
         return self.age is None or self.age >= 19
 
     @property
@@ -75,6 +77,7 @@ class Stage(NamedTuple):
 
     @property
     def reproductive_band(self) -> str:
+        """The pregnancy and lactation band of NASEM's tables (14-18, 19-30, 31-50) for this age."""
         if self.age is None or self.age >= 31:
             return "31-50"
         return "19-30" if self.age >= 19 else "14-18"

@@ -13,6 +13,7 @@ CODES: tuple[str, ...] = ("timing.advice",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Timing advice: each timing rule of a substance taken, against its times and food when they are given."""
     rules_of = ctx.derived.rules_of
     for substance_id in sorted(ctx.by_substance):
         for view, timing in rules_of(substance_id).timing:

@@ -131,11 +131,15 @@ class Coding(_Lenient):
 
 
 class OverrideReason(_Lenient):
+    """Why a clinician overrode a card, as CDS Hooks feedback gives it: a coding and a comment."""
+
     reason: Coding | None = None
     userComment: str | None = Field(default=None, max_length=10_000)
 
 
 class AcceptedSuggestion(_Lenient):
+    """A suggestion the clinician accepted, named by its id."""
+
     id: str = Field(min_length=1, max_length=200)
 
 
