@@ -14,7 +14,7 @@ its line or row where it has one; no other exception leaves a reader.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from os import PathLike, fspath
 from pathlib import Path
@@ -250,8 +250,3 @@ def read_regimen(
         raise read.error
     assert read.regimen is not None
     return read.regimen
-
-
-def is_mapping(value: Any) -> bool:
-    """Whether a decoded value is a mapping (a regimen document is one)."""
-    return isinstance(value, Mapping)
