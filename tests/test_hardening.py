@@ -216,9 +216,9 @@ def test_an_alias_bomb_costs_bounded_time_and_memory() -> None:
 
 
 def _yaml(text: str) -> Any:
-    from suppcheck._files import parse_text
+    from suppcheck._reading import DEFAULT_LIMITS, loads_yaml
 
-    return parse_text(text, yaml=True, source="bomb.yaml")
+    return loads_yaml(text, source="bomb.yaml", limits=DEFAULT_LIMITS)
 
 
 def _write(path: Path, text: str) -> Path:

@@ -171,12 +171,12 @@ def hostile(draw: st.DrawFn) -> bytes:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=hostile(), yaml=st.booleans())
 def test_memory_stays_bounded_for_the_largest_inputs_the_limits_let_in(data: bytes, yaml: bool) -> None:
-    from suppcheck._files import parse_text
+    from suppcheck._reading import DEFAULT_LIMITS, loads_json, loads_yaml
 
     tracemalloc.start()
     try:
         try:
-            raw = parse_text(data.decode("utf-8"), yaml=yaml, source="big")
+            raw = (loads_yaml if yaml else loads_json)(data.decode("utf-8"), source="big", limits=DEFAULT_LIMITS)
             RegimenFile.model_validate(raw)
         except InputError:
             pass

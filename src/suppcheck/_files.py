@@ -1,47 +1,15 @@
-"""Reading regimen files (YAML or JSON, by extension), bounded by :class:`~suppcheck.Limits`."""
+"""``load_regimen`` and ``validate_document``: a regimen file, or a decoded document, as a validated regimen."""
 
 from __future__ import annotations
 
 from datetime import date
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
-from ._errors import InputError, Problem
+from ._errors import InputError
 from ._kb.base import KnowledgeBase
-from ._reading import DEFAULT_LIMITS, Limits, loads_json, loads_yaml, read_bounded
+from ._reading import Limits
 from ._regimen import RegimenFile
-
-
-def parse_text(text: str, *, yaml: bool, source: str, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """Decode a document, raising InputError that names the file and position.
-
-    Its size, nesting and every key are checked (see :mod:`._reading`).
-    """
-    if yaml:
-        return loads_yaml(text, source=source, limits=limits)
-    return loads_json(text, source=source, limits=limits)
-
-
-def decode_text(data: bytes, *, source: str) -> str:
-    """UTF-8 text, or an InputError naming ``source`` and the byte that is not UTF-8."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(f"not UTF-8 text: {exc.reason} at byte {exc.start}", "not_utf8"), source=source
-        ) from None
-
-
-def is_yaml(name: str) -> bool:
-    """Whether a file name has a YAML suffix (``.yaml``, ``.yml``)."""
-    return name.lower().endswith((".yaml", ".yml"))
-
-
-def read_document(name: str, limits: Limits) -> Any:
-    """A regimen file's decoded document, read no further than ``limits.max_bytes``."""
-    data = read_bounded(Path(name), limits.max_bytes)
-    return parse_text(decode_text(data, source=name), yaml=is_yaml(name), source=name, limits=limits)
 
 
 def load_regimen(

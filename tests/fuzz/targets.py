@@ -15,9 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from suppcheck import InputError, KnowledgeBaseError, RegimenFile, check, load_regimen
+from suppcheck import InputError, KnowledgeBaseError, RegimenFile, check, load_regimen, read_regimen
 from suppcheck._batch import Options, check_line
-from suppcheck._files import decode_text, parse_text, validate_document
 from suppcheck._kb import loader
 from suppcheck._severity import Severity
 
@@ -47,13 +46,11 @@ def model_validate_json(data: bytes) -> None:
 
 
 def json_text(data: bytes) -> None:
-    source = "fuzz.json"
-    _checked(validate_document(parse_text(decode_text(data, source=source), yaml=False, source=source), source=source))
+    _checked(read_regimen(data, format="json", name="fuzz.json"))
 
 
 def yaml_text(data: bytes) -> None:
-    source = "fuzz.yaml"
-    _checked(validate_document(parse_text(decode_text(data, source=source), yaml=True, source=source), source=source))
+    _checked(read_regimen(data, format="yaml", name="fuzz.yaml"))
 
 
 def file(data: bytes) -> None:
