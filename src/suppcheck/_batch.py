@@ -315,9 +315,8 @@ def table_lines(path: str) -> NumberedLines:
             assert document.line is not None
             if document.error is not None:
                 record: dict[str, object] = {TABLE_PROBLEMS: list(document.error.problems)}
-                ident = document.label.rpartition(" (")[2].removesuffix(")") if document.label.endswith(")") else ""
-                if ident:
-                    record["id"] = ident
+                if document.id is not None:
+                    record["id"] = document.id
             else:
                 record = document.raw
             yield document.line, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -53,6 +53,8 @@ class Document(NamedTuple):
     error: InputError | None = None
     line: int | None = None
     """The 1-based line (JSONL) or row (CSV, the header being row 1) it starts on, when the file holds several."""
+    id: str | None = None
+    """The regimen's id where the reader knows it without validating (a CSV export's id column)."""
 
 
 class Reader(Protocol):
@@ -146,15 +148,19 @@ def decode(data: bytes, *, source: str) -> str:
         raise InputError(problem, source=source) from None
 
 
+def _label(source: str | PathLike[str] | bytes, name: str | None) -> str:
+    """What messages call the source as a whole: ``name``, else the path, else standard input."""
+    return name or (STDIN if isinstance(source, bytes | bytearray) else fspath(source))
+
+
 def _source_text(source: str | PathLike[str] | bytes, name: str | None, limits: Limits) -> tuple[str, str]:
+    label = _label(source, name)
     if isinstance(source, bytes | bytearray):
-        label = name or STDIN
         if len(source) > limits.max_bytes:
             from .._reading import too_large
 
             raise InputError(Problem(too_large(limits.max_bytes), "too_large"), source=label)
         return label, decode(bytes(source), source=label)
-    label = name or fspath(source)
     path = Path(source)
     if path.is_dir():
         raise InputError(Problem("is a directory, not a regimen file", "not_a_file"), source=label)
@@ -234,17 +240,15 @@ def read_regimen(
     for read in read_regimens(source, format=format, name=name, knowledge=knowledge, limits=limits, as_of=as_of):
         found.append(read)
         if len(found) > 1:
-            label = found[0].label.split(" row ")[0].split(" line ")[0]
             raise InputError(
                 Problem(
                     "holds more than one regimen: read it with read_regimens(), or check it with --batch",
                     "several_regimens",
                 ),
-                source=label,
+                source=_label(source, name),
             )
     if not found:
-        label = name or (STDIN if isinstance(source, bytes | bytearray) else fspath(source))
-        raise InputError(Problem("holds no regimen", "empty"), source=label)
+        raise InputError(Problem("holds no regimen", "empty"), source=_label(source, name))
     read = found[0]
     if read.error is not None:
         raise read.error

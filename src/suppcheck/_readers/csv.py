@@ -69,14 +69,15 @@ class _Csv:
             line = numbers[group.first_row - 1] if numbers else group.first_row
             label = f"{source} row {line}" + (f" ({group.id})" if group.id else "")
             if group.problem is not None:
-                yield Document(label, None, InputError(Problem(group.problem, "csv_cell"), source=source), line)
+                error = InputError(Problem(group.problem, "csv_cell"), source=source)
+                yield Document(label, None, error, line, group.id or None)
                 continue
             try:
                 check_tree(group.record, limits, source=label)
             except InputError as exc:
-                yield Document(label, None, exc, line)
+                yield Document(label, None, exc, line, group.id or None)
                 continue
-            yield Document(label, group.record, None, line)
+            yield Document(label, group.record, None, line, group.id or None)
 
 
 READER = _Csv()
