@@ -415,21 +415,13 @@ def explain_data(kb: KnowledgeBase, ident: str) -> dict[str, Any] | None:
     'finding_code'
     """
     key = ident.strip()
-    if key in kb.rules:
-        rule = kb.rules[key]
+    record: Rule | Limit | None = kb.rules.get(key) or kb.limits.get(key)
+    if record is not None:
         return {
-            "kind": "rule",
+            "kind": "rule" if key in kb.rules else "limit",
             "id": key,
-            "record": _record(rule),
-            "references": _reference_records(kb, rule.references),
-        }
-    if key in kb.limits:
-        limit = kb.limits[key]
-        return {
-            "kind": "limit",
-            "id": key,
-            "record": _record(limit),
-            "references": _reference_records(kb, limit.references),
+            "record": _record(record),
+            "references": _reference_records(kb, record.references),
         }
     if key in CODES:
         entry = CODES[key]
