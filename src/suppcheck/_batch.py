@@ -308,10 +308,11 @@ def table_lines(path: str) -> NumberedLines:
 
     with open(path, "rb") as handle:
         text = decode(handle.read(), source=path)
-    unbounded = configured_limits()._replace(max_bytes=max(len(text) * 4, configured_limits().max_bytes))
+    # The file as a whole is not bounded by max_bytes (a batch may be any size); each regimen is, by the reader.
+    limits = configured_limits()
 
     def numbered() -> Iterator[tuple[int, bytes]]:
-        for document in READER.documents(text, source=path, limits=unbounded):
+        for document in READER.documents(text, source=path, limits=limits):
             assert document.line is not None
             if document.error is not None:
                 record: dict[str, object] = {TABLE_PROBLEMS: list(document.error.problems)}
