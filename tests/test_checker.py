@@ -310,8 +310,31 @@ def test_report_fields_are_the_contract() -> None:
         "findings",
         "disclaimer",
     ]
-    assert data["person"] == {"life_stage": "women 31-50", "description": "female, 40 years (women 31-50)"}
-    assert data["entries"] == [{"name": "magnesium", "substances": ["magnesium"], "times": None}]
+    assert data["person"] == {
+        "life_stage": "women 31-50",
+        "description": "female, 40 years (women 31-50)",
+        "age": 40.0,
+        "sex": "female",
+        "pregnant": False,
+        "lactating": False,
+        "conditions": [],
+        "medications": [],
+        "day": {"wake": "07:00", "breakfast": "07:30", "lunch": "12:30", "dinner": "18:30", "bedtime": "22:30"},
+    }
+    assert data["entries"] == [
+        {
+            "name": "magnesium",
+            "substances": ["magnesium"],
+            "times": None,
+            "clock": None,
+            "substance_ids": ["magnesium"],
+            "amount": "400 mg",
+            "per_day": 2,
+            "per_week": None,
+            "every_days": None,
+        }
+    ]
+
     total = data["totals"][0]
     for key in ("substance", "daily_amount", "unit", "basis", "upper_limit", "ratio_to_upper_limit", "entries"):
         assert key in total
@@ -334,6 +357,36 @@ def test_report_fields_are_the_contract() -> None:
         assert key in finding
     assert {"id", "title", "publisher", "url"} <= set(finding["references"][0])
     json.dumps(data)
+
+
+def test_report_names_medications_and_clock_times_as_recognized() -> None:
+    data = check(
+        {
+            "profile": {
+                "age": 50,
+                "medications": [
+                    {"name": "Doxycycline 100 mg", "times": ["breakfast"]},
+                    "no such pill",
+                    {"name": "levothyroxine", "times": ["6am"]},
+                ],
+                "day": {"breakfast": "08:15"},
+            },
+            "regimen": [
+                {"substance": "magnesium", "amount": "200 mg", "per_day": 2, "times": ["with breakfast", "21:00"]},
+                {"substance": "unobtainium", "amount": "1 mg"},
+            ],
+        }
+    ).model_dump(mode="json")
+    assert [(m["name"], m["id"], m["clock"]) for m in data["person"]["medications"]] == [
+        ("Doxycycline 100 mg", "doxycycline", ["08:15"]),
+        ("no such pill", None, None),
+        ("levothyroxine", "levothyroxine", ["06:00"]),
+    ]
+    assert data["person"]["day"]["breakfast"] == "08:15"
+    assert [(e["clock"], e["substance_ids"]) for e in data["entries"]] == [
+        (["08:15", "21:00"], ["magnesium"]),
+        (None, []),
+    ]
 
 
 def test_findings_are_sorted_worst_first_then_code_then_rule() -> None:
@@ -387,6 +440,7 @@ def test_public_api_is_pinned() -> None:
         "KnowledgeBaseError",
         "Labs",
         "Limits",
+        "MedicationInfo",
         "MedicationUse",
         "Override",
         "Plan",

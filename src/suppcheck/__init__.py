@@ -31,7 +31,17 @@ if TYPE_CHECKING:
     from ._readers import read_regimen, read_regimens
     from ._reading import Limits
     from ._regimen import Amount, Day, Ingredient, Labs, MedicationUse, Profile, RegimenEntry, RegimenFile
-    from ._report import EntryInfo, ExtraFile, Finding, Override, PersonInfo, ReferenceInfo, Report, Total
+    from ._report import (
+        EntryInfo,
+        ExtraFile,
+        Finding,
+        MedicationInfo,
+        Override,
+        PersonInfo,
+        ReferenceInfo,
+        Report,
+        Total,
+    )
     from ._screen import screen, screen_columns, screen_schema
     from ._severity import Evidence, Severity
 
@@ -72,6 +82,7 @@ _WHERE = {
     "ExtraFile": "._report",
     "Finding": "._report",
     "Override": "._report",
+    "MedicationInfo": "._report",
     "PersonInfo": "._report",
     "ReferenceInfo": "._report",
     "Report": "._report",
@@ -111,6 +122,7 @@ __all__ = [
     "KnowledgeBaseError",
     "Labs",
     "Limits",
+    "MedicationInfo",
     "MedicationUse",
     "Override",
     "PersonInfo",

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from . import _clock
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, Override, PersonInfo, Report
+from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, MedicationInfo, Override, PersonInfo, Report
 from ._rules import FAMILIES
-from ._rules.context import build_context
+from ._rules.context import Context, build_context
 from ._rules.dose import totals
 from ._severity import Severity
 from ._sourced import SourcedRegimen, incomplete
@@ -61,17 +62,72 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         ok=worst is None or SEVERITY_RANK[worst.value] < _MODERATE,
         complete=not any(incomplete(f.code) for f in findings),
         max_severity=worst,
-        person=PersonInfo(life_stage=ctx.stage_label, description=describe_person(parsed.profile, ctx.stage_label)),
-        entries=tuple(
-            EntryInfo(name=e.display_name, substances=tuple(p.substance for p in e.parts()), times=e.times)
-            for e in parsed.regimen
-        ),
+        person=_person(ctx),
+        entries=_entries(ctx),
         totals=tuple(totals(ctx)),
         findings=tuple(findings),
     )
 
 
 _MODERATE = SEVERITY_RANK[Severity.MODERATE.value]
+
+
+def _person(ctx: Context) -> PersonInfo:
+    """Who the regimen is for, with everything a renderer draws: medications as recognized, the day's slots."""
+    profile = ctx.regimen.profile
+    slots = profile.day.slots()
+    taken = {m.given: m for m in ctx.medications}
+    medications = []
+    for given, use in enumerate(profile.medications):
+        match = taken.get(given)
+        medications.append(
+            MedicationInfo(
+                name=use.name,
+                id=match.id if match is not None else None,
+                display=match.display if match is not None else None,
+                times=use.times,
+                clock=_clock_times(use.times, slots),
+            )
+        )
+    return PersonInfo(
+        life_stage=ctx.stage_label,
+        description=describe_person(profile, ctx.stage_label),
+        age=profile.age,
+        sex=profile.sex,
+        pregnant=profile.pregnant,
+        lactating=profile.lactating,
+        conditions=profile.conditions,
+        medications=tuple(medications),
+        day={slot: _clock.format_minutes(minute) for slot, minute in ctx.day.items()},
+    )
+
+
+def _entries(ctx: Context) -> tuple[EntryInfo, ...]:
+    """Each entry as given, with its clock times and the substances recognized in it."""
+    slots = ctx.regimen.profile.day.slots()
+    recognized: dict[int, list[str]] = {}
+    for dose in ctx.doses:
+        ids = recognized.setdefault(dose.entry, [])
+        if dose.substance.id not in ids:
+            ids.append(dose.substance.id)
+    return tuple(
+        EntryInfo(
+            name=e.display_name,
+            substances=tuple(p.substance for p in e.parts()),
+            times=e.times,
+            clock=_clock_times(e.times, slots),
+            substance_ids=tuple(recognized.get(index, ())),
+            amount=str(e.amount) if e.amount is not None else None,
+            per_day=e.per_day,
+            per_week=e.per_week,
+            every_days=e.every_days,
+        )
+        for index, e in enumerate(ctx.regimen.regimen)
+    )
+
+
+def _clock_times(times: tuple[str, ...] | None, slots: Mapping[str, str]) -> tuple[str, ...] | None:
+    return None if times is None else tuple(_clock.format_minutes(_clock.resolve(t, slots)) for t in times)
 
 
 def _trace(kb: KnowledgeBase) -> tuple[tuple[ExtraFile, ...], tuple[Override, ...]]:

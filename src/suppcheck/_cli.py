@@ -567,7 +567,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
     fmt = args.format or "table"
     console = None
     collected: list[dict[str, Any]] = []
-    pages: list[tuple[str, Report, RegimenFile]] = []
+    pages: list[tuple[str, Report]] = []
     code = 0
     # With several files each JSON record names its file, and a file that failed
     # keeps its place as an error record, so reports never shift onto another file.
@@ -619,7 +619,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
                 else:
                     print(json.dumps(data, ensure_ascii=False))
             elif fmt == "html":
-                pages.append((source, report, regimen))
+                pages.append((source, report))
             elif fmt == "markdown":
                 from ._render import render_markdown
 

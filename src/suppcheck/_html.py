@@ -17,9 +17,7 @@ from ._htmlpage import SEVERITY_COLOUR, badge, esc, page, shape
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._outcome import visible
-from ._regimen import RegimenFile
-from ._report import Finding, Report, Total
-from ._rules.context import Context, build_context
+from ._report import EntryInfo, Finding, Report, Total
 from ._rules.dose import fmt
 from ._severity import Severity
 
@@ -35,7 +33,6 @@ _EVIDENCE = {
 
 def html_report(
     report: Report,
-    regimen: RegimenFile,
     *,
     knowledge: KnowledgeBase | None = None,
     source: str = "",
@@ -43,41 +40,40 @@ def html_report(
 ) -> str:
     """A report as one self-contained HTML page (inline CSS and SVG, no script, nothing fetched).
 
-    ``regimen`` is the regimen the report was made from (its times draw the
-    day); ``knowledge`` the knowledge base it was checked against (default:
-    the bundled one).
+    Everything drawn comes from the report; ``knowledge`` (default: the
+    bundled knowledge base) gives the separation windows of its rules.
 
     >>> import suppcheck
-    >>> regimen = suppcheck.RegimenFile.model_validate(
-    ...     {"profile": {"age": 40}, "regimen": [{"substance": "<b>zinc</b>", "amount": "15 mg"}]})
-    >>> page = html_report(suppcheck.check(regimen), regimen)
+    >>> report = suppcheck.check({"profile": {"age": 40},
+    ...                           "regimen": [{"substance": "<b>zinc</b>", "amount": "15 mg"}]})
+    >>> page = html_report(report)
     >>> "&lt;b&gt;zinc&lt;/b&gt;" in page and "<b>zinc" not in page
     True
     """
-    return html_reports([(source, report, regimen)], knowledge=knowledge, min_severity=min_severity)
+    return html_reports([(source, report)], knowledge=knowledge, min_severity=min_severity)
 
 
 def html_reports(
-    items: Sequence[tuple[str, Report, RegimenFile]],
+    items: Sequence[tuple[str, Report]],
     *,
     knowledge: KnowledgeBase | None = None,
     min_severity: Severity = Severity.INFO,
 ) -> str:
-    """Several reports (source, report, regimen) as one page, one article each."""
+    """Several reports, each with its source's name, as one page, one article each."""
     kb = knowledge if knowledge is not None else default_knowledge()
     if len(items) == 1:
-        source, report, regimen = items[0]
+        source, report = items[0]
         title = f"Supplement check: {source}" if source else "Supplement check"
-        body = report_sections(report, regimen, knowledge=kb, min_severity=min_severity, level=2)
+        body = report_sections(report, knowledge=kb, min_severity=min_severity, level=2)
         main = f"<main>{body}</main>"
     else:
         title = f"Supplement checks: {len(items)} regimens"
         articles = []
-        for source, report, regimen in items:
-            body = report_sections(report, regimen, knowledge=kb, min_severity=min_severity, level=3)
+        for source, report in items:
+            body = report_sections(report, knowledge=kb, min_severity=min_severity, level=3)
             articles.append(f"<article><h2>{esc(source)}</h2>{body}</article>")
         main = f"<main>{''.join(articles)}</main>"
-    versions = sorted({r.knowledge_version for _, r, _ in items})
+    versions = sorted({r.knowledge_version for _, r in items})
     head = (
         f'<header><h1>{esc(title)}</h1><p class="meta">suppcheck {esc(items[0][1].suppcheck_version)}; '
         f"knowledge base {esc(', '.join(versions))}</p></header>"
@@ -88,7 +84,6 @@ def html_reports(
 
 def report_sections(
     report: Report,
-    regimen: RegimenFile,
     *,
     knowledge: KnowledgeBase | None = None,
     min_severity: Severity = Severity.INFO,
@@ -96,15 +91,14 @@ def report_sections(
 ) -> str:
     """The sections of one report (summary, person, totals, day, findings), headed at ``level``."""
     kb = knowledge if knowledge is not None else default_knowledge()
-    ctx = build_context(regimen, kb)
     shown = visible(report, min_severity)
     h = level
     return "\n".join(
         [
             _verdict(report, h),
-            _person(report, regimen, h),
+            _person(report, h),
             _totals(report, h),
-            _day(ctx, shown.findings, kb, h),
+            _day(report, shown.findings, kb, h),
             _findings(report, shown.findings, h, min_severity),
         ]
     )
@@ -131,17 +125,16 @@ def _verdict(report: Report, h: int) -> str:
     )
 
 
-def _person(report: Report, regimen: RegimenFile, h: int) -> str:
-    profile = regimen.profile
-    stage = report.person.life_stage
-    age = f"{profile.age:g} years" if profile.age is not None else "not given (adult limits used)"
-    rows = [("Age", age), ("Life stage", stage)]
-    if profile.sex:
-        rows.append(("Sex", profile.sex))
-    status = [word for word, flag in (("pregnant", profile.pregnant), ("lactating", profile.lactating)) if flag]
+def _person(report: Report, h: int) -> str:
+    person = report.person
+    age = f"{person.age:g} years" if person.age is not None else "not given (adult limits used)"
+    rows = [("Age", age), ("Life stage", person.life_stage)]
+    if person.sex:
+        rows.append(("Sex", person.sex))
+    status = [word for word, flag in (("pregnant", person.pregnant), ("lactating", person.lactating)) if flag]
     rows.append(("Pregnancy or lactation", ", ".join(status) or "no"))
-    rows.append(("Conditions", ", ".join(profile.conditions) or "none given"))
-    meds = [m.name + (f" at {', '.join(m.times)}" if m.times else " (times not given)") for m in profile.medications]
+    rows.append(("Conditions", ", ".join(person.conditions) or "none given"))
+    meds = [m.name + (f" at {', '.join(m.times)}" if m.times else " (times not given)") for m in person.medications]
     rows.append(("Medications", "; ".join(meds) or "none given"))
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     return (
@@ -256,50 +249,55 @@ class _Band(NamedTuple):
     severity: Severity | None  # of a broken window
 
 
-def _lanes(ctx: Context) -> tuple[list[_Lane], list[str]]:
+def _minutes(clock: Iterable[str]) -> tuple[int, ...]:
+    return tuple(_clock.resolve(t, {}) for t in clock)
+
+
+def _often(entry: EntryInfo) -> str:
+    if entry.every_days is not None:
+        return f"every {entry.every_days} days"
+    return f"{entry.per_week} a week" if entry.per_week else f"{entry.per_day or 1} a day"
+
+
+def _lanes(report: Report) -> tuple[list[_Lane], list[str]]:
     lanes: list[_Lane] = []
     untimed: list[str] = []
-    regimen = ctx.regimen.regimen
-    for index, entry in enumerate(regimen):
-        name = entry.display_name
+    for index, entry in enumerate(report.entries):
         amount = f" {entry.amount}" if entry.amount is not None else ""
-        if entry.times is None:
-            often = f"{entry.per_week} a week" if entry.per_week else f"{entry.per_day or 1} a day"
-            if entry.every_days is not None:
-                often = f"every {entry.every_days} days"
-            untimed.append(f"{name}{amount} ({often})")
+        if entry.clock is None:
+            untimed.append(f"{entry.name}{amount} ({_often(entry)})")
             continue
-        times = tuple(_clock.resolve(t, ctx.regimen.profile.day.slots()) for t in entry.times)
-        lanes.append(_Lane(f"{name}{amount}", "supplement", times, f"entry:{index}"))
-    for med in ctx.medications:
-        if med.times is None:
+        lanes.append(_Lane(f"{entry.name}{amount}", "supplement", _minutes(entry.clock), f"entry:{index}"))
+    for med in report.person.medications:
+        if med.id is None:
+            if med.times:
+                untimed.append(f"{med.name} (not recognized, so not drawn)")
+        elif med.clock is None:
             untimed.append(f"{med.name} (medication)")
-            continue
-        lanes.append(_Lane(med.name, "medication", med.times, f"medication:{med.id}"))
-    for use in ctx.regimen.profile.medications:
-        if use.name not in {m.name for m in ctx.medications} and use.times:
-            untimed.append(f"{use.name} (not recognized, so not drawn)")
+        else:
+            lanes.append(_Lane(med.name, "medication", _minutes(med.clock), f"medication:{med.id}"))
     return lanes, untimed
 
 
-def _bands(ctx: Context, findings: Iterable[Finding], kb: KnowledgeBase) -> list[_Band]:
+def _bands(report: Report, findings: Iterable[Finding], kb: KnowledgeBase) -> list[_Band]:
     """Each separation window with known times, drawn around each partner time on the subject's lanes."""
     bands = []
+    entries = report.entries
     for finding in findings:
         rule = kb.rules.get(finding.rule_id)
         if rule is None or rule.separation is None or finding.hours_scheduled is None:
             continue
-        subject = {d.entry for d in ctx.doses if d.entry in finding.entries and d.substance.id in rule.substances}
+        named = [(i, entries[i]) for i in finding.entries if 0 <= i < len(entries)]
+        subject = {i for i, e in named if set(e.substance_ids) & set(rule.substances)}
         if finding.medications:
-            taken = [m for m in ctx.medications if m.id in finding.medications]
-            partners = [t for m in taken for t in m.times or ()]
-            partner_name = ", ".join(sorted({m.display.lower() for m in taken}))
+            taken = [m for m in report.person.medications if m.id is not None and m.id in finding.medications]
+            partners = [t for m in taken for t in _minutes(m.clock or ())]
+            partner_name = ", ".join(sorted({(m.display or m.name).lower() for m in taken}))
         else:
-            partner_doses = [
-                d for d in ctx.doses if d.entry in finding.entries and d.substance.id in rule.with_substances
-            ]
-            partners = [t for d in partner_doses for t in d.times or ()]
-            partner_name = ", ".join(sorted({d.substance.name.lower() for d in partner_doses}))
+            partnered = [(e, set(e.substance_ids) & set(rule.with_substances)) for _, e in named]
+            partners = [t for e, ids in partnered if ids for t in _minutes(e.clock or ())]
+            names = {kb.substances[s].name.lower() if s in kb.substances else s for _, ids in partnered for s in ids}
+            partner_name = ", ".join(sorted(names))
         broken = finding.code == "timing.separation"
         before, after = rule.separation.other_before_hours, rule.separation.other_after_hours
         label = (
@@ -324,14 +322,15 @@ def _bands(ctx: Context, findings: Iterable[Finding], kb: KnowledgeBase) -> list
     return bands
 
 
-def _day(ctx: Context, findings: Sequence[Finding], kb: KnowledgeBase, h: int) -> str:
-    lanes, untimed = _lanes(ctx)
+def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int) -> str:
+    lanes, untimed = _lanes(report)
     heading = f"<section><h{h}>The day</h{h}>"
     if not lanes:
         listed = "".join(f"<li>{esc(u)}</li>" for u in untimed)
         return f"{heading}<p>No times were given, so the day cannot be drawn.</p><ul>{listed}</ul></section>"
-    bands = _bands(ctx, findings, kb)
-    wake, bedtime = ctx.day["wake"], ctx.day["bedtime"]
+    bands = _bands(report, findings, kb)
+    day = {slot: _clock.resolve(slot, report.person.day) for slot in _clock.SLOTS}
+    wake, bedtime = day["wake"], day["bedtime"]
     # Minutes are laid out from the middle of the night, so a 06:30 tablet sits before a 07:00 wake.
     night = (wake - bedtime) % 1440
     origin = (bedtime + night // 2) % 1440
@@ -368,7 +367,7 @@ def _day(ctx: Context, findings: Sequence[Finding], kb: KnowledgeBase, h: int) -
         hour += 60
     placed: list[float] = []
     for slot in _clock.SLOTS:
-        minute = ctx.day[slot]
+        minute = day[slot]
         sx = x(minute)
         # Labels of slots close together go on two rows, so they never print over each other.
         label_y = top - 18 - (14 if placed and abs(sx - placed[-1]) < 110 and len(placed) % 2 else 0)

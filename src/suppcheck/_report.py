@@ -161,6 +161,16 @@ class Override(_Output):
     file: str = Field(description="The name of the extra file that replaced it")
 
 
+class MedicationInfo(_Output):
+    """A medication the person takes, as given and as recognized."""
+
+    name: str = Field(description="The name as written (a code when only a code was given)")
+    id: str | None = Field(default=None, description="The medication (or class) id it was recognized as, or null")
+    display: str | None = Field(default=None, description="The recognized medication's name, or null")
+    times: tuple[str, ...] | None = Field(default=None, description="Its times as given (normalised), or none")
+    clock: tuple[str, ...] | None = Field(default=None, description="Its times as clock times (HH:MM), or none")
+
+
 class PersonInfo(_Output):
     """Who the regimen is for, as a reader of the report needs it."""
 
@@ -170,6 +180,16 @@ class PersonInfo(_Output):
     description: str = Field(
         description="One line for a reader: age, life stage, conditions, medications and labs as given"
     )
+    age: float | None = Field(default=None, description="Age in years as given, or null")
+    sex: str | None = Field(default=None, description="'female', 'male', or null")
+    pregnant: bool = False
+    lactating: bool = False
+    conditions: tuple[str, ...] = Field(default=(), description="The conditions as written")
+    medications: tuple[MedicationInfo, ...] = Field(default=(), description="The medications, in input order")
+    day: dict[str, str] = Field(
+        default_factory=dict,
+        description="The clock time (HH:MM) of each slot the check used: wake, breakfast, lunch, dinner, bedtime",
+    )
 
 
 class EntryInfo(_Output):
@@ -178,6 +198,12 @@ class EntryInfo(_Output):
     name: str = Field(description="The substance or product as written")
     substances: tuple[str, ...] = Field(description="The substances it delivers, as written (a product's ingredients)")
     times: tuple[str, ...] | None = Field(default=None, description="Its times as given (normalised), or none")
+    clock: tuple[str, ...] | None = Field(default=None, description="Its times as clock times (HH:MM), or none")
+    substance_ids: tuple[str, ...] = Field(default=(), description="The substance ids recognized in it, in order")
+    amount: str | None = Field(default=None, description="The amount per dose as given ('400 mg'), or null")
+    per_day: int | None = Field(default=None, description="Doses a day as given, or null")
+    per_week: int | None = Field(default=None, description="Doses a week as given, or null")
+    every_days: int | None = Field(default=None, description="One dose every this many days, or null")
 
 
 class Report(_Output):

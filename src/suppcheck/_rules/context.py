@@ -70,6 +70,7 @@ class MedicationTaken(NamedTuple):
     display: str
     classes: frozenset[str]
     times: tuple[int, ...] | None
+    given: int = -1  # its index in the profile's medications
 
     @property
     def keys(self) -> frozenset[str]:
@@ -361,7 +362,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                     entry.with_food,
                 )
             )
-    for use in profile.medications:
+    for position, use in enumerate(profile.medications):
         match = kb.medication(use.identity)
         if match is None:
             # "doxycycline 100mg", "warfarin 5 mg twice daily": the name before the strength.
@@ -379,6 +380,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 display=record.name,
                 classes=match.classes,
                 times=None if use.times is None else tuple(_clock.resolve(t, slots) for t in use.times),
+                given=position,
             )
         )
     stages = dict(profile.life_stage_conditions())
