@@ -319,6 +319,28 @@ def test_the_log_line_names_the_hook_instance_and_no_patient(base: str, caplog: 
     assert "1954" not in caplog.text
 
 
+def test_feedback_names_the_finding_of_the_last_cards_a_worker_issued(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from suppcheck.server import _app
+
+    monkeypatch.setattr(_app, "ISSUED_KEPT", 4)
+    with running(create_app()) as url:
+        first = _cards(httpx.post(f"{url}/cds-services/suppcheck-order-sign", json=call(prefetch=PREFETCH)))
+        last = _cards(httpx.post(f"{url}/cds-services/suppcheck-order-sign", json=call(prefetch=PREFETCH)))
+        assert len(first) + len(last) > 4
+        items = [
+            {"card": card["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-12-01T10:00:00Z"}
+            for card in (first[0], last[-1])
+        ]
+        with caplog.at_level(logging.INFO, logger="suppcheck.server"):
+            response = httpx.post(f"{url}/cds-services/suppcheck-order-sign/feedback", json={"feedback": items})
+            assert response.status_code == 200, response.text
+            lines = log_lines(caplog, '"feedback"', 2)
+    # The oldest card has been forgotten: its feedback is still logged, with the finding unknown.
+    assert [line["finding"] for line in lines[-2:]] == ["unknown card", last[-1]["source"]["topic"]["code"]]
+
+
 def test_a_secured_service_answers_a_signed_call_and_refuses_an_expired_or_misdirected_one(
     tmp_path: Path,
 ) -> None:

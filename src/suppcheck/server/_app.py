@@ -8,6 +8,7 @@ import math
 import time
 import traceback
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,9 @@ from ._problems import PROBLEM_JSON, input_errors, problem, validation_errors
 from ._settings import Settings, TrustedIssuer, is_loopback
 
 log = logging.getLogger("suppcheck.server")
+
+# Feedback follows a card within minutes; 10,000 cards a worker is hours of a clinic's hooks, in about 2 MiB.
+ISSUED_KEPT = 10_000
 
 # A hook request carries FHIR Bundles: narratives and many entries, so wider bounds than a regimen
 # file's; the body-size limit bounds the whole.
@@ -220,7 +224,8 @@ class _Service:
 
             self.verifier = Verifier(settings.trusted_issuers)
         self._openapi: bytes | None = None
-        self.issued: dict[str, tuple[str, str]] = {}  # card uuid -> (finding code, rule id), bounded
+        # Feedback names a card by its uuid only; the last cards issued are kept to log which finding it was on.
+        self.issued: OrderedDict[str, str] = OrderedDict()
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -330,9 +335,9 @@ class _Service:
     def _remember(self, cards: Sequence[Mapping[str, Any]]) -> None:
         for card in cards:
             topic = card["source"].get("topic", {})
-            self.issued[card["uuid"]] = (str(topic.get("code", "notice")), "")
-        while len(self.issued) > 50_000:
-            self.issued.pop(next(iter(self.issued)))
+            self.issued[card["uuid"]] = str(topic.get("code", "notice"))
+        while len(self.issued) > ISSUED_KEPT:
+            self.issued.popitem(last=False)
 
     async def feedback(self, request: Request) -> Response:
         service_id = request.path_params["service_id"]
@@ -349,7 +354,7 @@ class _Service:
         except ValidationError as exc:
             return problem(400, "the request is not CDS Hooks feedback", errors=validation_errors(exc.errors()))
         for item in given.feedback:
-            code = self.issued.get(item.card, ("unknown card", ""))[0]
+            code = self.issued.get(item.card, "unknown card")
             reason = item.overrideReason.reason.code if item.overrideReason and item.overrideReason.reason else None
             # The comment is free text a clinician typed: it may name the patient, so it is never logged.
             log.info(
