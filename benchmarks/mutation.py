@@ -29,6 +29,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from results import replace_section  # noqa: E402  (benchmarks/ is not a package)
+
 RESULTS = HERE / "RESULTS.md"
 EQUIVALENT = HERE / "mutation-equivalent.json"
 HEADING = "## Mutation testing"
@@ -105,12 +109,6 @@ def section(found: dict[str, str], seconds: float | None, note: str | None = Non
     return "\n".join(lines)
 
 
-def write(text: str) -> None:
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    head = old.split(f"\n{HEADING}\n", 1)[0].rstrip("\n")
-    RESULTS.write_text(f"{head}\n\n{text}", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-run", action="store_true", help="only write the section from the last run")
@@ -118,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     seconds = None if args.no_run else run_mutmut()
     text = section(statuses(), seconds, args.note)
-    write(text)
+    replace_section(HEADING, text, RESULTS)
     print(text)
 
 

@@ -36,7 +36,8 @@ ROOT = HERE.parent
 OUT = HERE / "out"
 sys.path.insert(0, str(HERE))
 
-import synth  # noqa: E402  (benchmarks/ is not a package)
+import results as results_file  # noqa: E402  (benchmarks/ is not a package)
+import synth  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "tremor-magnesium-kidney.yaml"
 MIB = 1024 * 1024
@@ -658,10 +659,9 @@ def write_markdown(results: Results, path: Path, seconds_taken: float) -> None:
         *(f"- {note}" for note in results.notes),
         "",
     ]
-    # The mutation-testing section (benchmarks/mutation.py) is kept: this run does not measure it.
-    kept = path.read_text(encoding="utf-8").split("\n## Mutation testing\n", 1) if path.exists() else []
-    tail = f"\n## Mutation testing\n{kept[1]}" if len(kept) == 2 else ""
-    path.write_text("\n".join(lines) + tail, encoding="utf-8")
+    # The sections after the table (mutation testing, the service under load, ...) measure what this run
+    # does not: they are kept as they are.
+    results_file.replace_head("\n".join(lines), path)
 
 
 ALL = ("check", "kb", "regimen", "cold", "batch", "plan", "screen", "fhir")
