@@ -11,7 +11,7 @@ from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, MedicationInfo, Override, PersonInfo, Report
+from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, MedicationInfo, Override, PersonInfo, Report, trusted
 from ._rules import FAMILIES
 from ._rules.context import Context, build_context
 from ._rules.dose import totals
@@ -81,12 +81,15 @@ def _person(ctx: Context) -> PersonInfo:
     for given, use in enumerate(profile.medications):
         match = taken.get(given)
         medications.append(
-            MedicationInfo(
-                name=use.name,
-                id=match.id if match is not None else None,
-                display=match.display if match is not None else None,
-                times=use.times,
-                clock=_clock_times(use.times, slots),
+            trusted(
+                MedicationInfo,
+                {
+                    "name": use.name,
+                    "id": match.id if match is not None else None,
+                    "display": match.display if match is not None else None,
+                    "times": use.times,
+                    "clock": _clock_times(use.times, slots),
+                },
             )
         )
     return PersonInfo(
@@ -111,16 +114,19 @@ def _entries(ctx: Context) -> tuple[EntryInfo, ...]:
         if dose.substance.id not in ids:
             ids.append(dose.substance.id)
     return tuple(
-        EntryInfo(
-            name=e.display_name,
-            substances=tuple(p.substance for p in e.parts()),
-            times=e.times,
-            clock=_clock_times(e.times, slots),
-            substance_ids=tuple(recognized.get(index, ())),
-            amount=str(e.amount) if e.amount is not None else None,
-            per_day=e.per_day,
-            per_week=e.per_week,
-            every_days=e.every_days,
+        trusted(
+            EntryInfo,
+            {
+                "name": e.display_name,
+                "substances": (e.substance,) if e.ingredients is None else tuple(i.substance for i in e.ingredients),
+                "times": e.times,
+                "clock": _clock_times(e.times, slots),
+                "substance_ids": tuple(recognized.get(index, ())),
+                "amount": str(e.amount) if e.amount is not None else None,
+                "per_day": e.per_day,
+                "per_week": e.per_week,
+                "every_days": e.every_days,
+            },
         )
         for index, e in enumerate(ctx.regimen.regimen)
     )

@@ -240,4 +240,4 @@ def _plain(cls: type[BaseModel]) -> bool:
     )
 
 
-_PLAIN = frozenset(cls for cls in (Finding, Total) if _plain(cls))
+_PLAIN = frozenset(cls for cls in (Finding, Total, EntryInfo, MedicationInfo) if _plain(cls))
