@@ -271,6 +271,57 @@ def test_other_resources_are_counted_in_one_note() -> None:
     assert check(regimen).complete
 
 
+def _nutrition_order(status: str = "active", **supplement: Any) -> dict[str, Any]:
+    supplement.setdefault("productName", "magnesium")
+    supplement.setdefault("quantity", {"value": 400, "system": "http://unitsofmeasure.org", "code": "mg"})
+    return {
+        "resourceType": "NutritionOrder",
+        "id": "no1",
+        "status": status,
+        "intent": "order",
+        "patient": {"reference": "Patient/p1"},
+        "dateTime": "2026-12-01",
+        "supplement": [supplement],
+    }
+
+
+def test_a_nutrition_orders_supplement_is_an_entry_for_each_schedule() -> None:
+    order = _nutrition_order(
+        schedule=[{"repeat": {"timeOfDay": ["08:00:00"]}}, {"repeat": {"when": ["HS"]}}],
+    )
+    regimen = regimen_from_fhir(order, as_of=AS_OF)
+    assert [(e.substance, e.form, str(e.amount), e.times) for e in regimen.regimen] == [
+        ("Magnesium", None, "400 mg", ("08:00",)),
+        ("Magnesium", None, "400 mg", ("bedtime",)),
+    ]
+    assert regimen.sources["entry:0"] == regimen.sources["entry:1"] == ("NutritionOrder/no1",)
+    report = check(regimen)
+    assert any(f.code == "dose.above_upper_limit" for f in report.findings)  # 800 mg/day from supplements
+
+
+def test_a_nutrition_orders_supplement_without_an_amount_is_not_checked_and_says_where() -> None:
+    regimen = regimen_from_fhir([_nutrition_order(quantity={"value": 1, "unit": "chew"}), _statement()], as_of=AS_OF)
+    assert [e.substance for e in regimen.regimen] == ["Zinc"]
+    (note,) = regimen.notes
+    assert note.code == "input.fhir_unmapped"
+    assert note.message.startswith("[0].supplement[0].quantity.code: the unit 'chew' has no mapping")
+
+
+@pytest.mark.parametrize("status", ["revoked", "completed", "entered-in-error"])
+def test_a_revoked_or_completed_nutrition_order_is_left_out(status: str) -> None:
+    regimen = regimen_from_fhir([_nutrition_order(status), _statement()], as_of=AS_OF)
+    assert [e.substance for e in regimen.regimen] == ["Zinc"]
+    assert [n.code for n in regimen.notes] == ["input.fhir_left_out"]
+
+
+def test_a_diet_order_is_counted_among_the_resources_not_read() -> None:
+    diet = {"resourceType": "NutritionOrder", "status": "active", "oralDiet": {"type": [{"text": "Low sodium"}]}}
+    regimen = regimen_from_fhir([diet, _statement()], as_of=AS_OF)
+    (note,) = regimen.notes
+    assert note.code == "input.fhir_not_read"
+    assert "NutritionOrder (a diet or formula, no supplement) (1)" in note.message
+
+
 _JUNK: list[Any] = [None, 0, -1, 1.5, float("nan"), float("inf"), True, "", "x", [], {}, [1], {"a": 1}, 10**30]
 
 

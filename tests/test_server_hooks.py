@@ -307,6 +307,30 @@ def test_a_draft_nutrition_order_with_a_supplement_is_never_dropped_silently(bas
     assert read, [c["summary"] for c in cards]
 
 
+def test_a_draft_nutrition_order_for_magnesium_is_checked_against_the_doxycycline_order(base: str) -> None:
+    body = call(prefetch={**PREFETCH, "medicationStatements": _searchset()})
+    order = {
+        "resourceType": "NutritionOrder",
+        "id": "no2",
+        "status": "draft",
+        "intent": "order",
+        "patient": {"reference": "Patient/p1"},
+        "dateTime": "2026-12-01",
+        "supplement": [
+            {
+                "productName": "magnesium",
+                "quantity": {"value": 250, "system": UCUM, "code": "mg"},
+                "schedule": [{"repeat": {"timeOfDay": ["08:00:00"]}}],
+            }
+        ],
+    }
+    body["context"]["draftOrders"]["entry"].append({"resource": order})
+    cards = _cards(httpx.post(f"{base}/cds-services/suppcheck-order-sign", json=body))
+    # The doxycycline draft is taken at 08:00 and 20:00: the magnesium ordered at 08:00 breaks the window.
+    assert {"timing.separation", "contraindication.condition"} <= _codes(cards)
+    assert not [c for c in cards if "was not checked" in c["summary"]]
+
+
 def test_the_log_line_names_the_hook_instance_and_no_patient(base: str, caplog: pytest.LogCaptureFixture) -> None:
     body = call(prefetch=PREFETCH)
     with caplog.at_level(logging.INFO, logger="suppcheck.server"):

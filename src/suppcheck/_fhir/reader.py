@@ -33,7 +33,16 @@ __all__ = ["is_fhir", "regimen_from_fhir"]
 
 # Resource types whose content can change a check; every other type is counted in one note.
 READ_TYPES = frozenset(
-    {"Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "Medication", "Bundle"}
+    {
+        "Patient",
+        "Condition",
+        "Observation",
+        "MedicationStatement",
+        "MedicationRequest",
+        "Medication",
+        "NutritionOrder",
+        "Bundle",
+    }
 )
 _NAME_MAX = 200
 
@@ -149,13 +158,15 @@ class _Reader:
                 self._observation(found, not_read)
             elif kind in ("MedicationStatement", "MedicationRequest"):
                 self._medication_use(found)
+            elif kind == "NutritionOrder":
+                self._nutrition_order(found, not_read)
         if not_read:
             listed = ", ".join(f"{kind} ({count})" for kind, count in sorted(not_read.items()))
             self.assumed(
                 "Bundle" if isinstance(resource, Mapping) else "[...]",
                 f"resources that do not bear on supplement safety were not read: {listed}.",
-                "Nothing to do: only Patient, Condition, pregnancy status, MedicationStatement, MedicationRequest "
-                "and Medication change this check.",
+                "Nothing to do: only Patient, Condition, pregnancy status, MedicationStatement, MedicationRequest, "
+                "Medication and a NutritionOrder's supplements change this check.",
                 code="input.fhir_not_read",
             )
         return self._build()
@@ -460,6 +471,63 @@ class _Reader:
         if not dosages:
             self._place(found, identity, None, f"{found.path}.{key}", med_path)
 
+    # -- NutritionOrder ---------------------------------------------------------------
+
+    def _nutrition_order(self, found: _Found, not_read: Counter[str]) -> None:
+        """A nutrition order's supplements, each an entry: its product (or type), quantity and schedules."""
+        res = found.resource
+        supplements = res.get("supplement")
+        if supplements is None:
+            not_read["NutritionOrder (a diet or formula, no supplement)"] += 1
+            return
+        status = _text(res.get("status"))
+        if status in terms.NUTRITION_ORDER_LEFT_OUT:
+            self.left_out(found.path, "NutritionOrder", f"its status is {status!r}")
+            return
+        if status not in terms.NUTRITION_ORDER_COUNTED:
+            self.unmapped(
+                f"{found.path}.status",
+                f"{status!r} is not a FHIR R4 NutritionOrder status; it was counted as being taken.",
+                "Correct the status code.",
+            )
+        if not isinstance(supplements, list):
+            self.unmapped(f"{found.path}.supplement", "is not a list, so the supplements were not read.", _REVIEW)
+            return
+        for i, supplement in enumerate(supplements):
+            where = f"{found.path}.supplement[{i}]"
+            if not isinstance(supplement, Mapping):
+                self.unmapped(where, "is not a supplement, so it was not read.", _REVIEW)
+                continue
+            kind = supplement.get("type")
+            concept: dict[str, Any] = {"coding": kind.get("coding")} if isinstance(kind, Mapping) else {}
+            named = _text(supplement.get("productName")) or (
+                _text(kind.get("text")) if isinstance(kind, Mapping) else None
+            )
+            if named:
+                concept["text"] = named
+            identity = self.identify(concept, where)
+            if identity is None:
+                continue
+            quantity = supplement.get("quantity")
+            schedules = supplement.get("schedule")
+            if not isinstance(schedules, list) or not schedules:
+                schedules = [None]
+            # Each schedule is a dose of the same quantity at its own times: one entry each.
+            for j, schedule in enumerate(schedules):
+                dosage: dict[str, Any] = {}
+                if isinstance(schedule, Mapping):
+                    dosage["timing"] = schedule
+                if quantity is not None:
+                    dosage["doseAndRate"] = [{"doseQuantity": quantity}]
+                self._place(
+                    found,
+                    identity,
+                    dosage,
+                    where,
+                    where,
+                    paths=(f"{where}.schedule[{j}]", f"{where}.quantity"),
+                )
+
     def _medication_of(self, found: _Found) -> tuple[_Identity | None, str]:
         res = found.resource
         concept = res.get("medicationCodeableConcept")
@@ -667,8 +735,10 @@ class _Reader:
         dosage: Mapping[str, Any] | None,
         path: str,
         med_path: str,
+        paths: tuple[str, str] | None = None,
     ) -> bool:
-        timing = self.timing(dosage, path)
+        """One dose as a regimen entry; ``paths`` names a NutritionOrder's schedule and quantity."""
+        timing = self.timing(dosage, path, paths[0] if paths else None)
         supplements = [(i, c, r) for i, (c, r) in enumerate(identity.components) if isinstance(r, tuple)]
         medicines = [(c, r) for c, r in identity.components if not isinstance(r, tuple)]
         for component, resolved in medicines:
@@ -680,7 +750,7 @@ class _Reader:
             self.source(f"medication:{use['name']}", found)
         if not supplements:
             return True
-        amounts = self.amounts(identity, supplements, dosage, path, med_path, timing)
+        amounts = self.amounts(identity, supplements, dosage, path, med_path, timing, paths[1] if paths else None)
         if amounts is None:
             return False
         ingredients = []
@@ -737,9 +807,12 @@ class _Reader:
         path: str,
         med_path: str,
         timing: _Timing,
+        quantity_path: str | None = None,
     ) -> list[tuple[float, str]] | None:
         """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
         dose_path = f"{path}.doseAndRate[0].doseQuantity" if dosage is not None else path
+        if quantity_path is not None:
+            dose_path = quantity_path
         quantity = None
         if dosage is not None:
             rates = dosage.get("doseAndRate")
@@ -824,13 +897,14 @@ class _Reader:
 
     # -- timing -----------------------------------------------------------------------
 
-    def timing(self, dosage: Mapping[str, Any] | None, path: str) -> _Timing:
+    def timing(self, dosage: Mapping[str, Any] | None, path: str, timing_path: str | None = None) -> _Timing:
         t = _Timing()
+        at = timing_path or f"{path}.timing"  # a NutritionOrder's Timing is its schedule
         if dosage is None:
             return t
         as_needed = dosage.get("asNeededBoolean") is True or isinstance(dosage.get("asNeededCodeableConcept"), Mapping)
         repeat = _get(dosage, "timing", "repeat")
-        rpath = f"{path}.timing.repeat"
+        rpath = f"{at}.repeat"
         frequency: float | None = None
         per_days: float | None = None
         if isinstance(repeat, Mapping):
@@ -927,7 +1001,7 @@ class _Reader:
             if code is not None:
                 t.pending.append(
                     self._gap(
-                        f"{path}.timing.code",
+                        f"{at}.code",
                         f"the timing abbreviation {code!r} was not read; once a day was counted.",
                     )
                 )

@@ -41,6 +41,9 @@ STATEMENT_LEFT_OUT = frozenset({"completed", "stopped", "entered-in-error", "not
 # A draft is what a CDS Hooks order-select or order-sign hook sends: the order being written.
 REQUEST_COUNTED = frozenset({"active", "on-hold", "draft", "unknown"})
 REQUEST_LEFT_OUT = frozenset({"cancelled", "completed", "entered-in-error", "stopped"})
+# NutritionOrder.status is RequestStatus in R4; "revoked" is its "cancelled".
+NUTRITION_ORDER_COUNTED = frozenset({"active", "on-hold", "draft", "unknown"})
+NUTRITION_ORDER_LEFT_OUT = frozenset({"revoked", "completed", "entered-in-error"})
 CONDITION_COUNTED = frozenset({"active", "recurrence", "relapse"})
 CONDITION_LEFT_OUT = frozenset({"inactive", "remission", "resolved"})
 # Unconfirmed, provisional and differential diagnoses count: a caution that may apply is shown.
