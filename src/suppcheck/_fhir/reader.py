@@ -482,7 +482,10 @@ class _Reader:
             return
         status = _text(res.get("status"))
         if status in terms.NUTRITION_ORDER_LEFT_OUT:
-            self.left_out(found.path, "NutritionOrder", f"its status is {status!r}")
+            listed = supplements if isinstance(supplements, list) else []
+            names = [_text(s.get("productName")) for s in listed if isinstance(s, Mapping)]
+            label = ", ".join(repr(n) for n in names if n)
+            self.left_out(found.path, f"NutritionOrder {label}".rstrip(), f"its status is {status!r}")
             return
         if status not in terms.NUTRITION_ORDER_COUNTED:
             self.unmapped(
@@ -508,6 +511,10 @@ class _Reader:
             identity = self.identify(concept, where)
             if identity is None:
                 continue
+            # A supplement order names a supplement: a name known as neither is reported as a substance.
+            identity = identity._replace(
+                components=tuple((c, (None, None) if r is None else r) for c, r in identity.components)
+            )
             quantity = supplement.get("quantity")
             schedules = supplement.get("schedule")
             if not isinstance(schedules, list) or not schedules:
