@@ -202,20 +202,17 @@ def error_rows(shape: Shape, number: int, line: bytes, problem: str) -> list[dic
 
 
 def encode_rows(rows: list[dict[str, object]], options: Options) -> bytes:
-    """Rows as CSV lines (lists joined with ``;``, no header) or as an Arrow IPC stream."""
+    """Rows as CSV lines (lists joined with ``;``, no header), or for Parquet as one JSON array of row arrays.
+
+    The Parquet file's Arrow batches are built by the process that writes it:
+    a worker that built them would import pyarrow, and with it pandas, and
+    carry both for the rest of its life.
+    """
     from ._screen import columns
 
     names = [name for name, _, _ in columns(options.shape)]
     if options.parquet:
-        import pyarrow as pa
-
-        from ._screen import arrow_schema
-
-        schema = arrow_schema(options.shape)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, schema) as writer:
-            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=schema))
-        return bytes(sink.getvalue())
+        return json.dumps([[row[name] for name in names] for row in rows], ensure_ascii=False).encode("utf-8")
     import csv
     import io
 
@@ -700,7 +697,7 @@ def _csv_header(options: Options) -> bytes:
 
 
 class _ParquetFrom:
-    """Writes each chunk's Arrow IPC stream into one Parquet file, in input order.
+    """Writes each chunk's rows into one Parquet file, in input order.
 
     Chunks are small (a few dozen lines); their batches are gathered into row
     groups of at least ``ROW_GROUP`` rows, which Parquet stores and reads far
@@ -717,19 +714,27 @@ class _ParquetFrom:
         self._target = target
         self._pending: list[Any] = []
         self._rows = 0
+        self._schema = arrow_schema(options.shape)
         try:
-            self._writer = pq.ParquetWriter(out, arrow_schema(options.shape), compression="zstd")
+            self._writer = pq.ParquetWriter(out, self._schema, compression="zstd")
         except OSError as exc:
             raise OutputError(target, exc) from None
 
     def write(self, data: bytes) -> None:
         import pyarrow as pa
 
-        with pa.ipc.open_stream(data) as reader:
-            for batch in reader:
-                if batch.num_rows:
-                    self._pending.append(batch)
-                    self._rows += batch.num_rows
+        rows = json.loads(data)
+        if rows:
+            self._pending.append(
+                pa.record_batch(
+                    [
+                        pa.array(column, type=field.type)
+                        for column, field in zip(zip(*rows, strict=True), self._schema, strict=True)
+                    ],
+                    schema=self._schema,
+                )
+            )
+            self._rows += len(rows)
         if self._rows >= self.ROW_GROUP:
             self._write_pending()
 
