@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 # for the oldest one to be written (3% faster than two, over 20,000 lines).
 CHUNK_LINES = 64
 CHUNKS_PER_WORKER = 4
+# On a Dask cluster every task also costs the scheduler and the client a round trip, and on one machine
+# they share its cores with the workers: fewer, larger tasks leave the workers more of them.
+CLUSTER_CHUNK_LINES = 256
 
 
 # What a batch can write: full reports, or the flat screening rows of :mod:`._screen`.
@@ -398,7 +401,7 @@ def _results_on_cluster(
             client = stack.enter_context(Client(scheduler, timeout="30s"))  # type: ignore[no-untyped-call]
         in_flight = max(len(client.scheduler_info().get("workers", {})), 1) * CHUNKS_PER_WORKER
         pending: deque[Future[ChunkResult]] = deque()
-        for chunk, skipped in _chunks(stream, CHUNK_LINES):
+        for chunk, skipped in _chunks(stream, CLUSTER_CHUNK_LINES):
             pending.append(client.submit(check_chunk, chunk, options, skipped, pure=False))
             while len(pending) >= in_flight:
                 yield pending.popleft().result()
