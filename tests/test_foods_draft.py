@@ -23,7 +23,7 @@ from .test_reader_text import SHARING_HOSTS, STAGING_HOSTS, SUMMARY_HOSTS, _norm
 DRAFT = Path(__file__).resolve().parents[1] / "data" / "foods-draft.json"
 
 # Fields the draft adds to the knowledge-base rule shape; everything else is a Rule field.
-FOOD_RULE_FIELDS = {"foods", "food_categories", "food_taken_alone", "food_amount"}
+FOOD_RULE_FIELDS = {"foods", "food_categories", "food_taken_alone", "food_amount", "food_time_window"}
 SECTIONS = ("references", "constituents", "food_categories", "foods", "rules", "considered_not_encoded")
 
 
@@ -226,3 +226,13 @@ def test_the_gathering_check_reads_the_draft(draft: dict[str, Any]) -> None:
     assert provenance
     assert any(banned_words(p) for p in provenance)
     assert any(where.endswith(".mechanism") for where, _ in _strings(draft, "$"))
+
+
+def test_time_windows_use_the_knowledge_base_timing_shape(draft: dict[str, Any]) -> None:
+    windows = [(r["id"], r["food_time_window"]) for r in draft["rules"] if r["food_time_window"]]
+    assert windows
+    for rule_id, window in windows:
+        timing = models.Timing.model_validate(window)
+        assert timing.anchor is not None, rule_id
+        assert timing.latest_minutes is not None, rule_id
+        assert timing.latest_minutes <= 0, rule_id  # a window before the anchor: drinks leading up to bedtime
