@@ -102,7 +102,7 @@ def test_an_amount_not_in_drinks_is_not_counted_and_says_so() -> None:
         _doc({"name": "beer", "amount": "3 pints", "times": ["dinner"]}, {"name": "spirits", "amount": "4 drinks"})
     )
     depletion = next(f for f in report.findings if f.code == "food.depletion")
-    assert "Not counted, the amount not being in drinks: beer." in depletion.message
+    assert "Not counted, the amount not being in drinks or a volume: beer." in depletion.message
     assert "estimate" in depletion.message
 
 

@@ -198,6 +198,16 @@ CODES: dict[str, FindingCode] = dict(
             ),
         ),
         _code(
+            "food.total",
+            "foods",
+            "the limit's (moderate by default)",
+            (
+                "A substance's supplements and the foods listed (where a source gives the amount per serving: "
+                "calcium in dairy and fortified drinks) together exceed its total-intake upper limit. The food "
+                "amounts are estimates; the report's totals stay the supplements' own."
+            ),
+        ),
+        _code(
             "input.unrecognized_substance",
             "input",
             "minor",

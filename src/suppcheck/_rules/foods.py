@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 from .. import _clock
 from .._clock import format_minutes
-from .._kb.models import Food, FoodRule, RuleFamily
+from .._kb.models import Food, FoodRule, LimitBasis, RuleFamily
 from .._names import name_key
 from .._report import Finding, ReferenceInfo, trusted
 from .._severity import Severity
@@ -39,7 +39,14 @@ from .dose import fmt
 from .separation import DAY, closest_pairs, hours_apart, window_text
 from .timing import offset
 
-CODES: tuple[str, ...] = ("food.absorption", "food.separation", "food.interaction", "food.condition", "food.depletion")
+CODES: tuple[str, ...] = (
+    "food.absorption",
+    "food.separation",
+    "food.interaction",
+    "food.condition",
+    "food.depletion",
+    "food.total",
+)
 
 _MEALS = ("breakfast", "lunch", "dinner")
 ANY_FOOD = "food_or_drink"
@@ -107,13 +114,35 @@ def resolve_foods(ctx: Context, slots: Mapping[str, str]) -> None:
                 for written, minute in zip(item.times, times, strict=True)
             )
         number, unit = item.quantity
-        serving_unit = food.serving.unit.casefold() if food is not None else ""
-        counts = unit in _SERVING_WORDS or unit in (serving_unit, serving_unit + "s")
+        servings = _servings(number, unit, food)
         ctx.foods.append(
-            FoodTaken(
-                index, item.name, ident, display, categories, times, with_meal, number if counts else None, item.amount
-            )
+            FoodTaken(index, item.name, ident, display, categories, times, with_meal, servings, item.amount)
         )
+
+
+# Millilitres per volume unit: exact by definition (US fluid ounce 29.5735 mL). Pints are left
+# out on purpose: a US pint is 473 mL and a UK pint 568 mL, and the text does not say which.
+_ML = {"ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0, "fl oz": 29.5735, "oz": 29.5735}
+
+
+def _servings(number: float, unit: str, food: Food | None) -> float | None:
+    """Servings in an amount: a serving word counts one each; a volume counts by the serving's volume.
+
+    >>> from suppcheck import load_knowledge
+    >>> wine = load_knowledge().food("wine")
+    >>> _servings(2.0, "glasses", wine), round(_servings(296, "ml", wine), 2), _servings(2, "pints", wine)
+    (2.0, 2.0, None)
+    >>> _servings(16, "oz", load_knowledge().food("yogurt"))
+    2.0
+    """
+    if unit in _SERVING_WORDS:
+        return number
+    if food is not None and unit in (food.serving.unit.casefold(), food.serving.unit.casefold() + "s"):
+        return number / food.serving.amount  # "16 oz" of yogurt: two 8 oz servings
+    per_ml = _ML.get(unit.removesuffix(".").replace("millilitres", "ml").replace("milliliters", "ml"))
+    if per_ml is None or food is None or food.serving.volume_ml is None:
+        return None
+    return number * per_ml / food.serving.volume_ml
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -127,6 +156,70 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         if not partners:
             continue
         yield from _rule(ctx, rule, partners)
+    yield from _totals(ctx, foods)
+
+
+def _totals(ctx: Context, foods: list[FoodTaken]) -> Iterator[Finding]:
+    """A total-intake upper limit that the supplements and the foods' sourced amounts exceed together.
+
+    Only amounts a source gives per serving are counted (calcium in milk,
+    yogurt, kefir, fortified juices and plant milks); the report's totals stay
+    the supplements' own, and the finding says it is an estimate.
+    """
+    kb = ctx.kb
+    carried: dict[str, list[tuple[FoodTaken, float, tuple[str, ...]]]] = {}
+    for taken in foods:
+        food = kb.foods.get(taken.id)
+        per_day = taken.servings_per_day
+        if food is None or per_day is None:
+            continue
+        for item in food.carries:
+            if item.substance is not None and item.amount is not None:
+                carried.setdefault(item.substance, []).append((taken, per_day * item.amount, item.references))
+    for substance_id, parts in sorted(carried.items()):
+        substance = kb.substances[substance_id]
+        upper = ctx.limits(substance).upper
+        if upper is None or upper[0].basis is not LimitBasis.TOTAL:
+            continue
+        limit, value = upper
+        supplements = ctx.summary(substance_id)[2]
+        from_food = sum(amount for _, amount, _ in parts)
+        if supplements + from_food <= value * (1 + 1e-9):
+            continue
+        name = ctx.derived.in_sentence(substance.name)
+        unit = substance.unit
+        each = ", ".join(f"{t.name.strip()} about {fmt(a)} {unit}" for t, a, _ in parts)
+        message = (
+            f"{substance.name} from supplements ({fmt(supplements)} {unit}/day) and from the foods listed ({each}) "
+            f"totals about {fmt(supplements + from_food)} {unit}/day, above the {fmt(value)} {unit}/day upper limit "
+            f"for {ctx.stage_label}, which counts food and supplements together. The food amounts are estimates "
+            "from typical servings; other foods are not counted."
+        )
+        references = (*limit.references, *(r for _, _, refs in parts for r in refs))
+        yield trusted(
+            Finding,
+            {
+                "code": "food.total",
+                "severity": limit.severity or Severity.MODERATE,
+                "evidence": limit.evidence,
+                "substances": (substance_id,),
+                "medications": (),
+                "conditions": (),
+                "entries": ctx.summary(substance_id)[0],
+                "foods": tuple(sorted({t.id for t, _, _ in parts})),
+                "rule_id": limit.id,
+                "message": message,
+                "recommendation": (
+                    f"Count {name} from food as well as from supplements: lower the supplement dose so that the "
+                    f"day's total stays at or below {fmt(value)} {unit}."
+                ),
+                "mechanism": limit.mechanism,
+                "references": ctx.references(tuple(dict.fromkeys(references))),
+                "hours_required": None,
+                "hours_scheduled": None,
+                "suggestions": (),
+            },
+        )
 
 
 def _rule(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Iterator[Finding]:
@@ -401,8 +494,11 @@ def _depletion(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Itera
         f"{_first_sentence(rule.mechanism)}"
     )
     if uncounted:
-        text += f" Not counted, the amount not being in drinks: {_names(uncounted)}."
-    text += " The count is an estimate: each drink, glass or serving is taken as one standard drink (14 g alcohol)."
+        text += f" Not counted, the amount not being in drinks or a volume: {_names(uncounted)}."
+    text += (
+        " The count is an estimate: each drink, glass or serving is taken as one standard drink (14 g alcohol), "
+        "and a volume by the drink's standard volume at its usual strength."
+    )
     yield _finding(
         ctx, rule, "food.depletion", rule.severity, text, rule.recommendation, substances=substances, foods=partners
     )
