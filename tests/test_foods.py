@@ -155,3 +155,21 @@ def test_the_command_line_shows_food_findings_as_json(tmp_path: Path) -> None:
     assert found[0]["foods"] == ["coffee"]
     assert found[0]["hours_scheduled"] == 0.25
     assert all("foods" in f for f in report["findings"])
+
+
+def test_explain_and_lookup_know_food_rules_and_foods(tmp_path: Path) -> None:
+    explained = run(["explain", "food.abs.levothyroxine.food_or_drink"], cwd=tmp_path)
+    assert explained.returncode == 0, explained.stderr
+    assert "(food rule)" in explained.stdout
+    assert "before the first food or drink of the day" in explained.stdout
+    assert "dailymed-synthroid" in explained.stdout
+    data = json.loads(run(["explain", "food.dep.alcohol.folate", "--format", "json"], cwd=tmp_path).stdout)
+    assert data["found"]["kind"] == "food_rule"
+    assert "niaaa-drinking-levels" in [r["id"] for r in data["found"]["references"]]
+    assert "provenance" not in data["found"]["record"]
+    found = json.loads(run(["lookup", "Latte", "--format", "json"], cwd=tmp_path).stdout)["matches"]
+    assert [(m["kind"], m["id"]) for m in found] == [("food", "coffee_with_milk")]
+    assert "food.abs.iron.coffee_tea" in found[0]["food_rules"]
+    missed = run(["explain", "food.abs.iron.cofee_tea"], cwd=tmp_path)
+    assert missed.returncode == 2
+    assert "food.abs.iron.coffee_tea" in missed.stderr
