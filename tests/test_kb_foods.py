@@ -200,3 +200,16 @@ def test_a_food_rule_needs_a_food_partner(tmp_path: Path) -> None:
         data["food_rules"][0]["food_categories"] = []
 
     assert "a food rule needs foods or food_categories" in _error(tmp_path, edit)
+
+
+def test_kb_stats_count_the_foods() -> None:
+    from suppcheck._kb.loader import stats
+
+    kb = load_knowledge()
+    counts = stats(kb)
+    assert (counts["foods"], counts["food_categories"], counts["food_rules"]) == (
+        len(kb.foods),
+        len(kb.food_categories),
+        len(kb.food_rules),
+    )
+    assert counts["food_rules"] > 0

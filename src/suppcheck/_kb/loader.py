@@ -509,4 +509,7 @@ def stats(kb: KnowledgeBase) -> dict[str, Any]:
         "rules_by_family": dict(sorted(families.items())),
         "references": len(kb.references),
         "rules_without_reference": sum(1 for r in kb.rules.values() if not r.references),
+        "foods": len(kb.foods),
+        "food_categories": len(kb.food_categories),
+        "food_rules": len(kb.food_rules),
     }
