@@ -21,7 +21,7 @@ import yaml
 from suppcheck import InputError, Report, check, load_regimen
 from suppcheck.fhir import SourcedRegimen, detected_issues, is_fhir, regimen_from_fhir, regimen_to_fhir
 
-from .test_golden import CASES, describe, matches
+from .test_golden import CASES, GOLDEN, describe, matches
 
 AS_OF = dt.date(2026, 6, 1)
 GOLDEN_FHIR = Path(__file__).parent / "golden_fhir"
@@ -69,8 +69,9 @@ NOT_IN_FHIR = {
     "every-input-finding": "an elemental amount of an unknown form (FHIR names the salt's weight)",
     "codes-rxnorm-icd10": "a code the knowledge base does not hold cannot say whether it names a supplement",
 }
-# Notes that only one of the two readings can give: FHIR states a life stage, it is not a condition.
-_ONE_SIDED = ("input.life_stage_from_condition", "input.fhir_")
+# Notes that only one of the two readings can give: FHIR states a life stage, it is not a condition;
+# the regimen format's foods have no FHIR resource here (NutritionOrder is not mapped).
+_ONE_SIDED = ("input.life_stage_from_condition", "input.fhir_", "food.", "input.unrecognized_food")
 
 
 def _key(report: Report) -> list[tuple[Any, ...]]:
@@ -120,6 +121,20 @@ def test_written_bundles_validate_as_r4b_and_use_r4_codes() -> None:
     assert when_codes <= set(terms.WHEN)
     assert len(when_codes) >= 5
     assert statuses == {("MedicationStatement", "active"), ("Observation", "final")}
+
+
+def test_a_regimen_with_foods_writes_a_valid_bundle_without_them_and_its_food_issues_validate() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    regimen = load_regimen(GOLDEN / "food-levothyroxine-coffee-0715.yaml")
+    bundle = regimen_to_fhir(regimen, as_of=AS_OF)
+    Bundle.model_validate(bundle)
+    assert regimen_from_fhir(json.loads(json.dumps(bundle)), as_of=AS_OF).foods == ()
+    report = check(regimen)
+    issues = detected_issues(report, regimen=regimen, as_of=AS_OF)
+    Bundle.model_validate(issues)
+    texts = [e["resource"].get("detail", "") for e in issues["entry"]]
+    assert any("coffee at 07:15" in text for text in texts)
 
 
 # -- DetectedIssue -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 An expectation matches a finding when every key it gives agrees: ``code``,
 ``rule_id``, ``severity``, ``severity_at_least``, ``evidence``, and for the
-lists (``substances``, ``medications``, ``conditions``, ``entries``) every
+lists (``substances``, ``medications``, ``conditions``, ``entries``, ``foods``) every
 listed item is in the finding's list; ``suggestions_include`` checks one
 suggestion; ``hours_required``/``hours_scheduled`` compare numbers;
 ``message_contains`` is a piece of text the message must contain.
@@ -35,7 +35,7 @@ def matches(finding: Finding, want: dict[str, Any]) -> bool:
         if key == "severity_at_least":
             if finding.severity < Severity(value):
                 return False
-        elif key in ("substances", "medications", "conditions", "entries"):
+        elif key in ("substances", "medications", "conditions", "entries", "foods"):
             if not set(value) <= set(getattr(finding, key)):
                 return False
         elif key == "message_contains":

@@ -681,7 +681,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     kb = _kb_or_bundled(args.rules)
     text = explain(kb, args.rule_id)
     if text is None:
-        ids = [*kb.rules, *kb.limits, *FINDING_CODES]
+        ids = [*kb.rules, *kb.limits, *kb.food_rules, *FINDING_CODES]
         hint = close_matches(args.rule_id, ids)
         suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
         _error(f"suppcheck: no rule, limit or finding code {args.rule_id!r}{suffix}")

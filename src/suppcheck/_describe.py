@@ -7,7 +7,7 @@ from typing import Any
 
 from ._findingcodes import CODES
 from ._kb.base import KnowledgeBase, MedicationMatch
-from ._kb.models import Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
+from ._kb.models import Food, FoodRule, Form, LabThreshold, Limit, Rule, SeverityStep, Substance, Timing
 
 
 def field_lines(fields: Sequence[tuple[str, str | None]], width: int = 100) -> list[str]:
@@ -169,11 +169,78 @@ def explain_limit(kb: KnowledgeBase, limit: Limit) -> str:
     )
 
 
+def explain_food_rule(kb: KnowledgeBase, rule: FoodRule) -> str:
+    """A food rule in full: its subject, its foods, its window, level or time window, and its sources."""
+    window = None
+    if rule.separation is not None:
+        sep = rule.separation
+        if sep.before_first_food_of_day:
+            window = f"before the first food or drink of the day (plain water aside), by {sep.other_after_hours:g} h"
+        else:
+            window = f"the food at least {sep.other_before_hours or 0:g} h before or {sep.other_after_hours:g} h after"
+    level = None
+    if rule.food_amount is not None:
+        day, week = rule.food_amount.above_per_day, rule.food_amount.above_per_week
+        level = (
+            f"above {day['female']:g} standard drinks a day or {week['female']:g} a week for women, "
+            f"{day['male']:g} a day or {week['male']:g} a week for men"
+        )
+    fields: list[tuple[str, str | None]] = [
+        ("family", rule.family.value),
+        ("severity", rule.severity.value),
+        ("evidence", _evidence(rule.evidence.value)),
+        ("substances", _names(rule.substances, kb.substances)),
+        ("medications", _names(rule.medications, kb.medications)),
+        ("medication classes", _names(rule.medication_classes, kb.medication_classes)),
+        ("except brands", ", ".join(rule.except_brands)),
+        ("conditions", _names(rule.conditions, kb.conditions)),
+        ("foods", _names(rule.foods, kb.foods)),
+        ("food categories", _names(rule.food_categories, kb.food_categories)),
+        ("taken alone", "only when the food is not part of a meal" if rule.food_taken_alone else None),
+        ("separation", window),
+        ("time window", _timing(rule.food_time_window) if rule.food_time_window else None),
+        ("drinking level", level),
+        ("mechanism", rule.mechanism),
+        ("recommendation", rule.recommendation),
+        ("note", rule.note),
+    ]
+    extra = rule.food_amount.references if rule.food_amount is not None else ()
+    return "\n".join(
+        [f"{rule.id} (food rule)", *field_lines(fields), *_references(kb, dict.fromkeys((*rule.references, *extra)))]
+    )
+
+
+def lookup_food(kb: KnowledgeBase, food: Food) -> str:
+    """A food or drink: its names, categories, serving, what it carries, and the food rules that name it."""
+    carried = []
+    for item in food.carries:
+        what = item.substance or item.constituent or ""
+        amount = f" about {item.amount:g} {item.unit} per serving" if item.amount is not None else ""
+        carried.append(f"{what}{amount}")
+    fields: list[tuple[str, str | None]] = [
+        ("synonyms", ", ".join(food.synonyms)),
+        ("categories", _names(food.categories, kb.food_categories)),
+        ("serving", food.serving.description),
+        ("carries", "; ".join(carried)),
+        ("note", food.note),
+    ]
+    keys = {food.id, *food.categories}
+    rules = sorted(
+        (r for r in kb.food_rules.values() if keys & {*r.foods, *r.food_categories}),
+        key=lambda r: (-r.severity.rank, r.id),
+    )
+    lines = [line for r in rules for line in _item(f"{r.id}: {r.family.value}, {r.severity.value}")]
+    block = [f"food rules ({len(rules)}):", *lines] if rules else ["food rules: none"]
+    return "\n".join([f"{food.name} (food or drink: {food.id})", *field_lines(fields), *block])
+
+
 def explain(kb: KnowledgeBase, ident: str) -> str | None:
-    """The full text of a rule, limit or finding code, or None when ``ident`` names none."""
+    """The full text of a rule, limit, food rule or finding code, or None when ``ident`` names none."""
     key = ident.strip()
     if key in kb.rules:
         return explain_rule(kb, kb.rules[key])
+    if key in kb.food_rules:
+        return explain_food_rule(kb, kb.food_rules[key])
     if key in kb.limits:
         return explain_limit(kb, kb.limits[key])
     if key in CODES:
@@ -379,13 +446,16 @@ def lookup(kb: KnowledgeBase, name: str) -> list[str]:
     condition = kb.condition(name)
     if condition is not None:
         found.append(lookup_condition(kb, condition))
+    food = kb.food(name)
+    if food is not None:
+        found.append(lookup_food(kb, food))
     return found
 
 
 def lookup_suggestions(kb: KnowledgeBase, name: str) -> list[str]:
     """Up to three known names close to ``name``, of any kind."""
     out: list[str] = []
-    for kind in ("substance", "medication", "condition"):
+    for kind in ("substance", "medication", "condition", "food"):
         out += kb.suggestions(kind, name)
     for substance_id in kb.forms_by_substance:
         out += kb.suggestions("form", name, substance_id=substance_id, limit=1)
@@ -422,6 +492,15 @@ def explain_data(kb: KnowledgeBase, ident: str) -> dict[str, Any] | None:
             "id": key,
             "record": _record(record),
             "references": _reference_records(kb, record.references),
+        }
+    food_rule = kb.food_rules.get(key)
+    if food_rule is not None:
+        extra = food_rule.food_amount.references if food_rule.food_amount is not None else ()
+        return {
+            "kind": "food_rule",
+            "id": key,
+            "record": _record(food_rule),
+            "references": _reference_records(kb, dict.fromkeys((*food_rule.references, *extra))),
         }
     if key in CODES:
         entry = CODES[key]
@@ -517,6 +596,17 @@ def lookup_data(kb: KnowledgeBase, name: str) -> list[dict[str, Any]]:
                     if c.id != condition_id and condition_id in kb.condition_closure(c.id)
                 ),
                 "rules": _rule_ids(r for r in kb.rules.values() if closure & set(r.conditions)),
+            }
+        )
+    food = kb.food(name)
+    if food is not None:
+        keys = {food.id, *food.categories}
+        found.append(
+            {
+                "kind": "food",
+                "id": food.id,
+                "record": _record(food),
+                "food_rules": sorted(r.id for r in kb.food_rules.values() if keys & {*r.foods, *r.food_categories}),
             }
         )
     return found

@@ -152,6 +152,62 @@ CODES: dict[str, FindingCode] = dict(
             ),
         ),
         _code(
+            "food.absorption",
+            "foods",
+            "the rule's; info when a separation window is kept",
+            (
+                "A food or drink in the day lowers or raises the absorption of a supplement or medication (coffee "
+                "and tea with iron, dairy with tetracycline, orange juice with iron). With a window and times known, "
+                "a kept window gives this at info; with a time unknown the rule is given as advice with its window."
+            ),
+        ),
+        _code(
+            "food.separation",
+            "foods",
+            "the rule's",
+            (
+                "A food or drink is scheduled too close to a supplement or medication it must be kept apart from "
+                "(levothyroxine and breakfast coffee); the finding gives the hours required and the hours scheduled."
+            ),
+        ),
+        _code(
+            "food.interaction",
+            "foods",
+            "the rule's",
+            (
+                "A food or drink interacts with a medication or supplement whatever the hour (grapefruit with "
+                "simvastatin, alcohol with melatonin or sedating medicines, vitamin K-rich greens with warfarin)."
+            ),
+        ),
+        _code(
+            "food.condition",
+            "foods",
+            "the rule's",
+            (
+                "A food or drink is advised against in one of the person's conditions (caffeine in the hours "
+                "before bedtime with insomnia, caffeine and alcohol with restless legs syndrome)."
+            ),
+        ),
+        _code(
+            "food.depletion",
+            "foods",
+            "the rule's",
+            (
+                "The standard drinks a day or a week are above the low-risk level for the person's sex, and heavy "
+                "drinking depletes a nutrient (thiamine, folate, magnesium). The count is an estimate."
+            ),
+        ),
+        _code(
+            "food.total",
+            "foods",
+            "the limit's (moderate by default)",
+            (
+                "A substance's supplements and the foods listed (where a source gives the amount per serving: "
+                "calcium in dairy and fortified drinks) together exceed its total-intake upper limit. The food "
+                "amounts are estimates; the report's totals stay the supplements' own."
+            ),
+        ),
+        _code(
             "input.unrecognized_substance",
             "input",
             "minor",
@@ -185,6 +241,15 @@ CODES: dict[str, FindingCode] = dict(
             (
                 "A condition name is not in the knowledge base, so its contraindications were not checked. The "
                 "report is marked incomplete."
+            ),
+        ),
+        _code(
+            "input.unrecognized_food",
+            "input",
+            "minor",
+            (
+                "A food or drink name is not in the knowledge base, so its absorption, timing and interaction "
+                "rules were not checked. The report is marked incomplete."
             ),
         ),
         _code(

@@ -671,12 +671,63 @@ class Profile(_Input):
         return self
 
 
+_FOOD_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?|\.\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten)(?:\s*(\S.*))?$")
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_COUNT_WORDS.update({"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10})
+
+
+def _read_food_amount(value: str) -> tuple[float, str]:
+    """``"2 cups"`` -> ``(2.0, "cups")``; a number alone counts servings (``"2"`` -> ``(2.0, "")``).
+
+    >>> _read_food_amount("two glasses"), _read_food_amount(" 1.5  standard drinks ")
+    ((2.0, 'glasses'), (1.5, 'standard drinks'))
+    """
+    text = " ".join(value.split()).casefold()
+    found = _FOOD_AMOUNT.match(text)
+    number = None if found is None else _COUNT_WORDS.get(found.group(1)) or float(found.group(1))
+    if found is None or number is None or not (0 < number <= 100):
+        raise _invalid(
+            "food_amount_invalid",
+            f"{value!r} is not an amount of a food or drink: write a number from 0 to 100 and what it counts, "
+            "e.g. '2 cups', '1 drink', '1 serving'",
+        )
+    return float(number), found.group(2) or ""
+
+
+def _check_food_amount(value: str) -> str:
+    number, unit = _read_food_amount(value)
+    return f"{number:g} {unit}".strip()
+
+
+FoodAmountText = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_check_food_amount)]
+
+
+class FoodItem(_Input):
+    """A food or drink in the person's day: its name, how much each time, and its times or slots when known.
+
+    ``amount`` is per time it is taken (``2 drinks`` at dinner), like a
+    regimen entry's amount per dose; left out, one serving each time.
+    """
+
+    name: Name
+    amount: FoodAmountText | None = Field(
+        default=None,
+        description="How much each time: '2 cups', '2 drinks', '1 serving'; a number alone counts servings",
+    )
+    times: Times = None
+
+    @property
+    def quantity(self) -> tuple[float, str]:
+        """The amount each time as ``(number, unit)``; one serving (``(1.0, "")``) when not given."""
+        return (1.0, "") if self.amount is None else _read_food_amount(self.amount)
+
+
 def _comments_allowed(schema: dict[str, Any]) -> None:
     schema["patternProperties"] = {"^_comment": {}}
 
 
 class RegimenFile(_Input):
-    """A whole regimen file: ``profile`` and ``regimen``, and the caller's own ``id`` for it."""
+    """A whole regimen file: ``profile``, ``regimen``, the day's ``foods``, and the caller's own ``id`` for it."""
 
     model_config = ConfigDict(json_schema_extra=_comments_allowed)
 
@@ -685,6 +736,11 @@ class RegimenFile(_Input):
     )
     profile: Profile = Field(default_factory=Profile)
     regimen: tuple[RegimenEntry, ...] = Field(min_length=1)
+    foods: tuple[FoodItem, ...] = Field(
+        default=(),
+        json_schema_extra=_name_or_object,
+        description="Foods and drinks in the person's day ('coffee', {name: wine, amount: 2 drinks, times: [dinner]})",
+    )
     # The knowledge base whose units this file was validated against, so that
     # check() need not repeat the work with the same one.
     _checked_against: object = PrivateAttr(default=None)
@@ -692,6 +748,13 @@ class RegimenFile(_Input):
     def units_checked_against(self, knowledge: "KnowledgeBase") -> bool:
         """Whether the units were already checked against ``knowledge`` when the file was validated."""
         return self._checked_against is knowledge
+
+    @field_validator("foods", mode="before")
+    @classmethod
+    def _names_to_foods(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [{"name": item} if isinstance(item, str) else item for item in value]
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -834,8 +897,8 @@ def _path(loc: Sequence[int | str], raw: Any) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
             node = node[part] if isinstance(node, Sequence) and not isinstance(node, str) and part < len(node) else None
-            if i >= 1 and loc[i - 1] in ("regimen", "ingredients") and isinstance(node, Mapping):
-                name = node.get("substance") or node.get("product")
+            if i >= 1 and loc[i - 1] in ("regimen", "ingredients", "foods") and isinstance(node, Mapping):
+                name = node.get("substance") or node.get("product") or node.get("name")
                 if isinstance(name, str):
                     out += f" ({name})"
         else:

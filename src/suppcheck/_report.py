@@ -41,6 +41,7 @@ class Finding(_Output):
     medications: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     entries: tuple[int, ...] = ()
+    foods: tuple[str, ...] = Field(default=(), description="food.*: the knowledge-base ids of the foods it is about")
     rule_id: str
     message: str
     recommendation: str
@@ -98,6 +99,7 @@ def new_finding(
             "medications": medications,
             "conditions": conditions,
             "entries": entries,
+            "foods": (),
             "rule_id": rule_id,
             "message": message,
             "recommendation": recommendation,

@@ -5,7 +5,8 @@ Columns (a header names them; any order; every one but ``id`` optional):
 ``medications`` (``;``-separated lists), ``substance``, ``form``, ``amount``,
 ``strength``, ``basis``, ``per_day`` (a number, or a frequency in words),
 ``per_week``, ``every_days``, ``frequency``, ``times`` (``;``-separated),
-``with_food``. A column whose name starts with ``_`` is the caller's own and
+``with_food``, and ``foods`` (the day's foods and drinks, a ``;``-separated
+list of names, like ``medications``). A column whose name starts with ``_`` is the caller's own and
 is ignored; any other unknown column is an error. The rows of one ``id``
 make one regimen, in the order the ids first appear; the profile columns must
 agree on every row of an id (or be empty on all but one).
@@ -44,7 +45,9 @@ ENTRY_COLUMNS = (
     "times",
     "with_food",
 )
-COLUMNS = ("id", *PROFILE_COLUMNS, *ENTRY_COLUMNS)
+# Columns of the whole regimen beside its profile: the day's foods and drinks, by name.
+REGIMEN_COLUMNS = ("foods",)
+COLUMNS = ("id", *PROFILE_COLUMNS, *ENTRY_COLUMNS, *REGIMEN_COLUMNS)
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 
@@ -176,6 +179,16 @@ def regimens_from_rows(rows: Iterable[Mapping[str, Any]], *, row_numbers: Sequen
                         f"row {number}.{column}: {_text(value)!r} disagrees with an earlier row of id {ident!r}"
                     )
                 profile[column] = parsed
+            for column in REGIMEN_COLUMNS:
+                value = row.get(column)
+                if _blank(value):
+                    continue
+                parsed = _list(value)
+                if column in group.record and group.record[column] != parsed:
+                    raise ValueError(
+                        f"row {number}.{column}: {_text(value)!r} disagrees with an earlier row of id {ident!r}"
+                    )
+                group.record[column] = parsed
             entry = _entry(row, number)
             if entry:
                 group.record["regimen"].append(entry)

@@ -17,6 +17,10 @@ from .._units import UnitError, UnitSpec, canonical_factor, parse_unit
 from .models import (
     Code,
     Condition,
+    Constituent,
+    Food,
+    FoodCategory,
+    FoodRule,
     Form,
     KnowledgeFile,
     Limit,
@@ -78,6 +82,13 @@ class KnowledgeBase:
         self.medications: Mapping[str, Medication] = _by_id(data.medications)
         self.conditions: Mapping[str, Condition] = _by_id(data.conditions)
         self.rules: Mapping[str, Rule] = _by_id(data.rules)
+        # Foods and drinks: records, names (a category's name stands for itself, not a food), rules.
+        self.constituents: Mapping[str, Constituent] = MappingProxyType({c.id: c for c in data.constituents})
+        self.food_categories: Mapping[str, FoodCategory] = MappingProxyType({c.id: c for c in data.food_categories})
+        self.foods: Mapping[str, Food] = MappingProxyType({f.id: f for f in data.foods})
+        self.food_rules: Mapping[str, FoodRule] = MappingProxyType({r.id: r for r in data.food_rules})
+        self._food_keys = _keys((f.id, (f.id, f.name, *f.synonyms)) for f in data.foods)
+        self._food_category_keys = _keys((c.id, (c.id, c.name, *c.synonyms)) for c in data.food_categories)
 
         self._substance_keys = _keys((s.id, (s.id, s.name, *s.synonyms)) for s in data.substances)
         forms_by_substance: dict[str, list[Form]] = defaultdict(list)
@@ -272,6 +283,21 @@ class KnowledgeBase:
         classes: frozenset[str] = frozenset().union(*(self._class_closure[c] for c in self.medications[ident].classes))
         return MedicationMatch(ident, False, classes)
 
+    def food(self, name: str) -> Food | None:
+        """The food or drink a name or synonym refers to (case, spaces and punctuation ignored), or None.
+
+        >>> from suppcheck import load_knowledge
+        >>> load_knowledge().food("Latte").id
+        'coffee_with_milk'
+        """
+        found = self._food_keys.get(name_key(name))
+        return None if found is None else self.foods[found]
+
+    def food_category(self, name: str) -> FoodCategory | None:
+        """The food category a name or synonym refers to (``alcohol``, ``dairy``), or None."""
+        found = self._food_category_keys.get(name_key(name))
+        return None if found is None else self.food_categories[found]
+
     def condition(self, name: str) -> str | None:
         """The condition id a name, synonym or code (``icd10:N18.4``) refers to, or None."""
         if ":" in name or "|" in name:
@@ -381,6 +407,8 @@ class KnowledgeBase:
                 record = self.medication_classes[ident] if kind_ == "class" else self.medications[ident]
                 choices[k] = record.name
             return choices
+        if kind == "food":
+            return {k: self.foods[v].name for k, v in self._food_keys.items()}
         return {k: self.conditions[v].name for k, v in self._condition_keys.items()}
 
     # -- units -------------------------------------------------------------

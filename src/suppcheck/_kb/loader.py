@@ -40,7 +40,20 @@ __all__ = [
     "stats",
 ]
 
-SECTIONS = ("references", "substances", "forms", "limits", "medication_classes", "medications", "conditions", "rules")
+SECTIONS = (
+    "references",
+    "substances",
+    "forms",
+    "limits",
+    "medication_classes",
+    "medications",
+    "conditions",
+    "rules",
+    "constituents",
+    "food_categories",
+    "foods",
+    "food_rules",
+)
 StrPath = str | PathLike[str]
 
 _default: KnowledgeBase | None = None
@@ -310,6 +323,58 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
             elif form.substance not in rule.substances:
                 yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
 
+    yield from _food_problems(doc, where, check_ids, check_refs)
+
+
+def _food_problems(
+    doc: KnowledgeFile, where: dict[str, dict[str, str]], check_ids: Any, check_refs: Any
+) -> Iterator[str]:
+    """Foods name known categories, substances and constituents; food rules name known members and sources."""
+    refs = {r.id for r in doc.references}
+    substances = {s.id: s for s in doc.substances}
+    constituents = {c.id for c in doc.constituents}
+    categories = {c.id for c in doc.food_categories}
+    foods = {f.id for f in doc.foods}
+    yield from _duplicate_names(
+        "food_categories", ((c.id, (c.id, c.name, *c.synonyms)) for c in doc.food_categories), where
+    )
+    yield from _duplicate_names("foods", ((f.id, (f.id, f.name, *f.synonyms)) for f in doc.foods), where)
+    for food in doc.foods:
+        loc = where["foods"][food.id]
+        yield from check_ids("foods", food.id, "categories", food.categories, categories, "food category")
+        yield from _nested_refs(loc, "serving", (food.serving,), refs)
+        yield from _nested_refs(loc, "carries", food.carries, refs)
+        for i, item in enumerate(food.carries):
+            if item.substance is not None:
+                substance = substances.get(item.substance)
+                if substance is None:
+                    yield f"{loc}.carries[{i}].substance: unknown substance {item.substance!r}"
+                elif item.amount is not None and item.unit != substance.unit:
+                    yield f"{loc}.carries[{i}].unit: {item.unit!r} is not {substance.id}'s unit ({substance.unit})"
+            elif item.constituent not in constituents:
+                yield f"{loc}.carries[{i}].constituent: unknown constituent {item.constituent!r}"
+    meds = {m.id for m in doc.medications}
+    classes = {c.id for c in doc.medication_classes}
+    conditions = {c.id for c in doc.conditions}
+    other_ids = {r.id for r in doc.rules} | {limit.id for limit in doc.limits}
+    for rule in doc.food_rules:
+        loc = where["food_rules"][rule.id]
+        if rule.id in other_ids:
+            yield f"{loc}.id: {rule.id!r} is also a rule or limit id"
+        yield from check_ids("food_rules", rule.id, "substances", rule.substances, substances, "substance")
+        yield from check_ids("food_rules", rule.id, "medications", rule.medications, meds, "medication")
+        yield from check_ids(
+            "food_rules", rule.id, "medication_classes", rule.medication_classes, classes, "medication class"
+        )
+        yield from check_ids("food_rules", rule.id, "conditions", rule.conditions, conditions, "condition")
+        yield from check_ids("food_rules", rule.id, "foods", rule.foods, foods, "food")
+        yield from check_ids(
+            "food_rules", rule.id, "food_categories", rule.food_categories, categories, "food category"
+        )
+        yield from check_refs("food_rules", rule.id, rule.references)
+        if rule.food_amount is not None:
+            yield from _nested_refs(loc, "food_amount", (rule.food_amount,), refs)
+
 
 CODED_SECTIONS = ("substances", "forms", "medication_classes", "medications", "conditions")
 LIFE_STAGES = ("pregnant", "lactating")
@@ -444,4 +509,7 @@ def stats(kb: KnowledgeBase) -> dict[str, Any]:
         "rules_by_family": dict(sorted(families.items())),
         "references": len(kb.references),
         "rules_without_reference": sum(1 for r in kb.rules.values() if not r.references),
+        "foods": len(kb.foods),
+        "food_categories": len(kb.food_categories),
+        "food_rules": len(kb.food_rules),
     }

@@ -466,6 +466,167 @@ class Rule(Overridable):
         return self
 
 
+class Constituent(Overridable):
+    """Something a food carries that is not a supplement substance: caffeine, ethanol, polyphenols."""
+
+    id: Id
+    name: Text
+    unit: str | None = None
+    note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
+
+
+class FoodCategory(Overridable):
+    """A group of foods a rule may name: dairy, caffeinated drinks, alcoholic drinks, any food or drink."""
+
+    id: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
+
+
+class Serving(_Record):
+    """What one serving of a food is: ``1 cup``, ``1 standard drink``."""
+
+    amount: Positive
+    unit: Text
+    description: Text
+    volume_ml: Positive | None = None
+    grams: Positive | None = None
+    computed: str | None = Field(default=None, description="How volume_ml or grams was computed from the unit")
+    references: tuple[str, ...] = ()
+
+
+class Carried(_Record):
+    """A substance or constituent one serving carries; ``amount`` only where a source gives it."""
+
+    substance: Id | None = None
+    constituent: Id | None = None
+    amount: Positive | None = None
+    unit: str | None = None
+    per: Literal["serving"] = "serving"
+    estimate: bool = True
+    references: tuple[str, ...] = ()
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_thing(self) -> Self:
+        if (self.substance is None) == (self.constituent is None):
+            raise ValueError("a carried item names exactly one of substance or constituent")
+        if self.amount is not None and (self.unit is None or not self.references):
+            raise ValueError("a carried amount needs its unit and references")
+        return self
+
+
+class Food(Overridable):
+    """A food or drink: its names, categories, serving and what it carries."""
+
+    id: Id
+    name: Text
+    synonyms: tuple[Text, ...] = ()
+    categories: tuple[Id, ...] = ()
+    serving: Serving
+    carries: tuple[Carried, ...] = ()
+    note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
+
+
+Sex = Literal["female", "male"]
+
+
+class DrinkThreshold(_Record):
+    """Above how many standard drinks a day or a week a rule applies, by sex."""
+
+    unit: Literal["standard drink"]
+    above_per_day: dict[Sex, Positive] = Field(min_length=2)
+    above_per_week: dict[Sex, Positive] = Field(min_length=2)
+    references: tuple[str, ...] = Field(min_length=1)
+
+
+class FoodSeparation(_Record):
+    """The food must come ``other_before_hours`` before or ``other_after_hours`` after the subject.
+
+    ``before_first_food_of_day``: the dose comes first in the day, at least
+    ``other_after_hours`` before any food or drink (plain water aside), and no
+    food before it; ``other_before_hours`` is then not given.
+    """
+
+    other_before_hours: Annotated[float, Field(ge=0, le=12)] | None = None
+    other_after_hours: Annotated[float, Field(gt=0, le=12)]
+    before_first_food_of_day: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if (self.other_before_hours is None) != self.before_first_food_of_day:
+            raise ValueError("other_before_hours is left out exactly when before_first_food_of_day is set")
+        return self
+
+
+FOOD_RULE_FAMILIES = frozenset(
+    {
+        RuleFamily.ABSORPTION_REDUCED,
+        RuleFamily.ABSORPTION_ENHANCED,
+        RuleFamily.INTERACTION_MEDICATION,
+        RuleFamily.INTERACTION_SUPPLEMENT,
+        RuleFamily.CONTRAINDICATION_CONDITION,
+        RuleFamily.DEPLETION_MEDICATION,
+    }
+)
+
+
+class FoodRule(Overridable):
+    """A rule with a food or drink as its partner: absorption, interaction, condition advice or depletion.
+
+    The subject is a substance, a medication (or class) or a condition; the
+    partner is a food or a food category. ``food_taken_alone``: only when the
+    food is not part of a meal. ``food_time_window``: only food taken within
+    the window (before bedtime). ``food_amount``: only above a drinking level.
+    ``except_brands``: medications written by one of these brand names are not
+    subject to the rule (a delayed-release brand taken after breakfast).
+    """
+
+    id: RuleId
+    family: RuleFamily
+    severity: Severity
+    evidence: Evidence
+    substances: tuple[Id, ...] = ()
+    medications: tuple[Id, ...] = ()
+    medication_classes: tuple[Id, ...] = ()
+    except_brands: tuple[Text, ...] = ()
+    conditions: tuple[Id, ...] = ()
+    min_daily_amount: Positive | None = Field(default=None, description="Only at or above this daily amount")
+    foods: tuple[Id, ...] = ()
+    food_categories: tuple[Id, ...] = ()
+    food_taken_alone: bool = False
+    food_amount: DrinkThreshold | None = None
+    food_time_window: Timing | None = None
+    separation: FoodSeparation | None = None
+    mechanism: Text
+    recommendation: Text
+    references: tuple[str, ...] = Field(min_length=1)
+    note: str | None = None
+    provenance: str | None = Field(default=None, description=_PROVENANCE)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.family not in FOOD_RULE_FAMILIES:
+            raise ValueError(f"a food rule cannot be of family {self.family.value}")
+        if not (self.foods or self.food_categories):
+            raise ValueError("a food rule needs foods or food_categories")
+        if not (self.substances or self.medications or self.medication_classes or self.conditions):
+            raise ValueError("a food rule needs a subject: substances, medications, medication_classes or conditions")
+        if self.family is RuleFamily.CONTRAINDICATION_CONDITION and not self.conditions:
+            raise ValueError("a contraindication.condition food rule needs conditions")
+        if self.family is RuleFamily.DEPLETION_MEDICATION and (self.food_amount is None or not self.substances):
+            raise ValueError("a depletion food rule needs food_amount and the substances depleted")
+        if self.food_time_window is not None and (
+            self.food_time_window.anchor is None or self.food_time_window.latest_minutes is None
+        ):
+            raise ValueError("food_time_window needs an anchor and a window")
+        return self
+
+
 CodedSection = Literal["substances", "forms", "medication_classes", "medications", "conditions", "life_stages"]
 
 
@@ -493,6 +654,10 @@ class KnowledgeFile(_Record):
     medications: tuple[Medication, ...] = ()
     conditions: tuple[Condition, ...] = ()
     rules: tuple[Rule, ...] = ()
+    constituents: tuple[Constituent, ...] = ()
+    food_categories: tuple[FoodCategory, ...] = ()
+    foods: tuple[Food, ...] = ()
+    food_rules: tuple[FoodRule, ...] = ()
     codes: tuple[CodeAssignment, ...] = Field(
         default=(), description="Codes given to records of this or an earlier file, and to life stages"
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from .._report import Finding
-from . import conditions, depletion, dose, duplicates, interactions, timing
+from . import conditions, depletion, dose, duplicates, foods, interactions, timing
 from .context import Context
 
 
@@ -23,4 +23,4 @@ class Family(Protocol):
         ...
 
 
-FAMILIES: tuple[Family, ...] = (dose, interactions, timing, conditions, depletion, duplicates)
+FAMILIES: tuple[Family, ...] = (dose, interactions, timing, conditions, depletion, duplicates, foods)

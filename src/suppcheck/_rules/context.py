@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
@@ -27,6 +27,9 @@ from .._severity import Severity
 from .._units import parse_unit
 from .derived import Derived, RuleView, SubstanceLimits
 from .stage import Stage
+
+if TYPE_CHECKING:
+    from .foods import FoodTaken
 
 # Named tuples rather than dataclasses here and in stage.py, separation.py, _units.py
 # and _kb/base.py: defining a dataclass costs over a millisecond, paid by every
@@ -91,6 +94,7 @@ class Context:
         self.day = day
         self.doses: list[Dose] = []
         self.medications: list[MedicationTaken] = []
+        self.foods: list[FoodTaken] = []  # the day's foods and drinks, resolved by foods.resolve_foods
         # Implied condition -> every condition of the person's that implies it, in their order.
         self.conditions: dict[str, tuple[str, ...]] = {}
         self.findings: list[Finding] = []
@@ -399,6 +403,10 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             given = ctx.conditions.get(implied, ())
             if condition not in given:
                 ctx.conditions[implied] = (*given, condition)
+    if regimen.foods:
+        from .foods import resolve_foods
+
+        resolve_foods(ctx, slots)
     ctx.index()
     return ctx
 

@@ -1,0 +1,543 @@
+"""Foods and drinks in the person's day against the knowledge base's food rules.
+
+A food rule's subject is a substance, a medication (or class) or a condition,
+and its partner a food or a food category (dairy, caffeinated drinks, any
+food or drink but plain water). What a rule gives depends on its family:
+
+- absorption (reduced or enhanced): with a separation window and every time
+  known, a broken window gives ``food.separation`` at the rule's severity and
+  a kept one ``food.absorption`` at info; with a time unknown the rule is
+  given as advice (``food.absorption``) at its severity, with the window, as
+  the other separation rules do. Without a window, ``food.absorption``.
+- interactions (alcohol, grapefruit, vitamin K-rich greens): ``food.interaction``
+  whenever the food is in the day; these effects do not depend on the hour.
+- conditions: ``food.condition``; a rule with ``food_time_window`` counts only
+  food taken inside it (caffeine in the 8 hours before bedtime).
+- depletion: ``food.depletion`` when the standard drinks per day or per week
+  are above the rule's level for the person's sex (the lower, women's, level
+  when sex is not given).
+
+Only the foods the regimen lists count: a meal slot is not assumed eaten. A
+food listed at a meal time (a meal slot, the clock time of one, or beside a
+listed meal) counts as taken with a meal, which ``food_taken_alone`` rules
+(ciprofloxacin and dairy) leave out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+from .. import _clock
+from .._clock import format_minutes
+from .._kb.models import Food, FoodRule, LimitBasis, RuleFamily
+from .._names import name_key
+from .._report import Finding, ReferenceInfo, trusted
+from .._severity import Severity
+from .context import Context, Dose, MedicationTaken, _unrecognized
+from .dose import fmt
+from .separation import DAY, closest_pairs, hours_apart, window_text
+from .timing import offset
+
+CODES: tuple[str, ...] = (
+    "food.absorption",
+    "food.separation",
+    "food.interaction",
+    "food.condition",
+    "food.depletion",
+    "food.total",
+)
+
+_MEALS = ("breakfast", "lunch", "dinner")
+ANY_FOOD = "food_or_drink"
+ALCOHOL = "alcoholic_drink"
+# Amount words that count one serving each (a standard drink, for an alcoholic drink).
+_SERVING_WORDS = frozenset(
+    {"", "serving", "servings", "drink", "drinks", "standard drink", "standard drinks", "glass", "glasses"}
+    | {"cup", "cups", "can", "cans", "bottle", "bottles", "portion", "portions", "unit", "units"}
+)
+
+
+class FoodTaken(NamedTuple):
+    """A food or drink of the day, as resolved: the name as written, its id, categories, times and amount."""
+
+    position: int  # in the regimen's foods
+    name: str  # as written
+    id: str  # food id, or the category id when a category was named ("alcohol")
+    display: str
+    categories: frozenset[str]
+    times: tuple[int, ...] | None  # clock minutes; None when not given
+    with_meal: tuple[bool, ...] | None  # per time: at a meal
+    servings: float | None  # each time; None when the amount is not in servings
+    amount_text: str | None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The ids a rule may name it by: its own and its categories'."""
+        return self.categories | {self.id}
+
+    @property
+    def servings_per_day(self) -> float | None:
+        """Servings a day: each time's count times the number of times (once a day when times are not given)."""
+        return None if self.servings is None else self.servings * (len(self.times) if self.times else 1)
+
+
+def resolve_foods(ctx: Context, slots: Mapping[str, str]) -> None:
+    """Resolve the regimen's foods onto ``ctx.foods``; an unknown name becomes ``input.unrecognized_food``."""
+    kb = ctx.kb
+    items = ctx.regimen.foods
+    meal_minutes = {ctx.day[m] for m in _MEALS}
+    resolved: list[tuple[int, str, str, frozenset[str], Food | None]] = []
+    for index, item in enumerate(items):
+        food = kb.food(item.name)
+        if food is not None:
+            resolved.append((index, food.id, food.name, frozenset(food.categories), food))
+            continue
+        category = kb.food_category(item.name)
+        if category is not None:
+            keys = {category.id} if category.id == ANY_FOOD else {category.id, ANY_FOOD}
+            resolved.append((index, category.id, category.name, frozenset(keys), None))
+            continue
+        ctx.findings.append(_unrecognized("food", item.name, kb.suggestions("food", item.name)))
+    # A listed meal (or snack) at a time makes the other foods at that time part of a meal.
+    for index, ident, _, _, _ in resolved:
+        listed = items[index].times
+        if ident == "meal" and listed is not None:
+            meal_minutes |= {_clock.resolve(t, slots) for t in listed}
+    for index, ident, display, categories, food in resolved:
+        item = items[index]
+        times = None if item.times is None else tuple(_clock.resolve(t, slots) for t in item.times)
+        with_meal = None
+        if item.times is not None and times is not None:
+            with_meal = tuple(
+                ident == "meal" or written in _MEALS or minute in meal_minutes
+                for written, minute in zip(item.times, times, strict=True)
+            )
+        number, unit = item.quantity
+        servings = _servings(number, unit, food)
+        ctx.foods.append(
+            FoodTaken(index, item.name, ident, display, categories, times, with_meal, servings, item.amount)
+        )
+
+
+# Millilitres per volume unit: exact by definition (US fluid ounce 29.5735 mL). Pints are left
+# out on purpose: a US pint is 473 mL and a UK pint 568 mL, and the text does not say which.
+_ML = {"ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0, "fl oz": 29.5735, "oz": 29.5735}
+
+
+def _servings(number: float, unit: str, food: Food | None) -> float | None:
+    """Servings in an amount: a serving word counts one each; a volume counts by the serving's volume.
+
+    >>> from suppcheck import load_knowledge
+    >>> wine = load_knowledge().food("wine")
+    >>> _servings(2.0, "glasses", wine), round(_servings(296, "ml", wine), 2), _servings(2, "pints", wine)
+    (2.0, 2.0, None)
+    >>> _servings(16, "oz", load_knowledge().food("yogurt"))
+    2.0
+    """
+    if unit in _SERVING_WORDS:
+        return number
+    if food is not None and unit in (food.serving.unit.casefold(), food.serving.unit.casefold() + "s"):
+        return number / food.serving.amount  # "16 oz" of yogurt: two 8 oz servings
+    per_ml = _ML.get(unit.removesuffix(".").replace("millilitres", "ml").replace("milliliters", "ml"))
+    if per_ml is None or food is None or food.serving.volume_ml is None:
+        return None
+    return number * per_ml / food.serving.volume_ml
+
+
+def evaluate(ctx: Context) -> Iterator[Finding]:
+    """Every food rule whose food is in the day and whose subject the person has, in rule order."""
+    foods = ctx.foods
+    if not foods:
+        return
+    for rule in ctx.kb.food_rules.values():
+        wanted = frozenset(rule.foods) | frozenset(rule.food_categories)
+        partners = [f for f in foods if not wanted.isdisjoint(f.keys)]
+        if not partners:
+            continue
+        yield from _rule(ctx, rule, partners)
+    yield from _totals(ctx, foods)
+
+
+def _totals(ctx: Context, foods: list[FoodTaken]) -> Iterator[Finding]:
+    """A total-intake upper limit that the supplements and the foods' sourced amounts exceed together.
+
+    Only amounts a source gives per serving are counted (calcium in milk,
+    yogurt, kefir, fortified juices and plant milks); the report's totals stay
+    the supplements' own, and the finding says it is an estimate.
+    """
+    kb = ctx.kb
+    carried: dict[str, list[tuple[FoodTaken, float, tuple[str, ...]]]] = {}
+    for taken in foods:
+        food = kb.foods.get(taken.id)
+        per_day = taken.servings_per_day
+        if food is None or per_day is None:
+            continue
+        for item in food.carries:
+            if item.substance is not None and item.amount is not None:
+                carried.setdefault(item.substance, []).append((taken, per_day * item.amount, item.references))
+    for substance_id, parts in sorted(carried.items()):
+        substance = kb.substances[substance_id]
+        upper = ctx.limits(substance).upper
+        if upper is None or upper[0].basis is not LimitBasis.TOTAL:
+            continue
+        limit, value = upper
+        supplements = ctx.summary(substance_id)[2]
+        from_food = sum(amount for _, amount, _ in parts)
+        if supplements + from_food <= value * (1 + 1e-9):
+            continue
+        name = ctx.derived.in_sentence(substance.name)
+        unit = substance.unit
+        each = ", ".join(f"{t.name.strip()} about {fmt(a)} {unit}" for t, a, _ in parts)
+        message = (
+            f"{substance.name} from supplements ({fmt(supplements)} {unit}/day) and from the foods listed ({each}) "
+            f"totals about {fmt(supplements + from_food)} {unit}/day, above the {fmt(value)} {unit}/day upper limit "
+            f"for {ctx.stage_label}, which counts food and supplements together. The food amounts are estimates "
+            "from typical servings; other foods are not counted."
+        )
+        references = (*limit.references, *(r for _, _, refs in parts for r in refs))
+        yield trusted(
+            Finding,
+            {
+                "code": "food.total",
+                "severity": limit.severity or Severity.MODERATE,
+                "evidence": limit.evidence,
+                "substances": (substance_id,),
+                "medications": (),
+                "conditions": (),
+                "entries": ctx.summary(substance_id)[0],
+                "foods": tuple(sorted({t.id for t, _, _ in parts})),
+                "rule_id": limit.id,
+                "message": message,
+                "recommendation": (
+                    f"Count {name} from food as well as from supplements: lower the supplement dose so that the "
+                    f"day's total stays at or below {fmt(value)} {unit}."
+                ),
+                "mechanism": limit.mechanism,
+                "references": ctx.references(tuple(dict.fromkeys(references))),
+                "hours_required": None,
+                "hours_scheduled": None,
+                "suggestions": (),
+            },
+        )
+
+
+def _rule(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Iterator[Finding]:
+    conditions = ctx.matched_conditions_of(rule.conditions)
+    if rule.conditions and not conditions:
+        return
+    family = rule.family
+    if family is RuleFamily.CONTRAINDICATION_CONDITION:
+        yield from _condition(ctx, rule, partners, conditions)
+        return
+    if family is RuleFamily.DEPLETION_MEDICATION:
+        yield from _depletion(ctx, rule, partners)
+        return
+    for subject in _subjects(ctx, rule):
+        yield from _pair(ctx, rule, subject, partners, conditions)
+
+
+class _Subject(NamedTuple):
+    name: str  # for a sentence
+    title: str  # to start a sentence
+    times: tuple[int, ...] | None
+    substances: tuple[str, ...]
+    medications: tuple[str, ...]
+    entries: tuple[int, ...]
+
+
+def _subjects(ctx: Context, rule: FoodRule) -> Iterator[_Subject]:
+    """The substances and medications taken that the rule is about, one subject each."""
+    for substance_id in rule.substances:
+        doses = ctx.by_substance.get(substance_id)
+        if not doses:
+            continue
+        if rule.min_daily_amount is not None and sum(d.daily_ul for d in doses) < rule.min_daily_amount:
+            continue
+        substance = doses[0].substance
+        yield _Subject(
+            ctx.derived.in_sentence(substance.name),
+            substance.name,
+            _dose_times(doses),
+            (substance_id,),
+            (),
+            tuple(sorted({d.entry for d in doses})),
+        )
+    wanted = frozenset(rule.medications) | frozenset(rule.medication_classes)
+    if not wanted:
+        return
+    brands = [name_key(b) for b in rule.except_brands]
+    for med in _unique(m for m in ctx.medications if not wanted.isdisjoint(m.keys)):
+        if any(name_key(med.name).startswith(b) for b in brands):
+            continue  # a brand the rule does not cover (delayed-release risedronate is taken after breakfast)
+        yield _Subject(med.display.lower(), med.display, med.times, (), (med.id,), ())
+
+
+def _unique(meds: Iterator[MedicationTaken]) -> list[MedicationTaken]:
+    seen: dict[str, MedicationTaken] = {}
+    for med in meds:
+        if med.id in seen:
+            earlier = seen[med.id]
+            times = None if med.times is None or earlier.times is None else (*earlier.times, *med.times)
+            seen[med.id] = earlier._replace(times=times)
+        else:
+            seen[med.id] = med
+    return sorted(seen.values(), key=lambda m: m.id)
+
+
+def _dose_times(doses: list[Dose]) -> tuple[int, ...] | None:
+    if any(d.times is None for d in doses):
+        return None
+    return tuple(sorted({t for d in doses for t in d.times or ()}))
+
+
+def _food_times(foods: list[FoodTaken]) -> tuple[int, ...] | None:
+    if any(f.times is None for f in foods):
+        return None
+    return tuple(sorted({t for f in foods for t in f.times or ()}))
+
+
+def _names(foods: list[FoodTaken]) -> str:
+    """``coffee and milk``: the foods as written, in their order, each once."""
+    names = list(dict.fromkeys(f.name.strip() for f in foods))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
+
+
+def _alone(rule: FoodRule, partners: list[FoodTaken]) -> list[FoodTaken]:
+    """For a ``food_taken_alone`` rule, the foods with their times away from meals (unknown times stay)."""
+    if not rule.food_taken_alone:
+        return partners
+    out = []
+    for food in partners:
+        if food.times is None or food.with_meal is None:
+            out.append(food)
+            continue
+        times = tuple(t for t, meal in zip(food.times, food.with_meal, strict=True) if not meal)
+        if times:
+            out.append(food._replace(times=times, with_meal=tuple(False for _ in times)))
+    return out
+
+
+def _pair(
+    ctx: Context, rule: FoodRule, subject: _Subject, partners: list[FoodTaken], conditions: list[str]
+) -> Iterator[Finding]:
+    partners = _alone(rule, partners)
+    if not partners:
+        return
+    food_names = _names(partners)
+    first = _first_sentence(rule.mechanism)
+    interaction = rule.family in (RuleFamily.INTERACTION_MEDICATION, RuleFamily.INTERACTION_SUPPLEMENT)
+    code = "food.interaction" if interaction else "food.absorption"
+    severity = rule.severity
+    recommendation = rule.recommendation
+    required = scheduled = None
+    window = rule.separation
+    alone = " (taken on its own, not as part of a meal)" if rule.food_taken_alone else ""
+    if window is None:
+        message = f"{subject.title} with {food_names}{alone}: {first}"
+    else:
+        food_times = _food_times(partners)
+        if window.before_first_food_of_day:
+            required = window.other_after_hours
+            advice = (
+                f"take {subject.name} at least {fmt(required)} h before the first food or drink of the day "
+                "(plain water aside)"
+            )
+        else:
+            before = window.other_before_hours or 0.0
+            required = max(before, window.other_after_hours)
+            advice = window_text(before, window.other_after_hours, food_names, subject.name)
+        if subject.times is None or food_times is None:
+            message = f"{subject.title} with {food_names}{alone}: {first} Times were not given for every one: {advice}."
+        else:
+            broken = _broken(ctx, rule, subject.times, food_times)
+            if broken is None:
+                severity = Severity.INFO
+                recommendation = "Keep the current schedule."
+                scheduled = _closest(subject.times, food_times)
+                message = (
+                    f"{subject.title} and {food_names} are separated as required ({advice}); the closest are "
+                    f"{fmt(scheduled)} h apart."
+                )
+            else:
+                code = "food.separation"
+                scheduled, at_subject, at_food = broken
+                message = (
+                    f"{subject.title} and {food_names}{alone} are scheduled {fmt(scheduled)} h apart "
+                    f"({subject.name} at {format_minutes(at_subject)}, {food_names} at {format_minutes(at_food)}); "
+                    f"{advice}. {first}"
+                )
+    yield _finding(
+        ctx,
+        rule,
+        code,
+        severity,
+        message,
+        recommendation,
+        substances=subject.substances,
+        medications=subject.medications,
+        conditions=tuple(conditions),
+        entries=subject.entries,
+        foods=partners,
+        hours=(required, scheduled),
+    )
+
+
+def _broken(
+    ctx: Context, rule: FoodRule, subject: tuple[int, ...], food: tuple[int, ...]
+) -> tuple[float, int, int] | None:
+    """The closest pair breaking the window: hours apart, subject minute, food minute; None when kept."""
+    window = rule.separation
+    assert window is not None
+    if not window.before_first_food_of_day:
+        worst, _ = closest_pairs(subject, food, window.other_before_hours or 0.0, window.other_after_hours)
+        return None if worst is None else (hours_apart(worst[0]), worst[1], worst[2])
+    # The day runs from waking: every food must come after the dose, by the window.
+    wake = ctx.day["wake"]
+    need = round(window.other_after_hours * 60)
+    found: tuple[int, int, int] | None = None
+    for s in subject:
+        for f in food:
+            after = (f - wake) % DAY - (s - wake) % DAY  # negative: the food comes first in the day
+            if after < need:
+                key = (abs(after), s, f)
+                if found is None or key < found:
+                    found = key
+    return None if found is None else (hours_apart(found[0]), found[1], found[2])
+
+
+def _closest(subject: tuple[int, ...], food: tuple[int, ...]) -> float:
+    _, closest = closest_pairs(subject, food, 0, 0)
+    return hours_apart(closest[0])
+
+
+def _condition(ctx: Context, rule: FoodRule, partners: list[FoodTaken], conditions: list[str]) -> Iterator[Finding]:
+    window = rule.food_time_window
+    first = _first_sentence(rule.mechanism)
+    if window is None or window.anchor is None:
+        text = f"{_names(partners)} with {_condition_names(ctx, conditions)}: {first}"
+        yield _finding(
+            ctx,
+            rule,
+            "food.condition",
+            rule.severity,
+            text,
+            rule.recommendation,
+            conditions=tuple(conditions),
+            foods=partners,
+        )
+        return
+    anchor = ctx.day[window.anchor]
+    earliest, latest = window.earliest_minutes or 0, window.latest_minutes or 0
+    timed = [f for f in partners if f.times is not None]
+    inside = [(f, t) for f in timed for t in f.times or () if earliest <= offset(t, anchor) <= latest]
+    untimed = [f for f in partners if f.times is None]
+    span = f"the {fmt(-earliest / 60)} h before {window.anchor} ({window.anchor} at {format_minutes(anchor)})"
+    if inside:
+        foods = list(dict.fromkeys(f for f, _ in inside))
+        when = ", ".join(f"{f.name.strip()} at {format_minutes(t)}" for f, t in inside)
+        text = f"{when}: within {span}, with {_condition_names(ctx, conditions)}. {first}"
+        yield _finding(
+            ctx,
+            rule,
+            "food.condition",
+            rule.severity,
+            text,
+            rule.recommendation,
+            conditions=tuple(conditions),
+            foods=foods,
+        )
+    elif untimed:
+        text = (
+            f"{_names(untimed)} with {_condition_names(ctx, conditions)}: no time was given, so whether it is taken "
+            f"within {span} is not known. {first}"
+        )
+        yield _finding(
+            ctx,
+            rule,
+            "food.condition",
+            rule.severity,
+            text,
+            rule.recommendation,
+            conditions=tuple(conditions),
+            foods=untimed,
+        )
+
+
+def _condition_names(ctx: Context, conditions: list[str]) -> str:
+    return ", ".join(ctx.kb.conditions[c].name.lower() if c in ctx.kb.conditions else c for c in conditions)
+
+
+def _depletion(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Iterator[Finding]:
+    level = rule.food_amount
+    assert level is not None
+    counted = [f for f in partners if f.servings_per_day is not None]
+    uncounted = [f for f in partners if f.servings_per_day is None]
+    per_day = sum(f.servings_per_day or 0.0 for f in counted)
+    sex = ctx.regimen.profile.sex
+    key = sex or "female"
+    day_limit, week_limit = level.above_per_day[key], level.above_per_week[key]
+    per_week = per_day * 7
+    if not (per_day > day_limit or per_week > week_limit):
+        return
+    substances = tuple(rule.substances)
+    who = {"female": "women", "male": "men"}[key] + ("" if sex else " (sex not given, so the lower level)")
+    names = ", ".join(ctx.derived.in_sentence(ctx.kb.substances[s].name) for s in substances if s in ctx.kb.substances)
+    text = (
+        f"{_names(counted)}: about {fmt(per_day)} standard drinks a day ({fmt(per_week)} a week), above "
+        f"{fmt(day_limit)} a day or {fmt(week_limit)} a week for {who}; heavy drinking depletes {names}. "
+        f"{_first_sentence(rule.mechanism)}"
+    )
+    if uncounted:
+        text += f" Not counted, the amount not being in drinks or a volume: {_names(uncounted)}."
+    text += (
+        " The count is an estimate: each drink, glass or serving is taken as one standard drink (14 g alcohol), "
+        "and a volume by the drink's standard volume at its usual strength."
+    )
+    yield _finding(
+        ctx, rule, "food.depletion", rule.severity, text, rule.recommendation, substances=substances, foods=partners
+    )
+
+
+def _finding(
+    ctx: Context,
+    rule: FoodRule,
+    code: str,
+    severity: Severity,
+    message: str,
+    recommendation: str,
+    *,
+    substances: tuple[str, ...] = (),
+    medications: tuple[str, ...] = (),
+    conditions: tuple[str, ...] = (),
+    entries: tuple[int, ...] = (),
+    foods: list[FoodTaken],
+    hours: tuple[float | None, float | None] = (None, None),
+) -> Finding:
+    references: tuple[ReferenceInfo, ...] = ctx.references(rule.references)
+    return trusted(
+        Finding,
+        {
+            "code": code,
+            "severity": severity,
+            "evidence": rule.evidence,
+            "substances": tuple(sorted(set(substances))),
+            "medications": tuple(sorted(set(medications))),
+            "conditions": tuple(sorted(set(conditions))),
+            "entries": tuple(sorted(set(entries))),
+            "foods": tuple(sorted({f.id for f in foods})),
+            "rule_id": rule.id,
+            "message": message,
+            "recommendation": recommendation,
+            "mechanism": rule.mechanism,
+            "references": references,
+            "hours_required": hours[0],
+            "hours_scheduled": hours[1],
+            "suggestions": (),
+        },
+    )
