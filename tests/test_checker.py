@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import suppcheck
-from suppcheck import EntryInfo, InputError, MedicationInfo, RegimenFile, Severity, check
+from suppcheck import InputError, RegimenFile, Severity, check
 
 from .conftest import MINI, codes, find, regimen
 
@@ -481,19 +481,6 @@ def test_public_api_is_pinned() -> None:
     with pytest.raises(AttributeError):
         _ = suppcheck.not_a_name  # type: ignore[attr-defined]
     assert issubclass(InputError, ValueError)
-
-
-@pytest.mark.parametrize("cls", [EntryInfo, MedicationInfo])
-def test_entries_and_medications_are_built_as_model_construct_builds_them(cls: type[Any]) -> None:
-    from suppcheck._report import _PLAIN, trusted
-
-    assert cls in _PLAIN  # the fast path is the one taken
-    values = dict.fromkeys(cls.model_fields)
-    values.update(name="magnesium", substances=("magnesium",), substance_ids=("magnesium",))
-    values = {k: v for k, v in values.items() if k in cls.model_fields}
-    fast, slow = trusted(cls, dict(values)), cls.model_construct(**values)
-    assert fast == slow
-    assert fast.model_fields_set == slow.model_fields_set
 
 
 def test_a_report_read_back_from_json_is_the_report() -> None:

@@ -327,14 +327,17 @@ def test_name_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_trusted_construction_is_model_construct() -> None:
-    from suppcheck import Finding, Total
+    from suppcheck import EntryInfo, Finding, MedicationInfo, Total
     from suppcheck._report import _PLAIN, trusted
 
-    assert {Finding, Total} == _PLAIN, "an output model grew aliases, private attributes or a post-init hook"
+    assert {Finding, Total, EntryInfo, MedicationInfo} == _PLAIN, (
+        "an output model grew aliases, private attributes or a post-init hook"
+    )
     report = check(BUSY)
     assert report.findings
     assert report.totals
-    for model in (*report.findings, *report.totals):
+    assert report.person.medications
+    for model in (*report.findings, *report.totals, *report.entries, *report.person.medications):
         values = dict(model.__dict__)
         fast = trusted(type(model), dict(values))
         slow = type(model).model_construct(**values)
