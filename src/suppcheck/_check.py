@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from ._engine.context import build_context
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
@@ -12,7 +13,6 @@ from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
 from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, Override, PersonInfo, Report
 from ._rules import FAMILIES
-from ._rules.context import build_context
 from ._rules.dose import totals
 from ._severity import Severity
 from ._sourced import SourcedRegimen, incomplete

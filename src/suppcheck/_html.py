@@ -13,14 +13,14 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from . import _clock
+from ._engine.context import Context, build_context
+from ._engine.shared import fmt
 from ._htmlpage import SEVERITY_COLOUR, badge, esc, page, shape
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._outcome import visible
 from ._regimen import RegimenFile
 from ._report import Finding, Report, Total
-from ._rules.context import Context, build_context
-from ._rules.dose import fmt
 from ._severity import Severity
 
 __all__ = ["html_report", "html_reports", "report_sections"]

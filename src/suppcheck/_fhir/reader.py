@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from .._engine.findings import input_finding
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
@@ -23,7 +24,6 @@ from .._kb.models import Form, Substance
 from .._names import name_key
 from .._regimen import LIFE_STAGE_CONDITIONS
 from .._report import Finding
-from .._rules.context import _input_finding
 from .._severity import Severity
 from .._sourced import SourcedRegimen
 from . import is_fhir, terms
@@ -102,7 +102,7 @@ class _Reader:
 
     def unmapped(self, path: str, message: str, recommendation: str, entries: tuple[int, ...] = ()) -> None:
         self.notes.append(
-            _input_finding(
+            input_finding(
                 "input.fhir_unmapped",
                 Severity.MINOR,
                 f"{path}: {message}",
@@ -113,7 +113,7 @@ class _Reader:
 
     def left_out(self, path: str, what: str, why: str) -> None:
         self.notes.append(
-            _input_finding(
+            input_finding(
                 "input.fhir_left_out",
                 Severity.INFO,
                 f"{path}: {what} was left out: {why}.",
@@ -122,7 +122,7 @@ class _Reader:
         )
 
     def assumed(self, path: str, message: str, recommendation: str, code: str = "input.fhir_assumed") -> None:
-        self.notes.append(_input_finding(code, Severity.INFO, f"{path}: {message}", recommendation))
+        self.notes.append(input_finding(code, Severity.INFO, f"{path}: {message}", recommendation))
 
     # -- collecting -------------------------------------------------------------
 
@@ -1011,10 +1011,10 @@ class _Reader:
         )
 
     def _note(self, path: str, message: str, code: str = "input.fhir_assumed") -> Finding:
-        return _input_finding(code, Severity.INFO, f"{path}: {message}", _NOTHING)
+        return input_finding(code, Severity.INFO, f"{path}: {message}", _NOTHING)
 
     def _gap(self, path: str, message: str) -> Finding:
-        return _input_finding("input.fhir_unmapped", Severity.MINOR, f"{path}: {message}", _REVIEW)
+        return input_finding("input.fhir_unmapped", Severity.MINOR, f"{path}: {message}", _REVIEW)
 
     # -- the regimen --------------------------------------------------------------------
 

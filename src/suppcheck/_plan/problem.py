@@ -20,14 +20,13 @@ from functools import lru_cache
 from typing import Literal
 
 from .. import _clock
+from .._engine.context import Context, Dose
+from .._engine.derived import INTERACTION_FAMILIES
+from .._engine.separation import Gap, separated
+from .._engine.shared import TOLERANCE, fmt, offset, step_for, wanted, window_text
 from .._errors import InputError
 from .._kb.models import RuleFamily, Timing
 from .._names import in_sentence
-from .._rules.context import Context, Dose, step_for
-from .._rules.dose import TOLERANCE, fmt
-from .._rules.interactions import FAMILIES as INTERACTION_FAMILIES
-from .._rules.separation import Gap, separated, window_text
-from .._rules.timing import offset, wanted
 from .._severity import Severity
 
 GRID = 15

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
+from .._engine.context import Context
 from .._report import Finding
 from . import conditions, depletion, dose, duplicates, interactions, timing
-from .context import Context
 
 
 class Family(Protocol):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.findings import rule_finding
+from .._engine.shared import fmt, lab_text, step_for, step_text
 from .._kb.models import RuleFamily
 from .._report import Finding
-from .context import Context, lab_text, rule_finding, step_for, step_text
-from .dose import fmt
 
 CODES: tuple[str, ...] = ("contraindication.condition", "contraindication.life_stage")
-_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:

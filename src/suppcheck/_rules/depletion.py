@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.findings import rule_finding
+from .._engine.shared import fmt
 from .._report import Finding
-from .context import Context, rule_finding
-from .dose import fmt
 
 CODES: tuple[str, ...] = ("depletion.medication",)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.shared import fmt
 from .._names import in_sentence
 from .._report import Finding
 from .._severity import Severity
-from .context import Context
-from .dose import fmt
 
 CODES: tuple[str, ...] = ("duplicate.substance",)
 

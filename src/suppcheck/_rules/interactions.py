@@ -11,23 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._clock import format_minutes
-from .._kb.models import RuleFamily
+from .._engine.context import Context, Dose, MedicationTaken
+from .._engine.derived import INTERACTION_FAMILIES, RuleView
+from .._engine.findings import with_references
+from .._engine.separation import closest_pairs, hours_apart
+from .._engine.shared import fmt, lab_text, step_for, step_text, window_text
 from .._report import Finding, new_finding
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken, lab_text, step_for, step_text, with_references
-from .derived import RuleView
-from .dose import fmt
-from .separation import closest_pairs, hours_apart, window_text
 
-FAMILIES = frozenset(
-    {
-        RuleFamily.INTERACTION_MEDICATION,
-        RuleFamily.INTERACTION_SUPPLEMENT,
-        RuleFamily.ABSORPTION_REDUCED,
-        RuleFamily.ABSORPTION_ENHANCED,
-    }
-)
-CODES: tuple[str, ...] = (*sorted(f.value for f in FAMILIES), "timing.separation")
+CODES: tuple[str, ...] = (*sorted(f.value for f in INTERACTION_FAMILIES), "timing.separation")
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._clock import format_minutes
+from .._engine.context import Context, Dose
+from .._engine.findings import rule_finding
+from .._engine.shared import offset, wanted
 from .._kb.models import Timing
 from .._report import Finding
-from .context import Context, Dose, rule_finding
 
 CODES: tuple[str, ...] = ("timing.advice",)
 
@@ -29,33 +31,6 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                         conditions=ctx.matched_conditions_of(view.conditions),
                         view=view,
                     )
-
-
-def wanted(timing: Timing) -> str:
-    """``30-60 min before bedtime, without food``."""
-    parts = []
-    if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
-        parts.append(_window(timing.anchor, timing.earliest_minutes, timing.latest_minutes))
-    if timing.food is not None:
-        parts.append("with food" if timing.food == "with" else "on an empty stomach")
-    return ", ".join(parts)
-
-
-def _window(anchor: str, earliest: int, latest: int) -> str:
-    if earliest < 0 and latest <= 0:
-        return f"{-latest}-{-earliest} min before {anchor}" if latest else f"within {-earliest} min before {anchor}"
-    if earliest >= 0:
-        return f"{earliest}-{latest} min after {anchor}"
-    return f"from {-earliest} min before to {latest} min after {anchor}"
-
-
-def offset(minute: int, anchor: int) -> int:
-    """Signed minutes from the anchor, in [-720, 720).
-
-    >>> offset(22 * 60, 22 * 60 + 30), offset(30, 23 * 60 + 30)
-    (-30, 60)
-    """
-    return (minute - anchor + 720) % 1440 - 720
 
 
 def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:

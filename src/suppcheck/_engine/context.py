@@ -19,14 +19,17 @@ from typing import Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
-from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, SeverityStep, Substance
+from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, Substance
 from .._names import in_sentence, medication_core
 from .._regimen import RegimenFile
-from .._report import Finding, ReferenceInfo, new_finding
+from .._report import Finding, ReferenceInfo
 from .._severity import Severity
 from .._units import parse_unit
 from .derived import Derived, RuleView, SubstanceLimits
+from .findings import input_finding, life_stage_finding, unrecognized
 from .stage import Stage
+
+__all__ = ["Context", "Dose", "MedicationTaken", "build_context"]
 
 # Named tuples rather than dataclasses here and in stage.py, separation.py, _units.py
 # and _kb/base.py: defining a dataclass costs over a millisecond, paid by every
@@ -287,7 +290,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     factors = ctx.derived.factors
     if profile.age is None:
         ctx.findings.append(
-            _input_finding(
+            input_finding(
                 "input.missing_age",
                 Severity.INFO,
                 "No age was given, so adult (19-50) limits were used.",
@@ -304,7 +307,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             if resolved is None:
                 shown = part.code or part.substance  # an unknown code is reported as the code
                 ctx.findings.append(
-                    _unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,))
+                    unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,))
                 )
                 continue
             substance, form = resolved
@@ -314,7 +317,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 suggestions = kb.suggestions("form", part.form, substance_id=substance.id)
                 excluded = part.basis == "compound"
                 ctx.findings.append(
-                    _unrecognized(
+                    unrecognized(
                         "form",
                         part.form,
                         suggestions,
@@ -369,7 +372,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             match = kb.medication(core) if core is not None else None
         if match is None:
             shown = use.code or use.name
-            ctx.findings.append(_unrecognized("medication", shown, kb.suggestions("medication", shown)))
+            ctx.findings.append(unrecognized("medication", shown, kb.suggestions("medication", shown)))
             continue
         record = kb.medication_classes[match.id] if match.is_class else kb.medications[match.id]
         ctx.medications.append(
@@ -386,11 +389,11 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
         condition = kb.condition(name)
         flag = stages.get(name)
         if flag is not None:
-            ctx.findings.append(_life_stage_finding(name, flag))
+            ctx.findings.append(life_stage_finding(name, flag))
             if condition is None:
                 continue  # a life stage, not a condition the knowledge base should know
         if condition is None:
-            ctx.findings.append(_unrecognized("condition", name, kb.suggestions("condition", name)))
+            ctx.findings.append(unrecognized("condition", name, kb.suggestions("condition", name)))
             continue
         for implied in kb.condition_closure(condition):
             # Every condition that implies it, not the first: which came first must not change the report.
@@ -399,155 +402,3 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 ctx.conditions[implied] = (*given, condition)
     ctx.index()
     return ctx
-
-
-# -- findings -------------------------------------------------------------------------
-
-
-def _input_finding(code: str, severity: Severity, message: str, recommendation: str, **fields: object) -> Finding:
-    return Finding.model_validate(
-        {
-            "code": code,
-            "severity": severity,
-            "evidence": None,
-            "rule_id": code,
-            "message": message,
-            "recommendation": recommendation,
-            **fields,
-        }
-    )
-
-
-def _life_stage_finding(name: str, flag: str) -> Finding:
-    stage = "pregnancy" if flag == "pregnant" else "lactation"
-    return _input_finding(
-        "input.life_stage_from_condition",
-        Severity.INFO,
-        f"Condition {name!r} was read as '{flag}: true': the limits and rules for {stage} were applied.",
-        f"Write '{flag}: true' in the profile rather than a condition, so that every reader of the regimen "
-        "sees the life stage.",
-    )
-
-
-def _unrecognized(
-    kind: str,
-    name: str,
-    suggestions: list[str],
-    *,
-    entries: tuple[int, ...] = (),
-    substances: tuple[str, ...] = (),
-    extra: str = "",
-) -> Finding:
-    hint = f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-    return _input_finding(
-        f"input.unrecognized_{kind}",
-        Severity.MINOR,
-        f"{kind.capitalize()} {name!r} is not in the knowledge base, so nothing about it was checked.{hint}{extra}",
-        f"Check the spelling, or review {name!r} by hand: this report cannot be called clean.",
-        entries=entries,
-        substances=substances,
-        suggestions=tuple(suggestions),
-    )
-
-
-LAB_NAMES = {"egfr": "eGFR", "potassium": "serum potassium", "ferritin": "ferritin"}
-LAB_UNITS = {"egfr": "mL/min/1.73 m²", "potassium": "mmol/L", "ferritin": "ng/mL"}
-
-
-def lab_text(hits: list[tuple[LabThreshold, float]]) -> str:
-    """``eGFR 20 mL/min/1.73 m² (below 30: <note>)`` for each threshold past."""
-    from .dose import fmt
-
-    parts = []
-    for threshold, value in hits:
-        words, limit = threshold.bound
-        bound = f"{words} {fmt(limit)}"
-        note = f": {threshold.note}" if threshold.note else ""
-        parts.append(f"{LAB_NAMES[threshold.lab]} {fmt(value)} {LAB_UNITS[threshold.lab]} ({bound}{note})")
-    return " and ".join(parts)
-
-
-def step_for(steps: tuple[SeverityStep, ...], amount: float) -> SeverityStep | None:
-    """The highest step a daily amount reaches (float noise from unit factors aside), or None.
-
-    >>> from suppcheck._kb.models import SeverityStep
-    >>> steps = (SeverityStep(min_daily_amount=10, severity="moderate", note="n", references=("r",)),)
-    >>> step_for(steps, 10.0).severity.value, step_for(steps, 9.99)
-    ('moderate', None)
-    """
-    found = None
-    for step in steps:
-        limit = step.threshold
-        reached = amount >= limit * (1 - 1e-9) if step.inclusive else amount > limit * (1 + 1e-9)
-        if not reached:
-            break
-        found = step
-    return found
-
-
-def step_text(step: SeverityStep, name: str, amount: float, unit: str) -> str:
-    """`` Fish oil totals 10,000 mg/day, above 3,000 mg/day: <note>`` (with its leading space)."""
-    from .dose import fmt
-
-    relation = "at or above" if step.inclusive else "above"
-    return f" {name} totals {fmt(amount)} {unit}/day, {relation} {fmt(step.threshold)} {unit}/day: {step.note}"
-
-
-def _sorted_unique(items: Iterable[Any]) -> tuple[Any, ...]:
-    if isinstance(items, tuple | list) and len(items) == 1:
-        return tuple(items)
-    return tuple(sorted(set(items)))
-
-
-def rule_finding(
-    ctx: Context,
-    rule: Rule,
-    *,
-    code: str | None = None,
-    severity: Severity | None = None,
-    message: str,
-    substances: Iterable[str],
-    medications: Iterable[str] = (),
-    conditions: Iterable[str] = (),
-    entries: Iterable[int] = (),
-    recommendation: str | None = None,
-    view: RuleView | None = None,
-    extra_references: tuple[str, ...] = (),
-) -> Finding:
-    """A finding raised by a knowledge-base rule, with its evidence and sources.
-
-    ``extra_references``: the sources of a severity step or lab threshold that
-    applied, cited after the rule's own.
-    """
-    if view is None:
-        view = ctx.derived.view(rule)
-    references = view.references
-    if extra_references:
-        references = with_references(ctx, references, extra_references)
-    return new_finding(
-        code or view.code,
-        severity or rule.severity,
-        view.evidence,
-        _sorted_unique(substances),
-        _sorted_unique(medications),
-        _sorted_unique(conditions),
-        _sorted_unique(entries),
-        rule.id,
-        message,
-        recommendation or rule.recommendation,
-        rule.mechanism,
-        references,
-        None,  # hours of a separation window: only interactions.py raises those, with new_finding
-        None,
-    )
-
-
-def with_references(
-    ctx: Context, references: tuple[ReferenceInfo, ...], ids: tuple[str, ...]
-) -> tuple[ReferenceInfo, ...]:
-    """``references`` followed by those of ``ids`` not among them already, each once.
-
-    Two thresholds (or a step and a threshold) may cite the same source: it is listed once.
-    """
-    have = {r.id for r in references}
-    return references + tuple(r for r in ctx.references(tuple(dict.fromkeys(ids))) if r.id not in have)

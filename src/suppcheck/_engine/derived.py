@@ -17,7 +17,17 @@ from .._names import in_sentence
 from .._report import ReferenceInfo
 from .._severity import Evidence
 
-_INTERACTION_FAMILIES = frozenset(
+__all__ = [
+    "CONDITION_FAMILIES",
+    "INTERACTION_FAMILIES",
+    "Derived",
+    "RuleView",
+    "SubstanceLimits",
+    "SubstanceRules",
+]
+
+# The rule families each family module reads: one list, read by the families and the planner.
+INTERACTION_FAMILIES = frozenset(
     {
         RuleFamily.INTERACTION_MEDICATION,
         RuleFamily.INTERACTION_SUPPLEMENT,
@@ -25,7 +35,7 @@ _INTERACTION_FAMILIES = frozenset(
         RuleFamily.ABSORPTION_ENHANCED,
     }
 )
-_CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
+CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
 
 
 # Plain classes with __slots__, not dataclasses: creating a dataclass costs about
@@ -158,13 +168,13 @@ class Derived:
             if not rules:
                 return _EMPTY_RULES
             found = SubstanceRules(
-                interactions=tuple(self.view(r) for r in rules if r.family in _INTERACTION_FAMILIES),
+                interactions=tuple(self.view(r) for r in rules if r.family in INTERACTION_FAMILIES),
                 timing=tuple(
                     (self.view(r), r.timing)
                     for r in rules
                     if r.family is RuleFamily.TIMING_ADVICE and r.timing is not None
                 ),
-                conditions=tuple(self.view(r) for r in rules if r.family in _CONDITION_FAMILIES),
+                conditions=tuple(self.view(r) for r in rules if r.family in CONDITION_FAMILIES),
             )
             self.substance_rules[substance_id] = found
         return found
@@ -188,7 +198,7 @@ class Derived:
         return found
 
 
-_MEMO_KEY = "suppcheck._rules.derived.Derived"
+_MEMO_KEY = "suppcheck._engine.derived.Derived"
 _derived_lock = threading.Lock()
 
 
