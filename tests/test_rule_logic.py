@@ -183,7 +183,7 @@ def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
         regimen({"substance": "magnesium", "amount": "400 mg"}, conditions=["kidney failure"])
     )
     ctx = build_context(document, kb)
-    rule = kb.rules[next(r for r in kb.rules if r.startswith("cond.magnesium.kidney"))]
+    rule = ctx.derived.view(kb.rules[next(r for r in kb.rules if r.startswith("cond.magnesium.kidney"))])
     assert [d.substance.id for d in ctx.applies(rule, "magnesium")] == ["magnesium"]
     assert ctx.applies(rule, "zinc") == []
     assert ctx.matched_conditions(rule) == ["kidney_failure"]

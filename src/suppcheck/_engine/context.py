@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
-from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, Substance
+from .._kb.models import Form, LabThreshold, Limit, LimitType, Substance
 from .._names import in_sentence, medication_core
 from .._regimen import RegimenFile
 from .._report import Finding, ReferenceInfo
@@ -121,19 +121,16 @@ class Context:
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
 
-    def applies(self, rule: Rule, substance_id: str) -> list[Dose]:
-        """The doses of ``substance_id`` a rule applies to; empty when it does not apply.
+    def applies(self, view: RuleView, substance_id: str) -> list[Dose]:
+        """The doses of ``substance_id`` a rule (as its view) applies to; empty when it does not apply.
 
         Medications are matched by the caller, which reports them.
         ``min_daily_amount`` is compared with the amount the substance's upper
         limit counts (preformed vitamin A, folic acid), the basis of harm.
+        A rule's view is ``ctx.derived.view(rule)``: its partner sets, computed once.
         """
-        return self.applies_view(self.derived.view(rule), substance_id)
-
-    def applies_view(self, view: RuleView, substance_id: str) -> list[Dose]:
         # The partner tests first: set operations that turn most rules away.
-        """What :meth:`applies` says, from a rule's precomputed view."""
-        if not self.partners_ok_view(view):
+        if not self.partners_ok(view):
             return []
         doses = self.by_substance.get(substance_id)
         if not doses:
@@ -148,12 +145,8 @@ class Context:
             return []
         return doses
 
-    def matched_medications(self, rule: Rule) -> list[MedicationTaken]:
-        """The medications taken that the rule names, in the order they were given."""
-        return self.matched_medications_view(self.derived.view(rule))
-
-    def matched_medications_view(self, view: RuleView) -> list[MedicationTaken]:
-        """The medications taken that the rule names, in the order they were given."""
+    def matched_medications(self, view: RuleView) -> list[MedicationTaken]:
+        """The medications taken that the rule (as its view) names, in the order they were given."""
         wanted = view.medication_keys
         if not wanted or not self.medications:
             return []
@@ -179,23 +172,16 @@ class Context:
         self._taken = frozenset(index)
         self._present = frozenset(k for k, v in self.by_substance.items() if v)
 
-    def matched_conditions(self, rule: Rule) -> list[str]:
-        """The person's conditions (as they gave them) that satisfy the rule."""
-        return self.matched_conditions_of(rule.conditions)
-
-    def matched_conditions_of(self, conditions: tuple[str, ...]) -> list[str]:
-        """The person's conditions (as they gave them) that are among ``conditions`` or imply one."""
+    def matched_conditions(self, view: RuleView) -> list[str]:
+        """The person's conditions (as they gave them) that are among the rule's or imply one."""
+        conditions = view.conditions
         if not conditions or not self.conditions:
             return []
         mine = self.conditions
         return sorted({own for c in conditions if c in mine for own in mine[c]})
 
-    def partners_ok(self, rule: Rule) -> bool:
-        """Every non-empty partner list of the rule is matched (medications aside)."""
-        return self.partners_ok_view(self.derived.view(rule))
-
-    def partners_ok_view(self, view: RuleView) -> bool:
-        """What :meth:`partners_ok` says, from a rule's precomputed view."""
+    def partners_ok(self, view: RuleView) -> bool:
+        """Every non-empty partner list of the rule (as its view) is matched, medications aside."""
         if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return False
         if view.labs:

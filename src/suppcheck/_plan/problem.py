@@ -206,10 +206,11 @@ def _separation_groups(ctx: Context) -> list[Group]:
         for rule in ctx.kb.rules_for_substance(substance_id):
             if rule.family not in INTERACTION_FAMILIES or rule.separation is None:
                 continue
-            subject = ctx.applies(rule, substance_id)
+            view = ctx.derived.view(rule)
+            subject = ctx.applies(view, substance_id)
             if not subject:
                 continue
-            medications = ctx.matched_medications(rule)
+            medications = ctx.matched_medications(view)
             if (rule.medications or rule.medication_classes) and not medications:
                 continue
             window = (rule.separation.other_before_hours, rule.separation.other_after_hours)
@@ -274,7 +275,7 @@ def _timing_groups(ctx: Context) -> list[Group]:
         for rule in ctx.kb.rules_for_substance(substance_id):
             if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None:
                 continue
-            for dose in ctx.applies(rule, substance_id):
+            for dose in ctx.applies(ctx.derived.view(rule), substance_id):
                 groups.append(
                     Group(
                         kind="timing",

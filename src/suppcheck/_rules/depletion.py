@@ -17,8 +17,9 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     keys = sorted(ctx.medication_keys())
     sentence = ctx.derived.in_sentence
     for rule in sorted(ctx.kb.depletion_rules(keys), key=lambda r: r.id):
-        meds = ctx.matched_medications(rule)
-        if not meds or not ctx.partners_ok(rule):
+        view = ctx.derived.view(rule)
+        meds = ctx.matched_medications(view)
+        if not meds or not ctx.partners_ok(view):
             continue
         supplied = []
         entries: list[int] = []

@@ -31,10 +31,10 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
         for view in rules_of(substance_id).interactions:
             if view.medication_keys and view.medication_keys.isdisjoint(taken):
                 continue  # names medications, none of them taken
-            subject = ctx.applies_view(view, substance_id)
+            subject = ctx.applies(view, substance_id)
             if not subject:
                 continue
-            medications = ctx.matched_medications_view(view)
+            medications = ctx.matched_medications(view)
             if view.partners:
                 for partner_id in view.partners:
                     partner = [d for d in by_substance.get(partner_id, ()) if d.substance.id != substance_id]
@@ -68,7 +68,7 @@ def _pair(
         substances = (substance.id,)
         partner_name = medications[0].display.lower()  # evaluate() passes one medication at a time here
     med_ids = (medications[0].id,) if len(medications) == 1 else tuple(sorted({m.id for m in medications}))
-    conditions = tuple(ctx.matched_conditions_of(view.conditions))
+    conditions = tuple(ctx.matched_conditions(view))
     subject_name = names(substance.name)
     base = f"{substance.name} with {partner_name}: {view.first_sentence}"
     code = view.code

@@ -19,7 +19,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     rules_of = ctx.derived.rules_of
     for substance_id in sorted(ctx.by_substance):
         for view, timing in rules_of(substance_id).timing:
-            for dose in ctx.applies_view(view, substance_id):
+            for dose in ctx.applies(view, substance_id):
                 problem = _problem(ctx, timing, dose)
                 if problem is not None:
                     yield rule_finding(
@@ -28,7 +28,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
                         message=f"{dose.label}: {problem}",
                         substances=(substance_id,),
                         entries=(dose.entry,),
-                        conditions=ctx.matched_conditions_of(view.conditions),
+                        conditions=ctx.matched_conditions(view),
                         view=view,
                     )
 
