@@ -14,6 +14,7 @@ from .._clock import format_minutes
 from .._engine.context import Context, Dose, MedicationTaken
 from .._engine.derived import INTERACTION_FAMILIES, RuleView
 from .._engine.findings import with_references
+from .._engine.select import interaction_pairs
 from .._engine.separation import closest_pairs, hours_apart
 from .._engine.shared import fmt, lab_text, step_for, step_text, window_text
 from .._report import Finding, new_finding
@@ -24,25 +25,8 @@ CODES: tuple[str, ...] = (*sorted(f.value for f in INTERACTION_FAMILIES), "timin
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Interactions with medications and substances, absorption rules, and separation windows against the schedule."""
-    by_substance = ctx.by_substance
-    rules_of = ctx.derived.rules_of
-    taken = ctx.medication_keys()
-    for substance_id in sorted(by_substance):
-        for view in rules_of(substance_id).interactions:
-            if view.medication_keys and view.medication_keys.isdisjoint(taken):
-                continue  # names medications, none of them taken
-            subject = ctx.applies(view, substance_id)
-            if not subject:
-                continue
-            medications = ctx.matched_medications(view)
-            if view.partners:
-                for partner_id in view.partners:
-                    partner = [d for d in by_substance.get(partner_id, ()) if d.substance.id != substance_id]
-                    if partner:
-                        yield _pair(ctx, view, subject, partner_doses=partner, medications=medications)
-            else:
-                for med in sorted(medications, key=lambda m: m.id):
-                    yield _pair(ctx, view, subject, partner_doses=[], medications=[med])
+    for pair in interaction_pairs(ctx):
+        yield _pair(ctx, pair.view, pair.subject, partner_doses=pair.partner_doses, medications=pair.medications)
 
 
 def _pair(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from .._clock import format_minutes
 from .._engine.context import Context, Dose
 from .._engine.findings import rule_finding
+from .._engine.select import timing_doses
 from .._engine.shared import offset, wanted
 from .._kb.models import Timing
 from .._report import Finding
@@ -16,21 +17,18 @@ CODES: tuple[str, ...] = ("timing.advice",)
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Timing advice: each timing rule of a substance taken, against its times and food when they are given."""
-    rules_of = ctx.derived.rules_of
-    for substance_id in sorted(ctx.by_substance):
-        for view, timing in rules_of(substance_id).timing:
-            for dose in ctx.applies(view, substance_id):
-                problem = _problem(ctx, timing, dose)
-                if problem is not None:
-                    yield rule_finding(
-                        ctx,
-                        view.rule,
-                        message=f"{dose.label}: {problem}",
-                        substances=(substance_id,),
-                        entries=(dose.entry,),
-                        conditions=ctx.matched_conditions(view),
-                        view=view,
-                    )
+    for view, timing, dose in timing_doses(ctx):
+        problem = _problem(ctx, timing, dose)
+        if problem is not None:
+            yield rule_finding(
+                ctx,
+                view.rule,
+                message=f"{dose.label}: {problem}",
+                substances=(dose.substance.id,),
+                entries=(dose.entry,),
+                conditions=ctx.matched_conditions(view),
+                view=view,
+            )
 
 
 def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:
