@@ -277,10 +277,10 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     if profile.age is None:
         ctx.findings.append(
             input_finding(
-                "input.missing_age",
-                Severity.INFO,
-                "No age was given, so adult (19-50) limits were used.",
-                "Add the person's age: limits differ for children, adults over 50 and over 70.",
+                code="input.missing_age",
+                severity=Severity.INFO,
+                message="No age was given, so adult (19-50) limits were used.",
+                recommendation="Add the person's age: limits differ for children, adults over 50 and over 70.",
             )
         )
     for index, entry in enumerate(regimen.regimen):

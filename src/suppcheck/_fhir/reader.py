@@ -103,10 +103,10 @@ class _Reader:
     def unmapped(self, path: str, message: str, recommendation: str, entries: tuple[int, ...] = ()) -> None:
         self.notes.append(
             input_finding(
-                "input.fhir_unmapped",
-                Severity.MINOR,
-                f"{path}: {message}",
-                recommendation,
+                code="input.fhir_unmapped",
+                severity=Severity.MINOR,
+                message=f"{path}: {message}",
+                recommendation=recommendation,
                 entries=entries,
             )
         )
@@ -114,15 +114,19 @@ class _Reader:
     def left_out(self, path: str, what: str, why: str) -> None:
         self.notes.append(
             input_finding(
-                "input.fhir_left_out",
-                Severity.INFO,
-                f"{path}: {what} was left out: {why}.",
-                "Nothing to do if that is right; otherwise correct the record's status and check again.",
+                code="input.fhir_left_out",
+                severity=Severity.INFO,
+                message=f"{path}: {what} was left out: {why}.",
+                recommendation="Nothing to do if that is right; otherwise correct the record's status and check again.",
             )
         )
 
     def assumed(self, path: str, message: str, recommendation: str, code: str = "input.fhir_assumed") -> None:
-        self.notes.append(input_finding(code, Severity.INFO, f"{path}: {message}", recommendation))
+        self.notes.append(
+            input_finding(
+                code=code, severity=Severity.INFO, message=f"{path}: {message}", recommendation=recommendation
+            )
+        )
 
     # -- collecting -------------------------------------------------------------
 
@@ -1011,10 +1015,12 @@ class _Reader:
         )
 
     def _note(self, path: str, message: str, code: str = "input.fhir_assumed") -> Finding:
-        return input_finding(code, Severity.INFO, f"{path}: {message}", _NOTHING)
+        return input_finding(code=code, severity=Severity.INFO, message=f"{path}: {message}", recommendation=_NOTHING)
 
     def _gap(self, path: str, message: str) -> Finding:
-        return input_finding("input.fhir_unmapped", Severity.MINOR, f"{path}: {message}", _REVIEW)
+        return input_finding(
+            code="input.fhir_unmapped", severity=Severity.MINOR, message=f"{path}: {message}", recommendation=_REVIEW
+        )
 
     # -- the regimen --------------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from .._engine.shared import fmt, lab_text, step_for, step_text
 from .._kb.models import RuleFamily
 from .._report import Finding
 
-CODES: tuple[str, ...] = ("contraindication.condition", "contraindication.life_stage")
-
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Condition and life-stage contraindications of each substance taken.

@@ -9,8 +9,6 @@ from .._engine.findings import rule_finding
 from .._engine.shared import fmt
 from .._report import Finding
 
-CODES: tuple[str, ...] = ("depletion.medication",)
-
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Nutrients the person's medications deplete, one finding per depletion rule that matches a medication taken."""

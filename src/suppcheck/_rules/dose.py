@@ -8,14 +8,12 @@ from collections.abc import Iterator
 from .._clock import format_minutes
 from .._engine.context import Context, Dose
 from .._engine.derived import SubstanceLimits
-from .._engine.findings import with_references
+from .._engine.findings import finding, with_references
 from .._engine.shared import TOLERANCE, fmt, step_for
 from .._kb.models import Limit, LimitBasis, SeverityStep, Substance
-from .._report import Finding, Total, new_finding, trusted
+from .._report import Finding, Total, trusted
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
-
-CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
 
 _BASIS_PHRASE = {
     LimitBasis.TOTAL: "total intake; food adds to this",
@@ -236,21 +234,17 @@ def _limit_finding(
     recommendation: str,
     step: SeverityStep | None = None,
 ) -> Finding:
-    return new_finding(
-        code,
-        severity,
-        Evidence(limit.evidence),
-        (substance.id,),
-        (),
-        (),
-        entries,
-        limit.id,
-        message,
-        recommendation,
-        limit.mechanism,
-        with_references(ctx, ctx.references(limit.references), step.references)
+    return finding(
+        code=code,
+        severity=severity,
+        evidence=Evidence(limit.evidence),
+        substances=(substance.id,),
+        entries=entries,
+        rule_id=limit.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=limit.mechanism,
+        references=with_references(ctx, ctx.references(limit.references), step.references)
         if step is not None
         else ctx.references(limit.references),
-        None,
-        None,
     )

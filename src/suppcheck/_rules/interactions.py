@@ -12,15 +12,13 @@ from collections.abc import Iterator
 
 from .._clock import format_minutes
 from .._engine.context import Context, Dose, MedicationTaken
-from .._engine.derived import INTERACTION_FAMILIES, RuleView
-from .._engine.findings import with_references
+from .._engine.derived import RuleView
+from .._engine.findings import finding, with_references
 from .._engine.select import interaction_pairs
 from .._engine.separation import closest_pairs, hours_apart
 from .._engine.shared import fmt, lab_text, step_for, step_text, window_text
-from .._report import Finding, new_finding
+from .._report import Finding
 from .._severity import Severity
-
-CODES: tuple[str, ...] = (*sorted(f.value for f in INTERACTION_FAMILIES), "timing.separation")
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -106,21 +104,21 @@ def _pair(
                     )
                 code = "timing.separation"
                 message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}{stepped}"
-    return new_finding(
-        code,
-        severity,
-        view.evidence,
-        substances,
-        med_ids,
-        conditions,
-        entries,
-        rule.id,
-        message,
-        recommendation,
-        rule.mechanism,
-        with_references(ctx, view.references, extra_refs) if extra_refs else view.references,
-        hours_required,
-        hours_scheduled,
+    return finding(
+        code=code,
+        severity=severity,
+        evidence=view.evidence,
+        substances=substances,
+        medications=med_ids,
+        conditions=conditions,
+        entries=entries,
+        rule_id=rule.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=rule.mechanism,
+        references=with_references(ctx, view.references, extra_refs) if extra_refs else view.references,
+        hours_required=hours_required,
+        hours_scheduled=hours_scheduled,
     )
 
 

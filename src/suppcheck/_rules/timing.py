@@ -12,8 +12,6 @@ from .._engine.shared import offset, wanted
 from .._kb.models import Timing
 from .._report import Finding
 
-CODES: tuple[str, ...] = ("timing.advice",)
-
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Timing advice: each timing rule of a substance taken, against its times and food when they are given."""
