@@ -716,6 +716,21 @@ def test_what_is_derived_from_a_knowledge_base_is_derived_once() -> None:
     assert derived.view(replaced).first_sentence == "Replaced."
 
 
+def test_what_is_derived_from_a_knowledge_base_goes_with_it() -> None:
+    import gc
+    import weakref
+
+    from suppcheck._engine import derived
+
+    kb = suppcheck.KnowledgeBase(suppcheck.load_knowledge().data)
+    assert derived.Derived.of(kb).rules_of("magnesium").conditions
+    assert kb in derived._by_knowledge
+    gone = weakref.ref(kb)
+    del kb
+    gc.collect()
+    assert gone() is None, "the table of derived values kept the knowledge base alive"
+
+
 def test_remembered_names_are_bounded() -> None:
     from suppcheck._engine.derived import Derived
     from suppcheck._kb.base import CACHE_SIZE

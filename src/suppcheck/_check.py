@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from ._engine.context import build_context
 from ._errors import InputError
@@ -76,12 +77,18 @@ _MODERATE = SEVERITY_RANK[Severity.MODERATE.value]
 
 def _trace(kb: KnowledgeBase) -> tuple[tuple[ExtraFile, ...], tuple[Override, ...]]:
     """The extra files applied and the records they replaced, built once per knowledge base."""
-    key = ("report", "trace", kb.sources)  # the names follow the paths the files were loaded from
-    found = kb.memo.get(key)
+    found = _traces.get(kb)
     if found is None:
         found = (
             tuple(ExtraFile(name=name, sha256=digest) for name, digest in kb.extra_files),
             tuple(Override(section=section, id=ident, file=file) for section, ident, file in kb.overridden()),
         )
-        kb.memo[key] = found
-    return cast("tuple[tuple[ExtraFile, ...], tuple[Override, ...]]", found)
+        _traces[kb] = found  # two threads that both get here store equal values
+    return found
+
+
+# Knowledge base -> its trace (the names follow the paths its files were loaded from);
+# an entry goes when its knowledge base is collected.
+_traces: weakref.WeakKeyDictionary[KnowledgeBase, tuple[tuple[ExtraFile, ...], tuple[Override, ...]]] = (
+    weakref.WeakKeyDictionary()
+)

@@ -31,7 +31,7 @@ from .models import (
 
 _EMPTY: tuple[Rule, ...] = ()
 CODED_SECTIONS = ("substances", "forms", "medication_classes", "medications", "conditions")
-_MEMOS = frozenset({"memo", "_resolved", "_medication_cache", "_amount_problems"})
+_MEMOS = frozenset({"_resolved", "_medication_cache", "_amount_problems"})
 _MISSING: Final[Any] = object()
 # Each name cache holds at most this many spellings: a server sees a few
 # hundred; an adversarial stream of new names cannot grow memory without bound.
@@ -143,9 +143,8 @@ class KnowledgeBase:
         self._start_memos()
 
     def _start_memos(self) -> None:
-        # Values the engine derives from records and reuses across checks.
-        self.memo: dict[object, object] = {}
-        # Answers to name and amount questions, by the spelling asked about.
+        # What the engine derives from the records lives beside the knowledge base, in
+        # suppcheck._engine.derived. Here: answers to name and amount questions, by the spelling asked about.
         self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
         self._medication_cache: dict[str, MedicationMatch | None] = {}
         self._amount_problems: dict[tuple[str, str | None, str, str], str | None] = {}
