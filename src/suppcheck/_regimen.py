@@ -1,17 +1,32 @@
 """The regimen file (input format v1) as pydantic models.
 
 Structural problems (types, units, frequencies, times) are caught here.
-Whether a unit applies to a substance (IU for magnesium) needs the knowledge
-base, so :meth:`RegimenFile.model_validate` checks that too, against the
-knowledge base passed as ``context={"knowledge": kb}`` or the bundled one.
-Every failure becomes one :class:`~suppcheck.InputError` listing each
-problem with its path: ``regimen[2] (magnesium).amount: ...``.
+Whether a unit applies to a substance (IU for magnesium) needs a knowledge
+base, which the model never loads by itself: :meth:`RegimenFile.model_validate`
+checks it against the knowledge base passed as ``context={"knowledge": kb}``,
+and without one leaves it to :func:`~suppcheck.check` (and ``plan``), which
+check the units against the knowledge base they use before anything else.
+:func:`~suppcheck.load_regimen` and the other readers pass their knowledge
+base (the bundled one unless told otherwise). Every failure becomes one
+:class:`~suppcheck.InputError` listing each problem with its path:
+``regimen[2] (magnesium).amount: ...``.
 
 >>> r = RegimenFile.model_validate(
 ...     {"profile": {"age": 40}, "regimen": [{"substance": "zinc", "amount": "15mg"}]}
 ... )
 >>> r.regimen[0].amount
 Amount(value=15.0, unit='mg')
+>>> iu = {"regimen": [{"substance": "magnesium", "amount": "400 IU"}]}
+>>> r = RegimenFile.model_validate(iu)  # no knowledge base: the unit is checked by check()
+>>> from suppcheck import check, load_knowledge
+>>> check(r)
+Traceback (most recent call last):
+...
+suppcheck._errors.InputError: regimen[0] (magnesium).amount: ...
+>>> RegimenFile.model_validate(iu, context={"knowledge": load_knowledge()})
+Traceback (most recent call last):
+...
+suppcheck._errors.InputError: regimen[0] (magnesium).amount: ...
 """
 
 import math
@@ -705,9 +720,7 @@ class RegimenFile(_Input):
     def _units_apply(self, info: ValidationInfo) -> Self:
         knowledge = info.context.get("knowledge") if isinstance(info.context, Mapping) else None
         if knowledge is None:
-            from ._kb.loader import default_knowledge
-
-            knowledge = default_knowledge()
+            return self  # no knowledge base given: check() checks the units against its own
         problems = unit_problems(self, knowledge)
         if problems:
             raise _Problems(problems)
@@ -716,7 +729,11 @@ class RegimenFile(_Input):
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        """Validate a mapping; raise :class:`~suppcheck.InputError` on any problem."""
+        """Validate a mapping; raise :class:`~suppcheck.InputError` on any problem.
+
+        Units are checked against a knowledge base only when one is passed as
+        ``context={"knowledge": kb}``; otherwise :func:`~suppcheck.check` checks them.
+        """
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
