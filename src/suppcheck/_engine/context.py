@@ -273,7 +273,6 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     slots = profile.day.slots()
     day = {slot: _clock.resolve(slot, slots) for slot in _clock.SLOTS}
     ctx = Context(kb, regimen, Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating), day)
-    factors = ctx.derived.factors
     if profile.age is None:
         ctx.findings.append(
             input_finding(
@@ -285,72 +284,95 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
         )
     for index, entry in enumerate(regimen.regimen):
         times = None if entry.times is None else tuple(_clock.resolve(t, slots) for t in entry.times)
-        per_day = entry.daily_frequency
         # A single entry is its own part: the same fields an Ingredient has, validated already.
         parts: Iterable[Any] = entry.ingredients if entry.ingredients is not None else (entry,)
         for part in parts:
-            resolved = kb.resolve(part.code or part.substance, part.form)
-            if resolved is None:
-                shown = part.code or part.substance  # an unknown code is reported as the code
-                ctx.findings.append(
-                    unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,))
-                )
-                continue
-            substance, form = resolved
-            amount_given = part.amount
-            counted = True
-            if part.form and form is None:
-                suggestions = kb.suggestions("form", part.form, substance_id=substance.id)
-                excluded = part.basis == "compound"
-                ctx.findings.append(
-                    unrecognized(
-                        "form",
-                        part.form,
-                        suggestions,
-                        entries=(index,),
-                        substances=(substance.id,),
-                        extra=(
-                            f" The {amount_given} is a compound weight, so it could not be converted and is "
-                            "NOT counted in the totals."
-                            if excluded
-                            else f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
-                        ),
-                    )
-                )
-                counted = not excluded
-            if counted:
-                key = (substance.id, form.id if form is not None else None, amount_given.unit)
-                pair = factors.get(key)
-                if pair is None:
-                    spec = parse_unit(amount_given.unit)
-                    pair = (
-                        kb.unit_factor(substance, form, spec, for_upper_limit=False),
-                        kb.unit_factor(substance, form, spec, for_upper_limit=True),
-                    )
-                    if len(factors) < CACHE_SIZE:
-                        factors[key] = pair
-                factor, ul_factor = pair
-            else:
-                factor = ul_factor = 0.0
-            if part.basis == "compound" and form is not None and form.elemental_fraction is not None:
-                factor *= form.elemental_fraction
-                ul_factor *= form.elemental_fraction
-            value = amount_given.value
-            counts = form is None or form.counts_toward_upper_limit
-            ctx.add_dose(
-                Dose(
-                    index,
-                    entry.product or substance.id,
-                    substance,
-                    form,
-                    value * factor,
-                    value * ul_factor if counts else 0.0,
-                    per_day,
-                    times,
-                    entry.with_food,
-                )
-            )
-    for use in profile.medications:
+            dose = _resolve_part(ctx, index, entry.product, part, times, entry.daily_frequency, entry.with_food)
+            if dose is not None:
+                ctx.add_dose(dose)
+    _resolve_medications(ctx, slots)
+    _resolve_conditions(ctx)
+    ctx.index()
+    return ctx
+
+
+def _resolve_part(
+    ctx: Context,
+    index: int,
+    product: str | None,
+    part: Any,
+    times: tuple[int, ...] | None,
+    per_day: float,
+    with_food: bool | None,
+) -> Dose | None:
+    """One substance of entry ``index`` as a dose, or None (reported) when the substance is unknown."""
+    kb = ctx.kb
+    resolved = kb.resolve(part.code or part.substance, part.form)
+    if resolved is None:
+        shown = part.code or part.substance  # an unknown code is reported as the code
+        ctx.findings.append(unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,)))
+        return None
+    substance, form = resolved
+    amount_given = part.amount
+    counted = True
+    if part.form and form is None:
+        counted = part.basis != "compound"
+        ctx.findings.append(_unknown_form(ctx, index, part.form, substance, amount_given, counted))
+    factor, ul_factor = _factors(ctx, substance, form, amount_given.unit) if counted else (0.0, 0.0)
+    if part.basis == "compound" and form is not None and form.elemental_fraction is not None:
+        factor *= form.elemental_fraction
+        ul_factor *= form.elemental_fraction
+    value = amount_given.value
+    counts = form is None or form.counts_toward_upper_limit
+    return Dose(
+        index,
+        product or substance.id,
+        substance,
+        form,
+        value * factor,
+        value * ul_factor if counts else 0.0,
+        per_day,
+        times,
+        with_food,
+    )
+
+
+def _unknown_form(ctx: Context, index: int, form: str, substance: Substance, amount: Any, counted: bool) -> Finding:
+    """``input.unrecognized_form``, saying whether the amount was counted as elemental or left out."""
+    return unrecognized(
+        "form",
+        form,
+        ctx.kb.suggestions("form", form, substance_id=substance.id),
+        entries=(index,),
+        substances=(substance.id,),
+        extra=(
+            f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
+            if counted
+            else f" The {amount} is a compound weight, so it could not be converted and is NOT counted in the totals."
+        ),
+    )
+
+
+def _factors(ctx: Context, substance: Substance, form: Form | None, unit: str) -> tuple[float, float]:
+    """The factors from ``unit`` to the substance's canonical unit: as given, and as its upper limit counts."""
+    factors = ctx.derived.factors
+    key = (substance.id, form.id if form is not None else None, unit)
+    pair = factors.get(key)
+    if pair is None:
+        spec = parse_unit(unit)
+        pair = (
+            ctx.kb.unit_factor(substance, form, spec, for_upper_limit=False),
+            ctx.kb.unit_factor(substance, form, spec, for_upper_limit=True),
+        )
+        if len(factors) < CACHE_SIZE:
+            factors[key] = pair
+    return pair
+
+
+def _resolve_medications(ctx: Context, slots: dict[str, str]) -> None:
+    """Each medication the person takes, resolved by name, code or the name before its strength."""
+    kb = ctx.kb
+    for use in ctx.regimen.profile.medications:
         match = kb.medication(use.identity)
         if match is None:
             # "doxycycline 100mg", "warfarin 5 mg twice daily": the name before the strength.
@@ -370,6 +392,12 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 times=None if use.times is None else tuple(_clock.resolve(t, slots) for t in use.times),
             )
         )
+
+
+def _resolve_conditions(ctx: Context) -> None:
+    """The person's conditions with every condition each implies; a life stage given as a condition is noted."""
+    kb = ctx.kb
+    profile = ctx.regimen.profile
     stages = dict(profile.life_stage_conditions())
     for name in profile.conditions:
         condition = kb.condition(name)
@@ -386,5 +414,3 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             given = ctx.conditions.get(implied, ())
             if condition not in given:
                 ctx.conditions[implied] = (*given, condition)
-    ctx.index()
-    return ctx
