@@ -838,94 +838,8 @@ class _Reader:
         frequency: float | None = None
         per_days: float | None = None
         if isinstance(repeat, Mapping):
-            freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
-            if repeat.get("frequencyMax") is not None:
-                t.pending.append(self._note(f"{rpath}.frequencyMax", "the dose was counted at its highest frequency."))
-            period = _number(repeat.get("period"))
-            unit = repeat.get("periodUnit")
-            for field in ("frequency", "frequencyMax", "period"):
-                if repeat.get(field) is not None and _number(repeat.get(field)) is None:
-                    t.pending.append(
-                        self._gap(f"{rpath}.{field}", f"{repeat.get(field)!r} is not a number, so it was not read.")
-                    )
-            if freq is not None or period is not None:
-                if period is None:
-                    period, unit = 1, unit or "d"
-                if freq is None:
-                    freq = 1
-                days = terms.PERIOD_DAYS.get(unit) if isinstance(unit, str) else None
-                if freq < 1 or freq != int(freq) or freq > 1000 or period <= 0 or period > 1e6:
-                    t.pending.append(
-                        self._gap(rpath, "frequency and period are not positive numbers, so once a day was counted.")
-                    )
-                elif days is None:
-                    t.pending.append(
-                        self._gap(
-                            f"{rpath}.periodUnit",
-                            f"{unit!r} is not a UCUM period unit (s, min, h, d, wk, mo, a), so once a day was counted.",
-                        )
-                    )
-                else:
-                    frequency, per_days = float(freq), float(period) * days
-            days_of_week = repeat.get("dayOfWeek")
-            if isinstance(days_of_week, list) and days_of_week:
-                frequency = (frequency or 1.0) * len(days_of_week)
-                per_days = 7.0
-            times_of_day = repeat.get("timeOfDay")
-            when = repeat.get("when")
-            slots: list[str] | None = None
-            food: set[bool | None] = set()
-            if isinstance(when, list) and when:
-                slots = []
-                for i, code in enumerate(when):
-                    mapped = terms.WHEN.get(code) if isinstance(code, str) else None
-                    if mapped is None:
-                        t.pending.append(
-                            self._gap(
-                                f"{rpath}.when[{i}]",
-                                f"{code!r} is not an EventTiming code this check maps to a time of day, so the dose "
-                                "times were not read.",
-                            )
-                        )
-                        slots = None
-                        break
-                    food.add(mapped.with_food)
-                    if mapped.slot is not None:
-                        slots.append(mapped.slot)
-                if slots is not None and len(food) == 1:
-                    t.with_food = next(iter(food))
-                if slots is not None and len(slots) < len(when):
-                    slots = None  # "at a meal" names no particular meal
-            clock: list[str] | None = None
-            if isinstance(times_of_day, list) and times_of_day:
-                clock = []
-                for i, value in enumerate(times_of_day):
-                    if not isinstance(value, str) or len(value) < 5 or value[2] != ":":
-                        t.pending.append(
-                            self._gap(
-                                f"{rpath}.timeOfDay[{i}]", f"{value!r} is not a time, so the dose times were not read."
-                            )
-                        )
-                        clock = None
-                        break
-                    clock.append(value[:5])
-                if clock is not None and slots is not None:
-                    slots = None  # both given: the clock times are the more exact
-            chosen = clock if clock is not None else slots
-            if chosen is not None:
-                if frequency is None:
-                    frequency, per_days = float(len(chosen)), 1.0
-                daily = per_days == 1.0 and frequency == len(chosen)
-                if daily or (per_days is not None and per_days >= 7.0 and len(chosen) == 1):
-                    t.times = tuple(chosen)
-                else:
-                    t.pending.append(
-                        self._gap(
-                            rpath,
-                            f"{len(chosen)} time(s) of day do not match {frequency:g} dose(s) per {per_days:g} day(s), "
-                            "so the times were not read.",
-                        )
-                    )
+            frequency, per_days = self._frequency(repeat, rpath, t)
+            frequency, per_days = self._times(repeat, rpath, t, frequency, per_days)
         else:
             code = _code_of(_get(dosage, "timing", "code"))
             if code is not None:
@@ -936,52 +850,165 @@ class _Reader:
                     )
                 )
         if frequency is not None and per_days is not None:
-            per_day = frequency / per_days
-            if per_day >= 1:
-                if abs(per_day - round(per_day)) > 1e-9 or round(per_day) > 24:
-                    t.pending.append(
-                        self._gap(
-                            rpath, f"{per_day:g} doses a day is not a whole number up to 24; once a day was counted."
-                        )
-                    )
-                else:
-                    t.per_day = round(per_day)
-            else:
-                weekly = per_day * 7
-                if abs(weekly - round(weekly)) < 1e-9 and round(weekly) >= 1:
-                    t.per_week = round(weekly)
-                    if t.times is not None and len(t.times) != 1:
-                        t.times = None
-                else:
-                    t.pending.append(
-                        self._gap(
-                            rpath,
-                            f"{frequency:g} dose(s) every {per_days:g} day(s) is not a whole number of doses a day "
-                            "or a week; once a week was counted.",
-                        )
-                    )
-                    t.per_week = 1
-                    t.times = t.times if t.times is not None and len(t.times) == 1 else None
-        instructions = dosage.get("additionalInstruction")
-        if isinstance(instructions, list):
-            for i, concept in enumerate(instructions):
-                for text in _texts(concept):
-                    key = text.strip().rstrip(".").casefold()
-                    said = terms.WITH_FOOD.get(key, terms.WITHOUT_FOOD.get(key))
-                    if said is not None:
-                        t.with_food = said  # said in words, it outranks what a timing code implies
-                        break
-                else:
-                    t.pending.append(
-                        self._note(
-                            f"{path}.additionalInstruction[{i}]",
-                            f"the instruction {_concept_text(concept)!r} was not read; only 'with food' and "
-                            "'without food' (or 'on an empty stomach') change this check.",
-                        )
-                    )
+            self._count(frequency, per_days, rpath, t)
+        self._instructions(dosage, path, t)
         if as_needed:
             self._as_needed(dosage, path, t)
         return t
+
+    def _frequency(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> tuple[float | None, float | None]:
+        """Doses per period as (doses, days), or (None, None) when the repeat does not say or says it wrongly."""
+        freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
+        if repeat.get("frequencyMax") is not None:
+            t.pending.append(self._note(f"{rpath}.frequencyMax", "the dose was counted at its highest frequency."))
+        period = _number(repeat.get("period"))
+        unit = repeat.get("periodUnit")
+        for field in ("frequency", "frequencyMax", "period"):
+            if repeat.get(field) is not None and _number(repeat.get(field)) is None:
+                t.pending.append(
+                    self._gap(f"{rpath}.{field}", f"{repeat.get(field)!r} is not a number, so it was not read.")
+                )
+        frequency: float | None = None
+        per_days: float | None = None
+        if freq is not None or period is not None:
+            if period is None:
+                period, unit = 1, unit or "d"
+            if freq is None:
+                freq = 1
+            days = terms.PERIOD_DAYS.get(unit) if isinstance(unit, str) else None
+            if freq < 1 or freq != int(freq) or freq > 1000 or period <= 0 or period > 1e6:
+                t.pending.append(
+                    self._gap(rpath, "frequency and period are not positive numbers, so once a day was counted.")
+                )
+            elif days is None:
+                t.pending.append(
+                    self._gap(
+                        f"{rpath}.periodUnit",
+                        f"{unit!r} is not a UCUM period unit (s, min, h, d, wk, mo, a), so once a day was counted.",
+                    )
+                )
+            else:
+                frequency, per_days = float(freq), float(period) * days
+        days_of_week = repeat.get("dayOfWeek")
+        if isinstance(days_of_week, list) and days_of_week:
+            frequency = (frequency or 1.0) * len(days_of_week)
+            per_days = 7.0
+        return frequency, per_days
+
+    def _times(
+        self, repeat: Mapping[str, Any], rpath: str, t: _Timing, frequency: float | None, per_days: float | None
+    ) -> tuple[float | None, float | None]:
+        """The dose times from ``timeOfDay`` or ``when``, where they match the frequency; the frequency they imply."""
+        slots = self._when(repeat, rpath, t)
+        clock = self._time_of_day(repeat, rpath, t)
+        if clock is not None and slots is not None:
+            slots = None  # both given: the clock times are the more exact
+        chosen = clock if clock is not None else slots
+        if chosen is not None:
+            if frequency is None:
+                frequency, per_days = float(len(chosen)), 1.0
+            daily = per_days == 1.0 and frequency == len(chosen)
+            if daily or (per_days is not None and per_days >= 7.0 and len(chosen) == 1):
+                t.times = tuple(chosen)
+            else:
+                t.pending.append(
+                    self._gap(
+                        rpath,
+                        f"{len(chosen)} time(s) of day do not match {frequency:g} dose(s) per {per_days:g} day(s), "
+                        "so the times were not read.",
+                    )
+                )
+        return frequency, per_days
+
+    def _when(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> list[str] | None:
+        """The day's slots that ``when`` names (and whether with food), or None when it names no particular one."""
+        when = repeat.get("when")
+        if not isinstance(when, list) or not when:
+            return None
+        slots: list[str] = []
+        food: set[bool | None] = set()
+        for i, code in enumerate(when):
+            mapped = terms.WHEN.get(code) if isinstance(code, str) else None
+            if mapped is None:
+                t.pending.append(
+                    self._gap(
+                        f"{rpath}.when[{i}]",
+                        f"{code!r} is not an EventTiming code this check maps to a time of day, so the dose "
+                        "times were not read.",
+                    )
+                )
+                return None
+            food.add(mapped.with_food)
+            if mapped.slot is not None:
+                slots.append(mapped.slot)
+        if len(food) == 1:
+            t.with_food = next(iter(food))
+        if len(slots) < len(when):
+            return None  # "at a meal" names no particular meal
+        return slots
+
+    def _time_of_day(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> list[str] | None:
+        """The clock times ``timeOfDay`` gives, or None when it gives none or one that is not a time."""
+        times_of_day = repeat.get("timeOfDay")
+        if not isinstance(times_of_day, list) or not times_of_day:
+            return None
+        clock = []
+        for i, value in enumerate(times_of_day):
+            if not isinstance(value, str) or len(value) < 5 or value[2] != ":":
+                t.pending.append(
+                    self._gap(f"{rpath}.timeOfDay[{i}]", f"{value!r} is not a time, so the dose times were not read.")
+                )
+                return None
+            clock.append(value[:5])
+        return clock
+
+    def _count(self, frequency: float, per_days: float, rpath: str, t: _Timing) -> None:
+        """Doses a day, or a week, from doses per period; a count that is neither is noted."""
+        per_day = frequency / per_days
+        if per_day >= 1:
+            if abs(per_day - round(per_day)) > 1e-9 or round(per_day) > 24:
+                t.pending.append(
+                    self._gap(rpath, f"{per_day:g} doses a day is not a whole number up to 24; once a day was counted.")
+                )
+            else:
+                t.per_day = round(per_day)
+            return
+        weekly = per_day * 7
+        if abs(weekly - round(weekly)) < 1e-9 and round(weekly) >= 1:
+            t.per_week = round(weekly)
+            if t.times is not None and len(t.times) != 1:
+                t.times = None
+        else:
+            t.pending.append(
+                self._gap(
+                    rpath,
+                    f"{frequency:g} dose(s) every {per_days:g} day(s) is not a whole number of doses a day "
+                    "or a week; once a week was counted.",
+                )
+            )
+            t.per_week = 1
+            t.times = t.times if t.times is not None and len(t.times) == 1 else None
+
+    def _instructions(self, dosage: Mapping[str, Any], path: str, t: _Timing) -> None:
+        """With or without food, said in words; any other instruction is noted as not read."""
+        instructions = dosage.get("additionalInstruction")
+        if not isinstance(instructions, list):
+            return
+        for i, concept in enumerate(instructions):
+            for text in _texts(concept):
+                key = text.strip().rstrip(".").casefold()
+                said = terms.WITH_FOOD.get(key, terms.WITHOUT_FOOD.get(key))
+                if said is not None:
+                    t.with_food = said  # said in words, it outranks what a timing code implies
+                    break
+            else:
+                t.pending.append(
+                    self._note(
+                        f"{path}.additionalInstruction[{i}]",
+                        f"the instruction {_concept_text(concept)!r} was not read; only 'with food' and "
+                        "'without food' (or 'on an empty stomach') change this check.",
+                    )
+                )
 
     def _as_needed(self, dosage: Mapping[str, Any], path: str, t: _Timing) -> None:
         top = dosage.get("maxDosePerPeriod")
