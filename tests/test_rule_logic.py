@@ -175,27 +175,6 @@ def test_the_worst_gap_is_the_closest_violation_and_ties_go_to_the_earliest_time
         worst_gap([], [540], 2, 4)
 
 
-def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
-    from suppcheck._engine.context import build_context
-
-    kb = suppcheck.load_knowledge()
-    document = suppcheck.RegimenFile.model_validate(
-        regimen({"substance": "magnesium", "amount": "400 mg"}, conditions=["kidney failure"])
-    )
-    ctx = build_context(document, kb)
-    rule = ctx.derived.view(kb.rules[next(r for r in kb.rules if r.startswith("cond.magnesium.kidney"))])
-    assert [d.substance.id for d in ctx.applies(rule, "magnesium")] == ["magnesium"]
-    assert ctx.applies(rule, "zinc") == []
-    assert ctx.matched_conditions(rule) == ["kidney_failure"]
-    assert ctx.partners_ok(rule)
-    healthy = build_context(
-        suppcheck.RegimenFile.model_validate(regimen({"substance": "magnesium", "amount": "400 mg"})), kb
-    )
-    assert healthy.applies(rule, "magnesium") == []
-    assert healthy.matched_conditions(rule) == []
-    assert not healthy.partners_ok(rule)
-
-
 # -- how a message names the person's stage -------------------------------------------------
 
 
@@ -692,69 +671,6 @@ def test_a_timed_supplement_with_an_untimed_medication_gets_the_window_as_advice
         "Times were not given for every dose: take doxycycline at least 2 h before or 4 h after magnesium."
     )
     assert not find(report, "timing.separation")
-
-
-# -- what is derived once per knowledge base --------------------------------------------------
-
-
-def test_what_is_derived_from_a_knowledge_base_is_derived_once() -> None:
-    from suppcheck._engine.derived import Derived
-
-    kb = suppcheck.load_knowledge()
-    assert Derived.of(kb) is Derived.of(kb)
-    derived = Derived(kb)  # a table of its own, so the one every check shares is left alone
-    rule = kb.rules["cond.magnesium.kidney_failure"]
-    view = derived.view(rule)
-    assert derived.view(rule) is view
-    assert derived.rules_of("magnesium") is derived.rules_of("magnesium")
-    assert derived.reference_infos(rule.references) is derived.reference_infos(rule.references)
-    assert derived.in_sentence("Vitamin D") == "vitamin D"
-    assert derived.in_sentence("Vitamin D") is derived.in_sentence("Vitamin D")
-    # A clinic's replacement of the rule, under the same id, gets a view of its own.
-    replaced = rule.model_copy(update={"mechanism": "Replaced. Mechanism."})
-    assert derived.view(replaced).rule is replaced
-    assert derived.view(replaced).first_sentence == "Replaced."
-
-
-def test_what_is_derived_from_a_knowledge_base_goes_with_it() -> None:
-    import gc
-    import weakref
-
-    from suppcheck._engine import derived
-
-    kb = suppcheck.KnowledgeBase(suppcheck.load_knowledge().data)
-    assert derived.Derived.of(kb).rules_of("magnesium").conditions
-    assert kb in derived._by_knowledge
-    gone = weakref.ref(kb)
-    del kb
-    gc.collect()
-    assert gone() is None, "the table of derived values kept the knowledge base alive"
-
-
-def test_remembered_names_are_bounded() -> None:
-    from suppcheck._engine.derived import Derived
-    from suppcheck._kb.base import CACHE_SIZE
-
-    derived = Derived(suppcheck.load_knowledge())
-    derived.names.update((f"name {i}", f"name {i}") for i in range(CACHE_SIZE))
-    assert derived.in_sentence("Vitamin D") == "vitamin D"
-    assert "Vitamin D" not in derived.names
-    assert len(derived.names) == CACHE_SIZE
-
-
-def test_a_forked_child_gets_a_lock_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from suppcheck._engine import derived
-
-    held = threading.Lock()
-    held.acquire()  # as if another thread of the parent held it when the process forked
-    monkeypatch.setattr(derived, "_derived_lock", held)
-    derived._fresh_lock_in_child()  # what os.register_at_fork runs in the child
-    fresh = derived._derived_lock
-    assert fresh is not held
-    assert fresh.acquire(blocking=False)
-    fresh.release()
 
 
 # -- severity steps and lab thresholds on rules -------------------------------------------------
