@@ -516,47 +516,7 @@ class _Reader:
             components: list[tuple[Component, Any]] = []
             strengths: dict[int, tuple[float, str]] = {}
             for i, item in enumerate(ingredients):
-                where = f"{path}.ingredient[{i}]"
-                if not isinstance(item, Mapping):
-                    self.unmapped(where, "is not an ingredient, so it was not read.", _REVIEW)
-                    continue
-                if item.get("isActive") is False:
-                    continue  # an excipient
-                concept = item.get("itemCodeableConcept")
-                if not isinstance(concept, Mapping):
-                    self.unmapped(
-                        f"{where}.item[x]",
-                        "is not a CodeableConcept, so this ingredient was not checked.",
-                        "Name the ingredient with itemCodeableConcept.",
-                    )
-                    continue
-                single = self.identify(concept, f"{where}.itemCodeableConcept")
-                if single is None:
-                    continue
-                strength = _ratio(item.get("strength"))
-                index = len(components)
-                for j, component in enumerate(single.components):
-                    components.append(component)
-                    if j in single.strengths:
-                        strengths[index + j] = single.strengths[j]
-                if strength is not None and len(single.components) == 1:
-                    unit = terms.MASS_UNITS.get(strength[1]) if strength[1] else None
-                    if unit is None:
-                        self.unmapped(
-                            f"{where}.strength",
-                            f"the unit {strength[1]!r} has no mapping to a mass or IU, so this ingredient's "
-                            "amount is unknown.",
-                            "Give the strength in mg, ug, g or [iU] per tablet or capsule.",
-                        )
-                    else:
-                        strengths[index] = (strength[0], unit)
-                elif item.get("strength") is not None and strength is None:
-                    self.unmapped(
-                        f"{where}.strength",
-                        "is not a ratio of an amount per tablet, capsule or unit, so this ingredient's amount is "
-                        "unknown.",
-                        "Give the strength as an amount per one unit (400 mg / 1 {tablet}).",
-                    )
+                self._ingredient(item, f"{path}.ingredient[{i}]", components, strengths)
             if not components:
                 return None
             name = _concept_text(code) if isinstance(code, Mapping) else None
@@ -567,6 +527,53 @@ class _Reader:
         self.unmapped(path, "has neither a code nor ingredients, so what is taken is unknown.", _REVIEW)
         return None
 
+    def _ingredient(
+        self,
+        item: Any,
+        where: str,
+        components: list[tuple[Component, Any]],
+        strengths: dict[int, tuple[float, str]],
+    ) -> None:
+        """One ingredient of a Medication: its components and their strengths, added to the product's."""
+        if not isinstance(item, Mapping):
+            self.unmapped(where, "is not an ingredient, so it was not read.", _REVIEW)
+            return
+        if item.get("isActive") is False:
+            return  # an excipient
+        concept = item.get("itemCodeableConcept")
+        if not isinstance(concept, Mapping):
+            self.unmapped(
+                f"{where}.item[x]",
+                "is not a CodeableConcept, so this ingredient was not checked.",
+                "Name the ingredient with itemCodeableConcept.",
+            )
+            return
+        single = self.identify(concept, f"{where}.itemCodeableConcept")
+        if single is None:
+            return
+        strength = _ratio(item.get("strength"))
+        index = len(components)
+        for j, component in enumerate(single.components):
+            components.append(component)
+            if j in single.strengths:
+                strengths[index + j] = single.strengths[j]
+        if strength is not None and len(single.components) == 1:
+            unit = terms.MASS_UNITS.get(strength[1]) if strength[1] else None
+            if unit is None:
+                self.unmapped(
+                    f"{where}.strength",
+                    f"the unit {strength[1]!r} has no mapping to a mass or IU, so this ingredient's amount is unknown.",
+                    "Give the strength in mg, ug, g or [iU] per tablet or capsule.",
+                )
+            else:
+                strengths[index] = (strength[0], unit)
+        elif item.get("strength") is not None and strength is None:
+            self.unmapped(
+                f"{where}.strength",
+                "is not a ratio of an amount per tablet, capsule or unit, so this ingredient's amount is unknown.",
+                "Give the strength as an amount per one unit (400 mg / 1 {tablet}).",
+            )
+
     def identify(self, concept: Mapping[str, Any], path: str) -> _Identity | None:
         """Codes first, then each text: the whole of it as a name, then as an RxNorm normalized name."""
         for coding in _codings(concept):
@@ -574,51 +581,52 @@ class _Reader:
             if by_code is not None:
                 display = _concept_text(concept) or str(coding.get("code"))
                 parsed = terms.parse_rxnorm(display)
-                strengths = {}
-                if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
-                    unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
-                    if unit is not None:
-                        strengths[0] = (parsed[0][0].value, unit)
                 name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else display
-                return _Identity(((Component(name, None, None), by_code),), display[:_NAME_MAX], strengths)
+                return _Identity(((Component(name, None, None), by_code),), display[:_NAME_MAX], _one_strength(parsed))
         texts = _texts(concept)
         for text in texts:
-            whole = self.classify(text, unknown_forms=False)
-            if whole is not None:
-                return _Identity(((Component(text, None, None), whole),), text[:_NAME_MAX], {})
-            parsed = terms.parse_rxnorm(text)
-            if parsed is None:
-                continue
-            parts, brand = parsed
-            resolved = [(part, self.classify(part.name)) for part in parts]
-            if brand is not None and len(parts) == 1 and resolved[0][1] is None:
-                resolved = [(parts[0], self.classify(brand))]
-            if all(r is not None for _, r in resolved):
-                strengths = {}
-                for i, (part, _) in enumerate(resolved):
-                    unit = terms.RXNORM_UNITS.get(part.unit or "")
-                    if part.value is not None and unit is not None:
-                        strengths[i] = (part.value, unit)
-                    elif part.value is not None:
-                        strengths[-1 - i] = (part.value, part.unit or "")  # kept to name the unit unmapped
-                return _Identity(tuple(resolved), text[:_NAME_MAX], strengths)
+            found = self._by_text(text)
+            if found is not None:
+                return found
         if texts:
-            # Not known: passed on by name, so the check reports it as unrecognized: as a substance
-            # when it is spelt like one ("ashwaganda") and like no medication, else as a medication.
-            text = texts[0]
-            parsed = terms.parse_rxnorm(text)
-            name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else text
-            strengths = {}
-            if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
-                unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
-                if unit is not None:
-                    strengths[0] = (parsed[0][0].value, unit)
-            guess = None
-            if self.kb.suggestions("substance", name) and not self.kb.suggestions("medication", name):
-                guess = (None, None)
-            return _Identity(((Component(name, None, None), guess),), text[:_NAME_MAX], strengths)
+            return self._unknown(texts[0])
         self.unmapped(path, "has neither a known code nor a text, so what is taken is unknown.", _REVIEW)
         return None
+
+    def _by_text(self, text: str) -> _Identity | None:
+        """A text as a known name, or as an RxNorm normalized name whose every ingredient is known."""
+        whole = self.classify(text, unknown_forms=False)
+        if whole is not None:
+            return _Identity(((Component(text, None, None), whole),), text[:_NAME_MAX], {})
+        parsed = terms.parse_rxnorm(text)
+        if parsed is None:
+            return None
+        parts, brand = parsed
+        resolved = [(part, self.classify(part.name)) for part in parts]
+        if brand is not None and len(parts) == 1 and resolved[0][1] is None:
+            resolved = [(parts[0], self.classify(brand))]
+        if not all(r is not None for _, r in resolved):
+            return None
+        strengths = {}
+        for i, (part, _) in enumerate(resolved):
+            unit = terms.RXNORM_UNITS.get(part.unit or "")
+            if part.value is not None and unit is not None:
+                strengths[i] = (part.value, unit)
+            elif part.value is not None:
+                strengths[-1 - i] = (part.value, part.unit or "")  # kept to name the unit unmapped
+        return _Identity(tuple(resolved), text[:_NAME_MAX], strengths)
+
+    def _unknown(self, text: str) -> _Identity:
+        """A name not known, passed on so that the check reports it as unrecognized.
+
+        As a substance when it is spelt like one ("ashwaganda") and like no medication, else as a medication.
+        """
+        parsed = terms.parse_rxnorm(text)
+        name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else text
+        guess = None
+        if self.kb.suggestions("substance", name) and not self.kb.suggestions("medication", name):
+            guess = (None, None)
+        return _Identity(((Component(name, None, None), guess),), text[:_NAME_MAX], _one_strength(parsed))
 
     def kb_by_code(self, coding: Mapping[str, Any]) -> Any:
         system, code = coding.get("system"), coding.get("code")
@@ -687,45 +695,16 @@ class _Reader:
         amounts = self.amounts(identity, supplements, dosage, path, med_path, timing)
         if amounts is None:
             return False
-        ingredients = []
-        for (_, component, (substance, form)), (value, unit) in zip(supplements, amounts, strict=True):
-            basis = "elemental"
-            if isinstance(form, str) and unit != "IU":
-                # A form not known: its weight is the salt's, which cannot be converted; the check says so.
-                basis = "compound"
-            elif (
-                isinstance(form, Form)
-                and form.elemental_fraction is not None
-                and name_key(component.name) not in _own_names(substance)
-            ):
-                basis = "compound"  # "magnesium oxide 400 MG" weighs the salt
-            if substance is None:
-                part: dict[str, Any] = {
-                    "substance": component.name[:_NAME_MAX],
-                    "amount": {"value": value, "unit": unit},
-                }
-            else:
-                part = {"substance": substance.name, "amount": {"value": value, "unit": unit}}
-            if isinstance(form, Form):
-                part["form"] = form.name
-            elif isinstance(form, str):
-                part["form"] = form[:_NAME_MAX]
-            if basis == "compound":
-                part["basis"] = basis
-            ingredients.append(part)
+        ingredients = [
+            _part(component, substance, form, value, unit)
+            for (_, component, (substance, form)), (value, unit) in zip(supplements, amounts, strict=True)
+        ]
         entry: dict[str, Any]
         if len(ingredients) == 1 and not medicines:
             entry = dict(ingredients[0])
         else:
             entry = {"product": identity.product, "ingredients": ingredients}
-        if timing.per_week is not None:
-            entry["per_week"] = timing.per_week
-        elif timing.per_day != 1:
-            entry["per_day"] = timing.per_day
-        if timing.times is not None:
-            entry["times"] = list(timing.times)
-        if timing.with_food is not None:
-            entry["with_food"] = timing.with_food
+        _timed(entry, timing)
         index = len(self.entries)
         self.entries.append(entry)
         self.source(f"entry:{index}", found)
@@ -1077,6 +1056,52 @@ class _Reader:
             data["id"] = self.patient_id
         sources = {k: tuple(v) for k, v in self.sources.items()}
         return SourcedRegimen.with_notes(data, tuple(self.notes), sources, context={"knowledge": self.kb})
+
+
+def _part(component: Component, substance: Any, form: Any, value: float, unit: str) -> dict[str, Any]:
+    """One supplement of a dose as a regimen entry (or ingredient): substance, amount, form and basis."""
+    basis = "elemental"
+    if isinstance(form, str) and unit != "IU":
+        # A form not known: its weight is the salt's, which cannot be converted; the check says so.
+        basis = "compound"
+    elif (
+        isinstance(form, Form)
+        and form.elemental_fraction is not None
+        and name_key(component.name) not in _own_names(substance)
+    ):
+        basis = "compound"  # "magnesium oxide 400 MG" weighs the salt
+    if substance is None:
+        part: dict[str, Any] = {"substance": component.name[:_NAME_MAX], "amount": {"value": value, "unit": unit}}
+    else:
+        part = {"substance": substance.name, "amount": {"value": value, "unit": unit}}
+    if isinstance(form, Form):
+        part["form"] = form.name
+    elif isinstance(form, str):
+        part["form"] = form[:_NAME_MAX]
+    if basis == "compound":
+        part["basis"] = basis
+    return part
+
+
+def _timed(entry: dict[str, Any], timing: _Timing) -> None:
+    """The entry's frequency, times and food, as the Dosage's timing gave them."""
+    if timing.per_week is not None:
+        entry["per_week"] = timing.per_week
+    elif timing.per_day != 1:
+        entry["per_day"] = timing.per_day
+    if timing.times is not None:
+        entry["times"] = list(timing.times)
+    if timing.with_food is not None:
+        entry["with_food"] = timing.with_food
+
+
+def _one_strength(parsed: Any) -> dict[int, tuple[float, str]]:
+    """The strength of an RxNorm name with one ingredient (``... 400 MG``), where its unit maps."""
+    if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
+        unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
+        if unit is not None:
+            return {0: (parsed[0][0].value, unit)}
+    return {}
 
 
 class _Timing:
