@@ -691,14 +691,10 @@ def _comments_allowed(schema: dict[str, Any]) -> None:
 
 
 class RegimenFile(_Input):
-    """A whole regimen file: ``profile`` and ``regimen``, and the caller's own ``id`` for it.
+    """A whole regimen file: ``profile`` and ``regimen``, and the caller's own ``id`` for it."""
 
-    ``RegimenFile.model_validate(data)`` checks the structure; whether each
-    unit applies to its substance is checked against the knowledge base
-    passed as ``context={"knowledge": kb}``, or, without one, by
-    :func:`~suppcheck.check` and ``plan`` before they check anything. The
-    model never loads a knowledge base by itself.
-    """
+    # Its docstring is the schema's description; how units are checked without a
+    # knowledge base is said on model_validate and in the module's docstring.
 
     model_config = ConfigDict(json_schema_extra=_comments_allowed)
 
