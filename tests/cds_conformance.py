@@ -148,27 +148,30 @@ def _suggestion_problems(suggestion: Any, where: str) -> list[str]:
     if "isRecommended" in suggestion and not isinstance(suggestion["isRecommended"], bool):
         problems.append(f"{where}.isRecommended: a boolean")
     for i, action in enumerate(suggestion.get("actions") or ()):
-        at = f"{where}.actions[{i}]"
-        if not isinstance(action, dict):
-            problems.append(f"{at}: an object")
-            continue
-        # Action: "type REQUIRED create, update, delete", "description REQUIRED".
-        if action.get("type") not in ("create", "update", "delete"):
-            problems.append(f"{at}.type: create, update or delete")
-        if not isinstance(action.get("description"), str) or not action["description"].strip():
-            problems.append(f"{at}.description: required")
-        # "When the type attribute is create, the resource attribute SHALL contain a new FHIR resource";
-        # "For update, this holds the updated resource in its entirety".
-        if action.get("type") in ("create", "update"):
-            resource = action.get("resource")
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                problems.append(f"{at}.resource: a FHIR resource is required for {action.get('type')}")
-            elif action.get("type") == "update" and not resource.get("id"):
-                problems.append(f"{at}.resource: an update names the resource it updates (id)")
-        # "resourceId ... SHOULD be provided when the type attribute is delete."
-        if action.get("type") == "delete" and not isinstance(action.get("resourceId"), str):
-            problems.append(f"{at}.resourceId: expected for delete")
+        _action(action, f"{where}.actions[{i}]", problems)
     return problems
+
+
+def _action(action: Any, at: str, problems: list[str]) -> None:
+    if not isinstance(action, dict):
+        problems.append(f"{at}: an object")
+        return
+    # Action: "type REQUIRED create, update, delete", "description REQUIRED".
+    if action.get("type") not in ("create", "update", "delete"):
+        problems.append(f"{at}.type: create, update or delete")
+    if not isinstance(action.get("description"), str) or not action["description"].strip():
+        problems.append(f"{at}.description: required")
+    # "When the type attribute is create, the resource attribute SHALL contain a new FHIR resource";
+    # "For update, this holds the updated resource in its entirety".
+    if action.get("type") in ("create", "update"):
+        resource = action.get("resource")
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            problems.append(f"{at}.resource: a FHIR resource is required for {action.get('type')}")
+        elif action.get("type") == "update" and not resource.get("id"):
+            problems.append(f"{at}.resource: an update names the resource it updates (id)")
+    # "resourceId ... SHOULD be provided when the type attribute is delete."
+    if action.get("type") == "delete" and not isinstance(action.get("resourceId"), str):
+        problems.append(f"{at}.resourceId: expected for delete")
 
 
 def response_problems(body: Any) -> list[str]:

@@ -497,37 +497,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     configured_limits()  # a bad SUPPCHECK_LIMITS is one usage error, before any file
     if args.batch is not None:
-        from . import _batch
-
-        if args.files:
-            args.parser.error("give FILE... or --batch FILE.jsonl, not both")
-        output = args.format or "jsonl"
-        if output not in _batch.FORMATS:
-            args.parser.error(f"--batch writes {', '.join(_batch.FORMATS)}, not {output}")
-        if output.endswith("parquet"):
-            _need_frames(args.parser, "--format " + output)
-            if args.output is None:
-                args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
-        _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
-        extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
-        files: tuple[tuple[str, bytes], ...] = ()
-        if args.scheduler is not None:
-            import importlib.util
-
-            if importlib.util.find_spec("distributed") is None:
-                args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
-            # A cluster's workers need not share this file system: the rules travel as bytes.
-            files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
-        from ._readers import format_of
-
-        table = args.batch != "-" and format_of(args.batch) == "csv"
-        options = _batch.Options(
-            extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table, as_of=args.as_of
-        )
-        resume_collection()  # a batch runs long past start-up
-        return _batch.run(
-            args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
-        )
+        return _check_batch(args)
     if not args.files:
         args.parser.error("give at least one FILE (or '-' for standard input), or --batch")
     if args.format in BATCH_TABLES:
@@ -541,6 +511,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     args.files = _expand_folders(args.files)
     kb = _knowledge(args.rules)
     return _check_files(args, kb)
+
+
+def _check_batch(args: argparse.Namespace) -> int:
+    """``suppcheck check --batch``: one regimen a line (or a row), each checked and written as it is done."""
+    from . import _batch
+
+    if args.files:
+        args.parser.error("give FILE... or --batch FILE.jsonl, not both")
+    output = args.format or "jsonl"
+    if output not in _batch.FORMATS:
+        args.parser.error(f"--batch writes {', '.join(_batch.FORMATS)}, not {output}")
+    if output.endswith("parquet"):
+        _need_frames(args.parser, "--format " + output)
+        if args.output is None:
+            args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
+    _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
+    extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
+    files: tuple[tuple[str, bytes], ...] = ()
+    if args.scheduler is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
+        # A cluster's workers need not share this file system: the rules travel as bytes.
+        files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
+    from ._readers import format_of
+
+    table = args.batch != "-" and format_of(args.batch) == "csv"
+    options = _batch.Options(
+        extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table, as_of=args.as_of
+    )
+    resume_collection()  # a batch runs long past start-up
+    return _batch.run(args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler)
 
 
 REGIMEN_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv")

@@ -327,39 +327,47 @@ class RegimenEntry(_Input):
         if (self.substance is None) == (self.product is None):
             raise _invalid("entry_shape", "an entry names either a substance or a product (with ingredients)")
         if self.product is not None:
-            if not self.ingredients:
-                raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
-            if self.form is not None or self.amount is not None or self.basis != "elemental":
-                raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
-            if self.strength is not None:
-                raise _invalid(
-                    "entry_shape", "a product's strength belongs to its ingredients (with amounts such as '2 tablets')"
-                )
+            self._product_shape()
         else:
-            if self.ingredients is not None:
-                raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
-            if self.amount is None:
-                raise _invalid("amount_required", "field 'amount' is required")
-            if self.basis == "compound" and self.form is None:
-                raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
+            self._substance_shape()
         if self.per_day is not None and self.per_week is not None:
             raise _invalid("frequency_conflict", "give per_day or per_week, not both")
         if self.every_days is not None and (self.per_day is not None or self.per_week is not None):
             raise _invalid("frequency_conflict", "give every_days, per_day or per_week: one of them")
         if self.times is not None:
-            expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
-            if len(self.times) != expected:
-                raise _invalid(
-                    "times_count",
-                    f"times has {len(self.times)} item(s) but the entry is taken "
-                    + (
-                        f"{self.per_day or 1} time(s) a day"
-                        if self.per_week is None and self.every_days is None
-                        else ("weekly" if self.every_days is None else f"every {self.every_days} days")
-                        + " (give one time)"
-                    ),
-                )
+            self._times_shape(self.times)
         return self
+
+    def _product_shape(self) -> None:
+        if not self.ingredients:
+            raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
+        if self.form is not None or self.amount is not None or self.basis != "elemental":
+            raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
+        if self.strength is not None:
+            raise _invalid(
+                "entry_shape", "a product's strength belongs to its ingredients (with amounts such as '2 tablets')"
+            )
+
+    def _substance_shape(self) -> None:
+        if self.ingredients is not None:
+            raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
+        if self.amount is None:
+            raise _invalid("amount_required", "field 'amount' is required")
+        if self.basis == "compound" and self.form is None:
+            raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
+
+    def _times_shape(self, times: tuple[str, ...]) -> None:
+        expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
+        if len(times) != expected:
+            raise _invalid(
+                "times_count",
+                f"times has {len(times)} item(s) but the entry is taken "
+                + (
+                    f"{self.per_day or 1} time(s) a day"
+                    if self.per_week is None and self.every_days is None
+                    else ("weekly" if self.every_days is None else f"every {self.every_days} days") + " (give one time)"
+                ),
+            )
 
     @property
     def doses_per_day_scheduled(self) -> int:

@@ -712,16 +712,8 @@ class _Reader:
             self.notes.append(note.model_copy(update={"entries": (index,)}))
         return True
 
-    def amounts(
-        self,
-        identity: _Identity,
-        supplements: list[tuple[int, Component, Any]],
-        dosage: Mapping[str, Any] | None,
-        path: str,
-        med_path: str,
-        timing: _Timing,
-    ) -> list[tuple[float, str]] | None:
-        """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
+    def _quantity(self, dosage: Mapping[str, Any] | None, path: str) -> tuple[Any, str]:
+        """The Dosage's first dose quantity (or the top of its range), and its path."""
         dose_path = f"{path}.doseAndRate[0].doseQuantity" if dosage is not None else path
         quantity = None
         if dosage is not None:
@@ -739,6 +731,19 @@ class _Reader:
                         "a second dose or rate was not read; the first was counted.",
                         "Give one dose per Dosage.",
                     )
+        return quantity, dose_path
+
+    def amounts(
+        self,
+        identity: _Identity,
+        supplements: list[tuple[int, Component, Any]],
+        dosage: Mapping[str, Any] | None,
+        path: str,
+        med_path: str,
+        timing: _Timing,
+    ) -> list[tuple[float, str]] | None:
+        """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
+        quantity, dose_path = self._quantity(dosage, path)
         name = identity.product
         count: float | None = None
         if quantity is None:
