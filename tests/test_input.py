@@ -144,6 +144,11 @@ def test_without_a_knowledge_base_the_model_checks_structure_and_check_checks_th
         check(parsed)
     with pytest.raises(InputError, match=r"regimen\[1\] \(magnesium\)\.amount: unit 'IU' does not apply"):
         RegimenFile.model_validate(iu, context=KNOWN)
+    # Which knowledge base checked the units (or none) is not part of the regimen.
+    checked, bare = RegimenFile.model_validate(doc(), context=KNOWN), RegimenFile.model_validate(doc())
+    assert checked == bare
+    assert checked.units_checked_against(KNOWN["knowledge"])
+    assert not bare.units_checked_against(KNOWN["knowledge"])
 
 
 def test_accepted_spellings() -> None:

@@ -713,11 +713,11 @@ class RegimenFile(_Input):
     regimen: tuple[RegimenEntry, ...] = Field(min_length=1)
     # The knowledge base whose units this file was validated against, so that
     # check() need not repeat the work with the same one.
-    _checked_against: object = PrivateAttr(default=None)
+    _checked_against: "_Checked" = PrivateAttr(default_factory=lambda: _Checked(None))
 
     def units_checked_against(self, knowledge: "KnowledgeBase") -> bool:
         """Whether the units were already checked against ``knowledge`` when the file was validated."""
-        return self._checked_against is knowledge
+        return self._checked_against.knowledge is knowledge
 
     @model_validator(mode="before")
     @classmethod
@@ -735,7 +735,7 @@ class RegimenFile(_Input):
         problems = unit_problems(self, knowledge)
         if problems:
             raise _Problems(problems)
-        self._checked_against = knowledge
+        self._checked_against = _Checked(knowledge)
         return self
 
     @classmethod
@@ -764,6 +764,30 @@ class RegimenFile(_Input):
         data = bytes(json_data) if isinstance(json_data, bytearray) else json_data
         raw = loads_json(data, source=None, limits=limits or DEFAULT_LIMITS)
         return cls.model_validate(raw, *args, **kwargs)
+
+
+class _Checked:
+    """The knowledge base a regimen's units were checked against: a note for check(), not part of the regimen.
+
+    Two regimens of the same content are equal whichever knowledge base (or
+    none) checked their units, and the note is not pickled: a knowledge base
+    read back in another process is another object, so there it would never
+    match anyway.
+    """
+
+    __slots__ = ("knowledge",)
+
+    def __init__(self, knowledge: object) -> None:
+        self.knowledge = knowledge
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Checked)
+
+    def __hash__(self) -> int:
+        return 0  # every note is equal to every other
+
+    def __reduce__(self) -> tuple[type["_Checked"], tuple[None]]:
+        return _Checked, (None,)
 
 
 def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[Problem]:
