@@ -53,48 +53,15 @@ def card_problems(card: Any, where: str = "card") -> list[str]:
     # "uuid OPTIONAL string: Unique identifier of the card."
     if "uuid" in card and (not isinstance(card["uuid"], str) or not _UUID.match(card["uuid"])):
         problems.append(f"{where}.uuid: not a UUID")
-    # "summary REQUIRED string: One-sentence, <140-character summary message".
-    summary = card.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
-        problems.append(f"{where}.summary: required")
-    elif len(summary) >= 140:
-        problems.append(f"{where}.summary: {len(summary)} characters, not under 140")
-    elif "\n" in summary:
-        problems.append(f"{where}.summary: one sentence, not several lines")
+    _summary(card, where, problems)
     # "detail OPTIONAL string ... (GitHub Flavored) Markdown".
     if "detail" in card and not isinstance(card["detail"], str):
         problems.append(f"{where}.detail: a string")
     # "indicator REQUIRED ... Allowed values ... info, warning, critical."
     if card.get("indicator") not in ("info", "warning", "critical"):
         problems.append(f"{where}.indicator: {card.get('indicator')!r} is not info, warning or critical")
-    # "source REQUIRED object"; Source: "label REQUIRED", "url OPTIONAL absolute URL", "topic OPTIONAL Coding".
-    source = card.get("source")
-    if not isinstance(source, dict):
-        problems.append(f"{where}.source: required")
-    else:
-        if not isinstance(source.get("label"), str) or not source["label"].strip():
-            problems.append(f"{where}.source.label: required")
-        for field in ("url", "icon"):
-            if field in source and not _absolute_url(source[field]):
-                problems.append(f"{where}.source.{field}: an absolute URL")
-        if "topic" in source:
-            _coding(source["topic"], f"{where}.source.topic", problems, display=False)
-    # "If suggestions are present, selectionBehavior MUST also be provided."
-    suggestions = card.get("suggestions")
-    if suggestions is not None:
-        if not isinstance(suggestions, list):
-            problems.append(f"{where}.suggestions: an array")
-            suggestions = []
-        if card.get("selectionBehavior") not in ("at-most-one", "any"):
-            problems.append(f"{where}.selectionBehavior: required with suggestions, at-most-one or any")
-        for i, suggestion in enumerate(suggestions):
-            problems.extend(_suggestion_problems(suggestion, f"{where}.suggestions[{i}]"))
-        recommended = [s for s in suggestions if isinstance(s, dict) and s.get("isRecommended") is True]
-        # "Multiple suggestions MAY be recommended, if card.selectionBehavior is any."
-        if len(recommended) > 1 and card.get("selectionBehavior") != "any":
-            problems.append(f"{where}: several recommended suggestions need selectionBehavior any")
-    elif "selectionBehavior" in card and card["selectionBehavior"] not in ("at-most-one", "any"):
-        problems.append(f"{where}.selectionBehavior: at-most-one or any")
+    _source(card, where, problems)
+    _suggestions(card, where, problems)
     # "If override reasons are present, the CDS Service MUST populate a display value for each reason's Coding."
     if "overrideReasons" in card:
         reasons = card["overrideReasons"]
@@ -103,21 +70,70 @@ def card_problems(card: Any, where: str = "card") -> list[str]:
         else:
             for i, reason in enumerate(reasons):
                 _coding(reason, f"{where}.overrideReasons[{i}]", problems, display=True)
-    # Link: "label REQUIRED", "url REQUIRED", "type REQUIRED ... absolute ... smart"; "appContext ... only ... smart".
     for i, link in enumerate(card.get("links") or ()):
-        at = f"{where}.links[{i}]"
-        if not isinstance(link, dict):
-            problems.append(f"{at}: an object")
-            continue
-        if not isinstance(link.get("label"), str):
-            problems.append(f"{at}.label: required")
-        if not isinstance(link.get("url"), str):
-            problems.append(f"{at}.url: required")
-        if link.get("type") not in ("absolute", "smart"):
-            problems.append(f"{at}.type: absolute or smart")
-        if "appContext" in link and link.get("type") != "smart":
-            problems.append(f"{at}.appContext: only for smart links")
+        _link(link, f"{where}.links[{i}]", problems)
     return problems
+
+
+def _summary(card: dict[str, Any], where: str, problems: list[str]) -> None:
+    # "summary REQUIRED string: One-sentence, <140-character summary message".
+    summary = card.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        problems.append(f"{where}.summary: required")
+    elif len(summary) >= 140:
+        problems.append(f"{where}.summary: {len(summary)} characters, not under 140")
+    elif "\n" in summary:
+        problems.append(f"{where}.summary: one sentence, not several lines")
+
+
+def _source(card: dict[str, Any], where: str, problems: list[str]) -> None:
+    # "source REQUIRED object"; Source: "label REQUIRED", "url OPTIONAL absolute URL", "topic OPTIONAL Coding".
+    source = card.get("source")
+    if not isinstance(source, dict):
+        problems.append(f"{where}.source: required")
+        return
+    if not isinstance(source.get("label"), str) or not source["label"].strip():
+        problems.append(f"{where}.source.label: required")
+    for field in ("url", "icon"):
+        if field in source and not _absolute_url(source[field]):
+            problems.append(f"{where}.source.{field}: an absolute URL")
+    if "topic" in source:
+        _coding(source["topic"], f"{where}.source.topic", problems, display=False)
+
+
+def _suggestions(card: dict[str, Any], where: str, problems: list[str]) -> None:
+    # "If suggestions are present, selectionBehavior MUST also be provided."
+    suggestions = card.get("suggestions")
+    if suggestions is None:
+        if "selectionBehavior" in card and card["selectionBehavior"] not in ("at-most-one", "any"):
+            problems.append(f"{where}.selectionBehavior: at-most-one or any")
+        return
+    if not isinstance(suggestions, list):
+        problems.append(f"{where}.suggestions: an array")
+        suggestions = []
+    if card.get("selectionBehavior") not in ("at-most-one", "any"):
+        problems.append(f"{where}.selectionBehavior: required with suggestions, at-most-one or any")
+    for i, suggestion in enumerate(suggestions):
+        problems.extend(_suggestion_problems(suggestion, f"{where}.suggestions[{i}]"))
+    recommended = [s for s in suggestions if isinstance(s, dict) and s.get("isRecommended") is True]
+    # "Multiple suggestions MAY be recommended, if card.selectionBehavior is any."
+    if len(recommended) > 1 and card.get("selectionBehavior") != "any":
+        problems.append(f"{where}: several recommended suggestions need selectionBehavior any")
+
+
+def _link(link: Any, at: str, problems: list[str]) -> None:
+    # Link: "label REQUIRED", "url REQUIRED", "type REQUIRED ... absolute ... smart"; "appContext ... only ... smart".
+    if not isinstance(link, dict):
+        problems.append(f"{at}: an object")
+        return
+    if not isinstance(link.get("label"), str):
+        problems.append(f"{at}.label: required")
+    if not isinstance(link.get("url"), str):
+        problems.append(f"{at}.url: required")
+    if link.get("type") not in ("absolute", "smart"):
+        problems.append(f"{at}.type: absolute or smart")
+    if "appContext" in link and link.get("type") != "smart":
+        problems.append(f"{at}.appContext: only for smart links")
 
 
 def _suggestion_problems(suggestion: Any, where: str) -> list[str]:
@@ -132,27 +148,30 @@ def _suggestion_problems(suggestion: Any, where: str) -> list[str]:
     if "isRecommended" in suggestion and not isinstance(suggestion["isRecommended"], bool):
         problems.append(f"{where}.isRecommended: a boolean")
     for i, action in enumerate(suggestion.get("actions") or ()):
-        at = f"{where}.actions[{i}]"
-        if not isinstance(action, dict):
-            problems.append(f"{at}: an object")
-            continue
-        # Action: "type REQUIRED create, update, delete", "description REQUIRED".
-        if action.get("type") not in ("create", "update", "delete"):
-            problems.append(f"{at}.type: create, update or delete")
-        if not isinstance(action.get("description"), str) or not action["description"].strip():
-            problems.append(f"{at}.description: required")
-        # "When the type attribute is create, the resource attribute SHALL contain a new FHIR resource";
-        # "For update, this holds the updated resource in its entirety".
-        if action.get("type") in ("create", "update"):
-            resource = action.get("resource")
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                problems.append(f"{at}.resource: a FHIR resource is required for {action.get('type')}")
-            elif action.get("type") == "update" and not resource.get("id"):
-                problems.append(f"{at}.resource: an update names the resource it updates (id)")
-        # "resourceId ... SHOULD be provided when the type attribute is delete."
-        if action.get("type") == "delete" and not isinstance(action.get("resourceId"), str):
-            problems.append(f"{at}.resourceId: expected for delete")
+        _action(action, f"{where}.actions[{i}]", problems)
     return problems
+
+
+def _action(action: Any, at: str, problems: list[str]) -> None:
+    if not isinstance(action, dict):
+        problems.append(f"{at}: an object")
+        return
+    # Action: "type REQUIRED create, update, delete", "description REQUIRED".
+    if action.get("type") not in ("create", "update", "delete"):
+        problems.append(f"{at}.type: create, update or delete")
+    if not isinstance(action.get("description"), str) or not action["description"].strip():
+        problems.append(f"{at}.description: required")
+    # "When the type attribute is create, the resource attribute SHALL contain a new FHIR resource";
+    # "For update, this holds the updated resource in its entirety".
+    if action.get("type") in ("create", "update"):
+        resource = action.get("resource")
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            problems.append(f"{at}.resource: a FHIR resource is required for {action.get('type')}")
+        elif action.get("type") == "update" and not resource.get("id"):
+            problems.append(f"{at}.resource: an update names the resource it updates (id)")
+    # "resourceId ... SHOULD be provided when the type attribute is delete."
+    if action.get("type") == "delete" and not isinstance(action.get("resourceId"), str):
+        problems.append(f"{at}.resourceId: expected for delete")
 
 
 def response_problems(body: Any) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from suppcheck import KnowledgeBase, KnowledgeBaseError, check
+from suppcheck._engine import derived
 from suppcheck._kb import cache, loader
 
 from .conftest import MINI
@@ -60,7 +61,8 @@ def test_a_cached_knowledge_base_has_the_indexes_a_fresh_one_builds_and_no_memos
 ) -> None:
     fresh = loader.default_knowledge()
     check({"profile": {"age": 40}, "regimen": [{"substance": "magnesium", "amount": "400 mg"}]}, knowledge=fresh)
-    assert fresh.memo, "a check leaves memos behind"
+    assert fresh._resolved, "a check leaves memos behind"
+    assert derived._by_knowledge[fresh].rule_views, "and derives the engine's indexes beside it"
     cache.store("entry", fresh)
     served = cache.load("entry")
     assert served is not None
@@ -71,7 +73,8 @@ def test_a_cached_knowledge_base_has_the_indexes_a_fresh_one_builds_and_no_memos
     for name, value in rebuilt.__dict__.items():
         assert type(served.__dict__[name]) is type(value), name
         assert served.__dict__[name] == value, name
-    assert (served.memo, served._resolved, served._medication_cache, served._amount_problems) == ({}, {}, {}, {})
+    assert (served._resolved, served._medication_cache, served._amount_problems) == ({}, {}, {})
+    assert served not in derived._by_knowledge, "what the engine derived stays with the process that derived it"
     with pytest.raises(TypeError):
         served.substances["x"] = served.substances["magnesium"]  # type: ignore[index]
     assert served.substance("MAGNESIUM") is served.substances["magnesium"] in served.data.substances

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from suppcheck import InputError, KnowledgeBase, KnowledgeBaseError, RegimenFile, Severity, check, load_knowledge
+from suppcheck._engine.shared import step_for
 from suppcheck._kb.models import LabThreshold, Limit, Rule, SeverityStep
-from suppcheck._rules.context import step_for
 
 from .conftest import MINI, find, regimen
 

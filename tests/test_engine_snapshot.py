@@ -86,42 +86,8 @@ def cases(kb: KnowledgeBase) -> Iterator[tuple[str, dict[str, Any]]]:
     """Every case, with a short name, in a fixed order."""
     index = 0
     for rule in sorted(kb.rules.values(), key=lambda r: r.id):
-        subject = rule.substances[0]
-        entry: dict[str, Any] = {"substance": subject, "amount": _amount(kb, subject, rule)}
-        if rule.forms:
-            entry["form"] = rule.forms[0]
-        profile = _person(index, rule)
-        if rule.conditions:
-            profile["conditions"] = [rule.conditions[0]]
-        medication = _medication_for(kb, rule)
-        partners = [{"substance": s, "amount": _amount(kb, s)} for s in rule.with_substances[:1]]
-        for timing in ("untimed", "together", "apart", "product"):
-            index += 1
-            subject_entry = dict(entry)
-            others = [dict(p) for p in partners]
-            meds: list[Any] = []
-            if medication is not None:
-                meds = [medication]
-            if timing == "together":
-                subject_entry["times"] = ["08:00"]
-                for p in others:
-                    p["times"] = ["08:00"]
-                meds = [{"name": medication, "times": ["08:00"]}] if medication else []
-            elif timing == "apart":
-                subject_entry["times"] = ["20:00"]
-                for p in others:
-                    p["times"] = ["07:00"]
-                meds = [{"name": medication, "times": ["07:00"]}] if medication else []
-            elif timing == "product":
-                if not others:
-                    continue
-                keep = ("substance", "form", "amount")
-                ingredients = [{k: v for k, v in e.items() if k in keep} for e in (subject_entry, *others)]
-                regimen = [{"product": "Combination", "ingredients": ingredients, "times": ["12:00"]}]
-                yield f"{rule.id} {timing}", {"profile": {**profile, "medications": meds}, "regimen": regimen}
-                continue
-            regimen = [subject_entry, *others]
-            yield f"{rule.id} {timing}", {"profile": {**profile, "medications": meds}, "regimen": regimen}
+        yield from _rule_cases(kb, rule, _person(index, rule))
+        index += len(_TIMINGS)
     for substance_id in sorted(kb.substances):
         for factor in (0.05, 1.0, 4.0, 40.0):
             index += 1
@@ -136,6 +102,46 @@ def cases(kb: KnowledgeBase) -> Iterator[tuple[str, dict[str, Any]]]:
             import yaml
 
             yield f"golden {path.stem}", yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+_TIMINGS = ("untimed", "together", "apart", "product")
+
+
+def _rule_cases(kb: KnowledgeBase, rule: Any, profile: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A rule with its partners: untimed, at the same time, apart and (with a partner substance) in one product."""
+    subject = rule.substances[0]
+    entry: dict[str, Any] = {"substance": subject, "amount": _amount(kb, subject, rule)}
+    if rule.forms:
+        entry["form"] = rule.forms[0]
+    if rule.conditions:
+        profile["conditions"] = [rule.conditions[0]]
+    medication = _medication_for(kb, rule)
+    partners = [{"substance": s, "amount": _amount(kb, s)} for s in rule.with_substances[:1]]
+    for timing in _TIMINGS:
+        if timing == "product" and not partners:
+            continue
+        regimen, meds = _timed(entry, partners, medication, timing)
+        yield f"{rule.id} {timing}", {"profile": {**profile, "medications": meds}, "regimen": regimen}
+
+
+def _timed(
+    entry: dict[str, Any], partners: list[dict[str, Any]], medication: str | None, timing: str
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The regimen and medications of one timing of a rule's case."""
+    subject_entry = dict(entry)
+    others = [dict(p) for p in partners]
+    meds: list[Any] = [medication] if medication is not None else []
+    at = {"together": ("08:00", "08:00"), "apart": ("20:00", "07:00")}.get(timing)
+    if at is not None:
+        subject_entry["times"] = [at[0]]
+        for p in others:
+            p["times"] = [at[1]]
+        meds = [{"name": medication, "times": [at[1]]}] if medication else []
+    if timing == "product":
+        keep = ("substance", "form", "amount")
+        ingredients = [{k: v for k, v in e.items() if k in keep} for e in (subject_entry, *others)]
+        return [{"product": "Combination", "ingredients": ingredients, "times": ["12:00"]}], meds
+    return [subject_entry, *others], meds
 
 
 def _closure_of(kb: KnowledgeBase, med: Any) -> frozenset[str]:

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from suppcheck import InputError, RegimenFile, load_regimen
+from suppcheck import InputError, RegimenFile, load_knowledge, load_regimen
 
 
 def _errors(doc: Any) -> list[dict[str, Any]]:
     with pytest.raises(InputError) as caught:
-        RegimenFile.model_validate(doc)
+        RegimenFile.model_validate(doc, context={"knowledge": load_knowledge()})
     errors = [dict(e) for e in caught.value.errors()]
     assert [e["msg"] for e in errors] == [line.split(": ", 1)[-1] for line in caught.value.problems] or all(
         e["msg"] in line for e, line in zip(errors, caught.value.problems, strict=True)
@@ -87,7 +87,7 @@ def test_each_problem_has_its_location_type_and_input(doc: Any, loc: tuple[Any, 
 def test_errors_are_json_and_match_the_rendered_lines() -> None:
     doc = {"regimen": [{"substance": "magnesium", "amount": "400 IU"}, {"substance": "iron", "amount": "18 IU"}]}
     with pytest.raises(InputError) as caught:
-        RegimenFile.model_validate(doc)
+        RegimenFile.model_validate(doc, context={"knowledge": load_knowledge()})
     errors = caught.value.errors()
     assert json.loads(json.dumps(errors)) == [{**e, "loc": list(e["loc"])} for e in errors]
     assert len(errors) == len(caught.value.problems) == 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,31 +31,31 @@ def _expected(case: Path) -> dict[str, Any]:
     return data
 
 
+def _hours(got: float | None, value: Any) -> bool:
+    return got is not None and abs(got - value) <= 1e-6
+
+
+# An expectation key and whether a finding meets it; any other key is a field compared for equality.
+_TESTS: dict[str, Callable[[Finding, Any], bool]] = {
+    "severity_at_least": lambda f, v: not f.severity < Severity(v),
+    "substances": lambda f, v: set(v) <= set(f.substances),
+    "medications": lambda f, v: set(v) <= set(f.medications),
+    "conditions": lambda f, v: set(v) <= set(f.conditions),
+    "entries": lambda f, v: set(v) <= set(f.entries),
+    "foods": lambda f, v: set(v) <= set(f.foods),
+    "message_contains": lambda f, v: v in f.message,
+    "suggestions_include": lambda f, v: v in f.suggestions,
+    "hours_required": lambda f, v: _hours(f.hours_required, v),
+    "hours_scheduled": lambda f, v: _hours(f.hours_scheduled, v),
+    "severity": lambda f, v: f.severity == Severity(v),
+    "evidence": lambda f, v: f.evidence is not None and f.evidence.value == v,
+}
+
+
 def matches(finding: Finding, want: dict[str, Any]) -> bool:
     for key, value in want.items():
-        if key == "severity_at_least":
-            if finding.severity < Severity(value):
-                return False
-        elif key in ("substances", "medications", "conditions", "entries", "foods"):
-            if not set(value) <= set(getattr(finding, key)):
-                return False
-        elif key == "message_contains":
-            if value not in finding.message:
-                return False
-        elif key == "suggestions_include":
-            if value not in finding.suggestions:
-                return False
-        elif key in ("hours_required", "hours_scheduled"):
-            got = getattr(finding, key)
-            if got is None or abs(got - value) > 1e-6:
-                return False
-        elif key == "severity":
-            if finding.severity != Severity(value):
-                return False
-        elif key == "evidence":
-            if finding.evidence is None or finding.evidence.value != value:
-                return False
-        elif getattr(finding, key) != value:
+        meets = _TESTS.get(key)
+        if not (meets(finding, value) if meets is not None else getattr(finding, key) == value):
             return False
     return True
 

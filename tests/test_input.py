@@ -9,14 +9,18 @@ from typing import Any
 
 import pytest
 
-from suppcheck import InputError, RegimenFile, check, load_regimen
+from suppcheck import InputError, RegimenFile, check, load_knowledge, load_regimen
 
 MAG = {"substance": "magnesium", "amount": "100 mg"}
 
 
+# Unit checks need a knowledge base, passed explicitly (the model never loads one by itself).
+KNOWN = {"knowledge": load_knowledge()}
+
+
 def problems_of(data: Any) -> str:
     with pytest.raises(InputError) as info:
-        RegimenFile.model_validate(data)
+        RegimenFile.model_validate(data, context=KNOWN)
     assert isinstance(info.value, ValueError)
     return str(info.value)
 
@@ -111,12 +115,40 @@ def test_json_errors() -> None:
     with pytest.raises(InputError, match="invalid JSON"):
         RegimenFile.model_validate_json("{not json")
     with pytest.raises(InputError, match=r"regimen\[0\] \(magnesium\)\.amount"):
-        RegimenFile.model_validate_json(json.dumps({"regimen": [{"substance": "magnesium", "amount": "1 IU"}]}))
+        RegimenFile.model_validate_json(
+            json.dumps({"regimen": [{"substance": "magnesium", "amount": "1 IU"}]}), context=KNOWN
+        )
 
 
 def test_check_validates_mappings_before_checking() -> None:
     with pytest.raises(InputError):
         check(doc({"substance": "magnesium", "amount": "1 IU"}))
+
+
+def test_without_a_knowledge_base_the_model_checks_structure_and_check_checks_the_units(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from suppcheck._kb import loader
+
+    def no_loading() -> None:
+        raise AssertionError("validating a regimen loaded the bundled knowledge base")
+
+    iu = doc({"substance": "magnesium", "amount": "1 IU"})
+    with monkeypatch.context() as patched:
+        patched.setattr(loader, "default_knowledge", no_loading)
+        parsed = RegimenFile.model_validate(iu)
+        with pytest.raises(InputError, match="per_day"):
+            RegimenFile.model_validate(doc({"substance": "zinc", "amount": "1 mg", "per_day": 0}))
+    assert not parsed.units_checked_against(load_knowledge())
+    with pytest.raises(InputError, match=r"regimen\[1\] \(magnesium\)\.amount: unit 'IU' does not apply"):
+        check(parsed)
+    with pytest.raises(InputError, match=r"regimen\[1\] \(magnesium\)\.amount: unit 'IU' does not apply"):
+        RegimenFile.model_validate(iu, context=KNOWN)
+    # Which knowledge base checked the units (or none) is not part of the regimen.
+    checked, bare = RegimenFile.model_validate(doc(), context=KNOWN), RegimenFile.model_validate(doc())
+    assert checked == bare
+    assert checked.units_checked_against(KNOWN["knowledge"])
+    assert not bare.units_checked_against(KNOWN["knowledge"])
 
 
 def test_accepted_spellings() -> None:

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suppcheck import InputError, KnowledgeBase, RegimenFile, Report, check, load_knowledge
+from suppcheck._engine.context import build_context
 from suppcheck._files import load_regimen
 from suppcheck._plan import Plan, plan
 from suppcheck._plan.ics import fold, to_ics
 from suppcheck._plan.problem import GRID, Problem, build, evaluate, structural_problem, violated
 from suppcheck._plan.render import print_schedule, to_json
 from suppcheck._plan.solver import solve
-from suppcheck._rules.context import build_context
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -153,13 +153,13 @@ def test_every_condition_that_implies_a_rules_condition_is_named_whatever_the_or
     ],
 )
 def test_a_window_is_kept_from_its_exact_edges(subject: int, partner: int, kept: bool) -> None:
-    from suppcheck._rules.separation import Gap, separated
+    from suppcheck._engine.separation import Gap, separated
 
     assert separated(Gap(subject, partner), 2, 4) is kept
 
 
 def test_the_worst_gap_is_the_closest_violation_and_ties_go_to_the_earliest_times() -> None:
-    from suppcheck._rules.separation import Gap, closest_pairs, worst_gap
+    from suppcheck._engine.separation import Gap, closest_pairs, worst_gap
 
     # Partner at 09:00 (1 h after, violates) and 07:30 (30 min before, violates, closer).
     assert worst_gap([480], [540, 450], 2, 4) == (Gap(480, 450), Gap(480, 450))
@@ -173,27 +173,6 @@ def test_the_worst_gap_is_the_closest_violation_and_ties_go_to_the_earliest_time
     assert Gap(1430, 10).closest_hours == pytest.approx(0.33)
     with pytest.raises(ValueError, match="at least one subject and one partner"):
         worst_gap([], [540], 2, 4)
-
-
-def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
-    from suppcheck._rules.context import build_context
-
-    kb = suppcheck.load_knowledge()
-    document = suppcheck.RegimenFile.model_validate(
-        regimen({"substance": "magnesium", "amount": "400 mg"}, conditions=["kidney failure"])
-    )
-    ctx = build_context(document, kb)
-    rule = kb.rules[next(r for r in kb.rules if r.startswith("cond.magnesium.kidney"))]
-    assert [d.substance.id for d in ctx.applies(rule, "magnesium")] == ["magnesium"]
-    assert ctx.applies(rule, "zinc") == []
-    assert ctx.matched_conditions(rule) == ["kidney_failure"]
-    assert ctx.partners_ok(rule)
-    healthy = build_context(
-        suppcheck.RegimenFile.model_validate(regimen({"substance": "magnesium", "amount": "400 mg"})), kb
-    )
-    assert healthy.applies(rule, "magnesium") == []
-    assert healthy.matched_conditions(rule) == []
-    assert not healthy.partners_ok(rule)
 
 
 # -- how a message names the person's stage -------------------------------------------------
@@ -219,13 +198,13 @@ def test_applies_and_matched_conditions_by_rule(tmp_path: Path) -> None:
     ],
 )
 def test_the_stage_label_of_each_age_and_sex(age: float | None, sex: Any, label: str) -> None:
-    from suppcheck._rules.stage import Stage
+    from suppcheck._engine.stage import Stage
 
     assert Stage.of(age, sex, False, False).label() == label
 
 
 def test_pregnancy_and_lactation_labels_use_the_reproductive_band() -> None:
-    from suppcheck._rules.stage import Stage
+    from suppcheck._engine.stage import Stage
 
     assert Stage.of(17, "female", True, False).label() == "pregnancy 14-18"
     assert Stage.of(25, "female", False, True).label() == "lactation 19-30"
@@ -379,13 +358,13 @@ def test_a_compound_weight_in_another_unit_is_converted_then_reduced_to_the_elem
     ],
 )
 def test_numbers_in_messages(value: float, text: str) -> None:
-    from suppcheck._rules.dose import fmt
+    from suppcheck._engine.shared import fmt
 
     assert fmt(value) == text
 
 
 def test_remembered_numbers_print_as_they_did_the_first_time() -> None:
-    from suppcheck._rules.dose import fmt
+    from suppcheck._engine.shared import fmt
 
     # 0.0 and -0.0 are one key of the memo but print apart, so zero is never remembered.
     assert (fmt(0.0), fmt(-0.0), fmt(0.0)) == ("0", "-0", "0")
@@ -425,7 +404,7 @@ def test_a_medication_taken_at_a_named_slot_is_timed_by_the_persons_day() -> Non
 
 
 def test_the_context_keeps_the_regimen_and_each_medication_as_written() -> None:
-    from suppcheck._rules.context import build_context
+    from suppcheck._engine.context import build_context
 
     # The HTML page and the planner read them back: the times, every dose, the name the person wrote.
     product = {"product": "Multi", "ingredients": [{"substance": "zinc", "amount": "8 mg"}]}
@@ -484,8 +463,8 @@ def test_a_findings_medications_are_sorted_whatever_order_they_were_given_in(tmp
 
 
 def test_a_substance_not_taken_sums_to_nothing_and_limits_are_remembered() -> None:
+    from suppcheck._engine.context import build_context
     from suppcheck._kb.models import LimitType
-    from suppcheck._rules.context import build_context
 
     kb = suppcheck.load_knowledge()
     ctx = build_context(suppcheck.RegimenFile.model_validate(regimen({"substance": "magnesium", "amount": "1 mg"})), kb)
@@ -583,8 +562,8 @@ def test_a_condition_finding_names_every_condition_and_lab_that_satisfies_it() -
     ],
 )
 def test_how_a_timing_window_is_worded(earliest: int, latest: int, text: str) -> None:
+    from suppcheck._engine.shared import wanted
     from suppcheck._kb.models import Timing
-    from suppcheck._rules.timing import wanted
 
     assert wanted(Timing(anchor="bedtime", earliest_minutes=earliest, latest_minutes=latest)) == text
     with_food = Timing(anchor="bedtime", earliest_minutes=earliest, latest_minutes=latest, food="with")
@@ -596,7 +575,7 @@ def test_how_a_timing_window_is_worded(earliest: int, latest: int, text: str) ->
     [(1320, 1350, -30), (30, 1410, 60), (480, 480, 0), (0, 720, -720), (720, 0, -720), (1439, 0, -1), (1, 0, 1)],
 )
 def test_a_time_is_measured_from_the_anchor_the_short_way_round(minute: int, anchor: int, signed: int) -> None:
-    from suppcheck._rules.timing import offset
+    from suppcheck._engine.shared import offset
 
     assert offset(minute, anchor) == signed
 
@@ -638,7 +617,7 @@ def test_timing_advice_for_a_condition_names_the_condition(tmp_path: Path) -> No
 
 
 def test_a_gap_is_given_in_hours_to_two_places() -> None:
-    from suppcheck._rules.separation import hours_apart
+    from suppcheck._engine.separation import hours_apart
 
     assert hours_apart(20) == 0.33
     assert hours_apart(90) == 1.5
@@ -650,7 +629,7 @@ def test_a_gap_is_given_in_hours_to_two_places() -> None:
 
 
 def test_the_worst_gap_of_no_times_is_an_error_that_says_so() -> None:
-    from suppcheck._rules.separation import worst_gap
+    from suppcheck._engine.separation import worst_gap
 
     with pytest.raises(ValueError, match=r"^worst_gap\(\) needs at least one subject and one partner time$"):
         worst_gap([480], [], 2, 4)
@@ -692,54 +671,6 @@ def test_a_timed_supplement_with_an_untimed_medication_gets_the_window_as_advice
         "Times were not given for every dose: take doxycycline at least 2 h before or 4 h after magnesium."
     )
     assert not find(report, "timing.separation")
-
-
-# -- what is derived once per knowledge base --------------------------------------------------
-
-
-def test_what_is_derived_from_a_knowledge_base_is_derived_once() -> None:
-    from suppcheck._rules.derived import Derived
-
-    kb = suppcheck.load_knowledge()
-    assert Derived.of(kb) is Derived.of(kb)
-    derived = Derived(kb)  # a table of its own, so the one every check shares is left alone
-    rule = kb.rules["cond.magnesium.kidney_failure"]
-    view = derived.view(rule)
-    assert derived.view(rule) is view
-    assert derived.rules_of("magnesium") is derived.rules_of("magnesium")
-    assert derived.reference_infos(rule.references) is derived.reference_infos(rule.references)
-    assert derived.in_sentence("Vitamin D") == "vitamin D"
-    assert derived.in_sentence("Vitamin D") is derived.in_sentence("Vitamin D")
-    # A clinic's replacement of the rule, under the same id, gets a view of its own.
-    replaced = rule.model_copy(update={"mechanism": "Replaced. Mechanism."})
-    assert derived.view(replaced).rule is replaced
-    assert derived.view(replaced).first_sentence == "Replaced."
-
-
-def test_remembered_names_are_bounded() -> None:
-    from suppcheck._kb.base import CACHE_SIZE
-    from suppcheck._rules.derived import Derived
-
-    derived = Derived(suppcheck.load_knowledge())
-    derived.names.update((f"name {i}", f"name {i}") for i in range(CACHE_SIZE))
-    assert derived.in_sentence("Vitamin D") == "vitamin D"
-    assert "Vitamin D" not in derived.names
-    assert len(derived.names) == CACHE_SIZE
-
-
-def test_a_forked_child_gets_a_lock_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    import threading
-
-    from suppcheck._rules import derived
-
-    held = threading.Lock()
-    held.acquire()  # as if another thread of the parent held it when the process forked
-    monkeypatch.setattr(derived, "_derived_lock", held)
-    derived._fresh_lock_in_child()  # what os.register_at_fork runs in the child
-    fresh = derived._derived_lock
-    assert fresh is not held
-    assert fresh.acquire(blocking=False)
-    fresh.release()
 
 
 # -- severity steps and lab thresholds on rules -------------------------------------------------
@@ -784,8 +715,8 @@ def test_a_condition_rules_severity_follows_the_daily_amount(
 
 
 def test_a_step_is_reached_from_its_exact_threshold_float_noise_aside() -> None:
+    from suppcheck._engine.shared import step_for
     from suppcheck._kb.models import SeverityStep
-    from suppcheck._rules.context import step_for
 
     at_least = SeverityStep(min_daily_amount=300, severity="moderate", note="n", references=("r",))
     above = SeverityStep(above_daily_amount=600, severity="major", note="n", references=("r",))
@@ -918,15 +849,15 @@ def test_a_depletion_by_several_medications_names_them_all() -> None:
 
 
 def test_remembered_numbers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from suppcheck._engine import shared
     from suppcheck._kb.base import CACHE_SIZE
-    from suppcheck._rules import dose
 
-    monkeypatch.setattr(dose, "_formatted", {})
-    assert dose.fmt(1234.5) == "1,234.5"
-    assert dose._formatted == {1234.5: "1,234.5"}
+    monkeypatch.setattr(shared, "_formatted", {})
+    assert shared.fmt(1234.5) == "1,234.5"
+    assert shared._formatted == {1234.5: "1,234.5"}
     full = {float(i): str(i) for i in range(CACHE_SIZE)}
-    monkeypatch.setattr(dose, "_formatted", full)
-    assert dose.fmt(0.25) == "0.25"
+    monkeypatch.setattr(shared, "_formatted", full)
+    assert shared.fmt(0.25) == "0.25"
     assert len(full) == CACHE_SIZE
 
 

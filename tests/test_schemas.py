@@ -159,6 +159,11 @@ def from_schema(schema: dict[str, Any], root: dict[str, Any] | None = None) -> s
         return st.sampled_from(schema["enum"])
     if "const" in schema:
         return st.just(schema["const"])
+    return _typed(schema, root)
+
+
+def _typed(schema: dict[str, Any], root: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Instances of a schema by its ``type``."""
     kind = schema.get("type")
     if kind == "null":
         return st.none()

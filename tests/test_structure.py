@@ -153,12 +153,17 @@ def test_checking_a_validated_regimen_does_not_check_its_units_again(monkeypatch
         return real(self, *args)
 
     monkeypatch.setattr(KnowledgeBase, "amount_problem", counting)
-    parsed = RegimenFile.model_validate(BUSY)
+    parsed = RegimenFile.model_validate(BUSY, context={"knowledge": load_knowledge()})
     validated = len(calls)
     assert validated == 10  # one per amount
     check(parsed)
     check(parsed)
     assert len(calls) == validated
+    # Validated without a knowledge base, the units are checked by check(), once per check.
+    bare = RegimenFile.model_validate(BUSY)
+    assert len(calls) == validated
+    check(bare)
+    assert len(calls) == 2 * validated
 
 
 def test_extra_rules_are_parsed_once_for_any_number_of_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from . import _clock
+from ._engine.context import Context, build_context
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
@@ -13,7 +15,6 @@ from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
 from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, MedicationInfo, Override, PersonInfo, Report, trusted
 from ._rules import FAMILIES
-from ._rules.context import Context, build_context
 from ._rules.dose import totals
 from ._severity import Severity
 from ._sourced import SourcedRegimen, incomplete
@@ -138,12 +139,18 @@ def _clock_times(times: tuple[str, ...] | None, slots: Mapping[str, str]) -> tup
 
 def _trace(kb: KnowledgeBase) -> tuple[tuple[ExtraFile, ...], tuple[Override, ...]]:
     """The extra files applied and the records they replaced, built once per knowledge base."""
-    key = ("report", "trace", kb.sources)  # the names follow the paths the files were loaded from
-    found = kb.memo.get(key)
+    found = _traces.get(kb)
     if found is None:
         found = (
             tuple(ExtraFile(name=name, sha256=digest) for name, digest in kb.extra_files),
             tuple(Override(section=section, id=ident, file=file) for section, ident, file in kb.overridden()),
         )
-        kb.memo[key] = found
-    return cast("tuple[tuple[ExtraFile, ...], tuple[Override, ...]]", found)
+        _traces[kb] = found  # two threads that both get here store equal values
+    return found
+
+
+# Knowledge base -> its trace (the names follow the paths its files were loaded from);
+# an entry goes when its knowledge base is collected.
+_traces: weakref.WeakKeyDictionary[KnowledgeBase, tuple[tuple[ExtraFile, ...], tuple[Override, ...]]] = (
+    weakref.WeakKeyDictionary()
+)

@@ -497,37 +497,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     configured_limits()  # a bad SUPPCHECK_LIMITS is one usage error, before any file
     if args.batch is not None:
-        from . import _batch
-
-        if args.files:
-            args.parser.error("give FILE... or --batch FILE.jsonl, not both")
-        output = args.format or "jsonl"
-        if output not in _batch.FORMATS:
-            args.parser.error(f"--batch writes {', '.join(_batch.FORMATS)}, not {output}")
-        if output.endswith("parquet"):
-            _need_frames(args.parser, "--format " + output)
-            if args.output is None:
-                args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
-        _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
-        extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
-        files: tuple[tuple[str, bytes], ...] = ()
-        if args.scheduler is not None:
-            import importlib.util
-
-            if importlib.util.find_spec("distributed") is None:
-                args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
-            # A cluster's workers need not share this file system: the rules travel as bytes.
-            files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
-        from ._readers import format_of
-
-        table = args.batch != "-" and format_of(args.batch) == "csv"
-        options = _batch.Options(
-            extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table, as_of=args.as_of
-        )
-        resume_collection()  # a batch runs long past start-up
-        return _batch.run(
-            args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler
-        )
+        return _check_batch(args)
     if not args.files:
         args.parser.error("give at least one FILE (or '-' for standard input), or --batch")
     if args.format in BATCH_TABLES:
@@ -541,6 +511,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     args.files = _expand_folders(args.files)
     kb = _knowledge(args.rules)
     return _check_files(args, kb)
+
+
+def _check_batch(args: argparse.Namespace) -> int:
+    """``suppcheck check --batch``: one regimen a line (or a row), each checked and written as it is done."""
+    from . import _batch
+
+    if args.files:
+        args.parser.error("give FILE... or --batch FILE.jsonl, not both")
+    output = args.format or "jsonl"
+    if output not in _batch.FORMATS:
+        args.parser.error(f"--batch writes {', '.join(_batch.FORMATS)}, not {output}")
+    if output.endswith("parquet"):
+        _need_frames(args.parser, "--format " + output)
+        if args.output is None:
+            args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
+    _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
+    extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
+    files: tuple[tuple[str, bytes], ...] = ()
+    if args.scheduler is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            args.parser.error("--scheduler needs dask's distributed: pip install 'suppcheck[dask]'")
+        # A cluster's workers need not share this file system: the rules travel as bytes.
+        files = tuple((Path(p).name, Path(p).read_bytes()) for p in extra)
+    from ._readers import format_of
+
+    table = args.batch != "-" and format_of(args.batch) == "csv"
+    options = _batch.Options(
+        extra, args.fail_on, args.allow_unknown, args.min_severity, output, files, table, as_of=args.as_of
+    )
+    resume_collection()  # a batch runs long past start-up
+    return _batch.run(args.batch, output=args.output, workers=args.workers, options=options, scheduler=args.scheduler)
 
 
 REGIMEN_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv")
@@ -562,17 +565,10 @@ def _expand_folders(names: Sequence[str]) -> list[str]:
 
 
 def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
-    from ._outcome import report_exit_code, visible, worst_exit_code
+    from ._outcome import report_exit_code, worst_exit_code
 
-    fmt = args.format or "table"
-    console = None
-    collected: list[dict[str, Any]] = []
-    pages: list[tuple[str, Report]] = []
+    out = _Reports(args, kb)
     code = 0
-    # With several files each JSON record names its file, and a file that failed
-    # keeps its place as an error record, so reports never shift onto another file.
-    several = len(args.files) > 1
-    number = 0
     for position, name in enumerate(args.files):
         if position == 1:
             resume_collection()  # many files run long past start-up
@@ -583,7 +579,7 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
         if not reads:
             label = STDIN if name == "-" else name
             reads = [Read(label, None, InputError(Problem("holds no regimen", "empty"), source=label))]
-        several = several or len(reads) > 1
+        out.several = out.several or len(reads) > 1
         for read in reads:
             source = read.label
             try:
@@ -595,55 +591,89 @@ def _check_files(args: argparse.Namespace, kb: KnowledgeBase | None) -> int:
             except InputError as exc:
                 _report_error(exc, source)
                 code = worst_exit_code(code, 2)
-                if several and fmt in ("json", "jsonl"):
-                    record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
-                    if fmt == "json":
-                        collected.append(record)
-                    else:
-                        print(json.dumps(record, ensure_ascii=False))
+                out.error(exc, source)
                 continue
             code = worst_exit_code(
                 code, report_exit_code(report, fail_on=args.fail_on, allow_unknown=args.allow_unknown)
             )
-            if fmt == "fhir":
-                from ._fhir.writer import detected_issues
-
-                shown = visible(report, args.min_severity)
-                collected.append(detected_issues(shown, regimen=regimen, as_of=args.as_of, knowledge=kb))
-            elif fmt in ("json", "jsonl"):
-                data = visible(report, args.min_severity).model_dump(mode="json")
-                if several:
-                    data = {"source": source, **data}
-                if fmt == "json":
-                    collected.append(data)
-                else:
-                    print(json.dumps(data, ensure_ascii=False))
-            elif fmt == "html":
-                pages.append((source, report))
-            elif fmt == "markdown":
-                from ._render import render_markdown
-
-                print(
-                    ("\n---\n\n" if number else "")
-                    + render_markdown(report, source=escape_controls(source), min_severity=args.min_severity),
-                    end="",
-                )
-            else:
-                from ._render import make_console, render_table
-
-                if console is None:
-                    console = make_console(sys.stdout)
-                elif number:
-                    console.print()
-                render_table(console, report, source=escape_controls(source), min_severity=args.min_severity)
-            number += 1
-    if fmt in ("json", "fhir") and (collected or several):
-        print(json.dumps(collected if several else collected[0], indent=2, ensure_ascii=False))
-    if pages:
-        from ._html import html_reports
-
-        sys.stdout.write(html_reports(pages, knowledge=kb, min_severity=args.min_severity))
+            out.report(report, regimen, source)
+    out.finish()
     return code
+
+
+class _Reports:
+    """Where ``suppcheck check`` writes each file's report, in the format asked for."""
+
+    def __init__(self, args: argparse.Namespace, kb: KnowledgeBase | None) -> None:
+        self.args = args
+        self.kb = kb
+        self.fmt: str = args.format or "table"
+        self.console: Any = None
+        self.collected: list[dict[str, Any]] = []
+        self.pages: list[tuple[str, Report]] = []
+        # With several files each JSON record names its file, and a file that failed
+        # keeps its place as an error record, so reports never shift onto another file.
+        self.several = len(args.files) > 1
+        self.number = 0
+
+    def error(self, exc: InputError, source: str) -> None:
+        """A file that could not be checked: an error record in its place, when JSON names the files."""
+        if self.several and self.fmt in ("json", "jsonl"):
+            record = {"source": source, "error": exc.problems[0], "problems": list(exc.problems)}
+            if self.fmt == "json":
+                self.collected.append(record)
+            else:
+                print(json.dumps(record, ensure_ascii=False))
+
+    def report(self, report: Report, regimen: RegimenFile, source: str) -> None:
+        """One file's report: printed now, or kept for :meth:`finish` (JSON, FHIR, HTML)."""
+        from ._outcome import visible
+
+        args, fmt = self.args, self.fmt
+        if fmt == "fhir":
+            from ._fhir.writer import detected_issues
+
+            shown = visible(report, args.min_severity)
+            self.collected.append(detected_issues(shown, regimen=regimen, as_of=args.as_of, knowledge=self.kb))
+        elif fmt in ("json", "jsonl"):
+            data = visible(report, args.min_severity).model_dump(mode="json")
+            if self.several:
+                data = {"source": source, **data}
+            if fmt == "json":
+                self.collected.append(data)
+            else:
+                print(json.dumps(data, ensure_ascii=False))
+        elif fmt == "html":
+            self.pages.append((source, report))
+        elif fmt == "markdown":
+            from ._render import render_markdown
+
+            print(
+                ("\n---\n\n" if self.number else "")
+                + render_markdown(report, source=escape_controls(source), min_severity=args.min_severity),
+                end="",
+            )
+        else:
+            self._table(report, source)
+        self.number += 1
+
+    def _table(self, report: Report, source: str) -> None:
+        from ._render import make_console, render_table
+
+        if self.console is None:
+            self.console = make_console(sys.stdout)
+        elif self.number:
+            self.console.print()
+        render_table(self.console, report, source=escape_controls(source), min_severity=self.args.min_severity)
+
+    def finish(self) -> None:
+        """What is written once every file is read: the JSON or FHIR document, the HTML pages."""
+        if self.fmt in ("json", "fhir") and (self.collected or self.several):
+            print(json.dumps(self.collected if self.several else self.collected[0], indent=2, ensure_ascii=False))
+        if self.pages:
+            from ._html import html_reports
+
+            sys.stdout.write(html_reports(self.pages, knowledge=self.kb, min_severity=self.args.min_severity))
 
 
 # -- explain, lookup, kb ------------------------------------------------------------

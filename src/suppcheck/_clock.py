@@ -341,6 +341,22 @@ def parse_frequency(text: str) -> Frequency:
         raise TimeError(f"frequency {text!r} {_FREQUENCY_REFUSED[key]}")
     if re.search(r"[0-9a-z]\s*(?:-|–|to|or)\s*[0-9]", key) or re.search(r"\b(?:one|two|three)\s+(?:to|or)\b", key):
         raise TimeError(f"frequency {text!r} is a range: give how often it is actually taken, e.g. 'twice daily'")
+    counted = _counted(text, key)
+    if counted is not None:
+        return counted
+    if re.fullmatch(r"[0-9]+\s*x?", key):
+        raise TimeError(
+            f"frequency {text!r} says how many but not per what: write e.g. '{key.rstrip('x ')} times a day' "
+            "or '... times a week'"
+        )
+    raise TimeError(
+        f"frequency {text!r} is not one this reads: write e.g. 'once daily', 'twice daily', 'bid', "
+        "'3 times a day', 'qhs', 'every other day', 'weekly' or '2 times a week'"
+    )
+
+
+def _counted(text: str, key: str) -> Frequency | None:
+    """``3 times a day``, ``twice a week``, ``every 2 days``, ``every 8 hours``; None for any other text."""
     for pattern, field in ((_DAILY, "per_day"), (_WEEKLY, "per_week")):
         match = pattern.match(key)
         if match is not None:
@@ -365,15 +381,7 @@ def parse_frequency(text: str) -> Frequency:
         if hours < 1 or 24 % hours:
             raise TimeError(f"frequency {text!r}: give doses a day (every 4, 6, 8, 12 or 24 hours divide the day)")
         return Frequency(per_day=24 // hours)
-    if re.fullmatch(r"[0-9]+\s*x?", key):
-        raise TimeError(
-            f"frequency {text!r} says how many but not per what: write e.g. '{key.rstrip('x ')} times a day' "
-            "or '... times a week'"
-        )
-    raise TimeError(
-        f"frequency {text!r} is not one this reads: write e.g. 'once daily', 'twice daily', 'bid', "
-        "'3 times a day', 'qhs', 'every other day', 'weekly' or '2 times a week'"
-    )
+    return None
 
 
 def format_minutes(minutes: int) -> str:

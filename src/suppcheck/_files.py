@@ -8,6 +8,7 @@ from typing import Any
 
 from ._errors import InputError
 from ._kb.base import KnowledgeBase
+from ._kb.loader import default_knowledge
 from ._reading import Limits
 from ._regimen import RegimenFile
 
@@ -39,9 +40,13 @@ def validate_document(
 ) -> RegimenFile:
     """Validate a decoded document: the regimen format, or FHIR JSON (``as_of`` dates its ages).
 
-    Problems are prefixed with ``source``.
+    Units are checked against ``knowledge``, the bundled knowledge base when
+    none is given. Problems are prefixed with ``source``.
     """
     from ._fhir import is_fhir
+
+    if knowledge is None:
+        knowledge = default_knowledge()
 
     if is_fhir(raw):  # a Bundle or resources: docs/fhir.md
         from ._fhir.reader import regimen_from_fhir
@@ -51,7 +56,6 @@ def validate_document(
         except InputError as exc:
             raise exc.with_source(source) from None
     try:
-        context = {"knowledge": knowledge} if knowledge is not None else None
-        return RegimenFile.model_validate(raw, context=context)
+        return RegimenFile.model_validate(raw, context={"knowledge": knowledge})
     except InputError as exc:
         raise exc.with_source(source) from None

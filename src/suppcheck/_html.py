@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from . import _clock
+from ._engine.shared import fmt
 from ._htmlpage import SEVERITY_COLOUR, badge, esc, page, shape
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._outcome import visible
 from ._report import EntryInfo, Finding, Report, Total
-from ._rules.dose import fmt
 from ._severity import Severity
 
 __all__ = ["html_report", "html_reports", "report_sections"]

@@ -314,15 +314,56 @@ _loader_class: Any = None
 def _yaml_loader() -> Any:
     """PyYAML's safe loader, parsing in C with libyaml where PyYAML has it, that counts nesting and keys."""
     global _loader_class
-    if _loader_class is not None:
-        return _loader_class
+    if _loader_class is None:
+        _loader_class = _make_loader()
+    return _loader_class
+
+
+def _make_loader() -> Any:
     import yaml
-    from yaml.composer import ComposerError
 
     # PyYAML's classes, typed loosely: the loader is a mixin of five of them.
     composer: Any = yaml.composer.Composer
     constructor: Any = yaml.constructor.SafeConstructor
     resolver: Any = yaml.resolver.Resolver
+    depth_composer: Any = _depth_composer(composer)
+    key_constructor: Any = _key_constructor(constructor)
+
+    c_parser: Any
+    try:
+        from yaml import cyaml  # libyaml's parser, where PyYAML was built with it
+
+        c_parser = getattr(cyaml, "CParser", None)
+    except ImportError:
+        c_parser = None
+    if c_parser is not None:
+
+        class CLoader(depth_composer, c_parser, key_constructor, resolver):  # type: ignore[misc]
+            def __init__(self, stream: str) -> None:
+                c_parser.__init__(self, stream)
+                composer.__init__(self)
+                constructor.__init__(self)
+                resolver.__init__(self)
+
+        return CLoader
+    reader: Any = yaml.reader.Reader
+    scanner: Any = yaml.scanner.Scanner
+    parser: Any = yaml.parser.Parser
+
+    class PyLoader(reader, scanner, parser, depth_composer, key_constructor, resolver):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            reader.__init__(self, stream)
+            scanner.__init__(self)
+            parser.__init__(self)
+            composer.__init__(self)
+            constructor.__init__(self)
+            resolver.__init__(self)
+
+    return PyLoader
+
+
+def _depth_composer(composer: Any) -> Any:
+    from yaml.composer import ComposerError
 
     class DepthComposer(composer):  # type: ignore[misc]
         # PyYAML's composer recurses once per level, libyaml's too (in C): this
@@ -352,6 +393,10 @@ def _yaml_loader() -> Any:
             finally:
                 self._depth -= 1
 
+    return DepthComposer
+
+
+def _key_constructor(constructor: Any) -> Any:
     class KeyConstructor(constructor):  # type: ignore[misc]
         def construct_yaml_map(self, node: Any) -> Iterator[dict[Any, Any]]:
             duplicates = self._duplicates(node)
@@ -378,40 +423,7 @@ def _yaml_loader() -> Any:
             return out
 
     KeyConstructor.add_constructor("tag:yaml.org,2002:map", KeyConstructor.construct_yaml_map)
-
-    c_parser: Any
-    try:
-        from yaml import cyaml  # libyaml's parser, where PyYAML was built with it
-
-        c_parser = getattr(cyaml, "CParser", None)
-    except ImportError:
-        c_parser = None
-    if c_parser is not None:
-
-        class CLoader(DepthComposer, c_parser, KeyConstructor, resolver):  # type: ignore[misc]
-            def __init__(self, stream: str) -> None:
-                c_parser.__init__(self, stream)
-                composer.__init__(self)
-                constructor.__init__(self)
-                resolver.__init__(self)
-
-        _loader_class = CLoader
-    else:
-        reader: Any = yaml.reader.Reader
-        scanner: Any = yaml.scanner.Scanner
-        parser: Any = yaml.parser.Parser
-
-        class PyLoader(reader, scanner, parser, DepthComposer, KeyConstructor, resolver):  # type: ignore[misc]
-            def __init__(self, stream: str) -> None:
-                reader.__init__(self, stream)
-                scanner.__init__(self)
-                parser.__init__(self)
-                composer.__init__(self)
-                constructor.__init__(self)
-                resolver.__init__(self)
-
-        _loader_class = PyLoader
-    return _loader_class
+    return KeyConstructor
 
 
 # -- the decoded document ----------------------------------------------------------
@@ -427,7 +439,7 @@ def check_tree(
     With ``limits`` None only duplicate keys are looked for.
     """
     problems: list[Problem] = []
-    stack: list[tuple[Any, str, tuple[int | str, ...], int]] = [(value, "", (), 0)]
+    stack: list[_Node] = [(value, "", (), 0)]
     count = 0
     while stack and len(problems) < _MAX_PROBLEMS:
         node, path, loc, depth = stack.pop()
@@ -452,65 +464,88 @@ def check_tree(
                         "string_too_long",
                     )
                 )
-            continue
-        if isinstance(node, Mapping):
-            if isinstance(node, _Mapping):
-                for key, line in node.duplicates:
-                    at = f" (line {line})" if line is not None else ""
-                    problems.append(_at(_join(path, key), (*loc, key), f"duplicate key {key!r}{at}", "duplicate_key"))
-            if limits is not None:
-                if depth >= limits.max_depth:
-                    problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
-                    continue
-                if len(node) > limits.max_items:
-                    problems.append(
-                        _at(
-                            path,
-                            loc,
-                            f"{_plural(len(node), 'key')}, more than {limits.max_items:,} (limit max_items)",
-                            "too_many_items",
-                        )
-                    )
-                    continue
-            children: list[tuple[Any, str, tuple[int | str, ...], int]] = []
-            for key, item in node.items():
-                if isinstance(key, str) and limits is not None and len(key) > limits.max_string:
-                    problems.append(
-                        _at(
-                            path,
-                            loc,
-                            f"a key of {_plural(len(key), 'character')}, more than {limits.max_string:,} "
-                            "(limit max_string)",
-                            "string_too_long",
-                        )
-                    )
-                    continue
-                children.append((item, _join(path, key), (*loc, key), depth + 1))
-            stack.extend(reversed(children))
-            continue
-        if isinstance(node, Sequence) and not isinstance(node, bytes | bytearray):
-            if limits is not None:
-                if depth >= limits.max_depth:
-                    problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
-                    continue
-                bound, what = (
-                    (limits.max_entries, "max_entries") if path == "regimen" else (limits.max_items, "max_items")
-                )
-                if len(node) > bound:
-                    noun = "entry" if path == "regimen" else "item"
-                    plural = "entries" if path == "regimen" else "items"
-                    problems.append(
-                        _at(
-                            path,
-                            loc,
-                            f"{len(node):,} {noun if len(node) == 1 else plural}, more than {bound:,} (limit {what})",
-                            "too_many_entries" if path == "regimen" else "too_many_items",
-                        )
-                    )
-                    continue
-            stack.extend((item, f"{path}[{i}]", (*loc, i), depth + 1) for i, item in reversed(list(enumerate(node))))
+        elif isinstance(node, Mapping):
+            stack.extend(reversed(_mapping_children(node, path, loc, depth, limits, problems)))
+        elif isinstance(node, Sequence) and not isinstance(node, bytes | bytearray):
+            stack.extend(reversed(_sequence_children(node, path, loc, depth, limits, problems)))
     if problems:
         raise error(problems, source=source)
+
+
+# A node of the document as check_tree walks it: the value, its path as text and as a tuple, its depth.
+_Node = tuple[Any, str, tuple[int | str, ...], int]
+
+
+def _mapping_children(
+    node: Mapping[Any, Any],
+    path: str,
+    loc: tuple[int | str, ...],
+    depth: int,
+    limits: Limits | None,
+    problems: list[Problem],
+) -> list[_Node]:
+    """A mapping's duplicate keys and sizes, into ``problems``; the values to walk next, in order."""
+    if isinstance(node, _Mapping):
+        for key, line in node.duplicates:
+            at = f" (line {line})" if line is not None else ""
+            problems.append(_at(_join(path, key), (*loc, key), f"duplicate key {key!r}{at}", "duplicate_key"))
+    if limits is not None:
+        if depth >= limits.max_depth:
+            problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
+            return []
+        if len(node) > limits.max_items:
+            problems.append(
+                _at(
+                    path,
+                    loc,
+                    f"{_plural(len(node), 'key')}, more than {limits.max_items:,} (limit max_items)",
+                    "too_many_items",
+                )
+            )
+            return []
+    children: list[_Node] = []
+    for key, item in node.items():
+        if isinstance(key, str) and limits is not None and len(key) > limits.max_string:
+            problems.append(
+                _at(
+                    path,
+                    loc,
+                    f"a key of {_plural(len(key), 'character')}, more than {limits.max_string:,} (limit max_string)",
+                    "string_too_long",
+                )
+            )
+            continue
+        children.append((item, _join(path, key), (*loc, key), depth + 1))
+    return children
+
+
+def _sequence_children(
+    node: Sequence[Any],
+    path: str,
+    loc: tuple[int | str, ...],
+    depth: int,
+    limits: Limits | None,
+    problems: list[Problem],
+) -> list[_Node]:
+    """A list's depth and length, into ``problems``; its items to walk next, in order."""
+    if limits is not None:
+        if depth >= limits.max_depth:
+            problems.append(_at(path, loc, f"nested deeper than {limits.max_depth} levels", "too_deep"))
+            return []
+        bound, what = (limits.max_entries, "max_entries") if path == "regimen" else (limits.max_items, "max_items")
+        if len(node) > bound:
+            noun = "entry" if path == "regimen" else "item"
+            plural = "entries" if path == "regimen" else "items"
+            problems.append(
+                _at(
+                    path,
+                    loc,
+                    f"{len(node):,} {noun if len(node) == 1 else plural}, more than {bound:,} (limit {what})",
+                    "too_many_entries" if path == "regimen" else "too_many_items",
+                )
+            )
+            return []
+    return [(item, f"{path}[{i}]", (*loc, i), depth + 1) for i, item in enumerate(node)]
 
 
 def _at(path: str, loc: tuple[int | str, ...], message: str, kind: str) -> Problem:

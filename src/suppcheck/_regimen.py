@@ -1,17 +1,32 @@
 """The regimen file (input format v1) as pydantic models.
 
 Structural problems (types, units, frequencies, times) are caught here.
-Whether a unit applies to a substance (IU for magnesium) needs the knowledge
-base, so :meth:`RegimenFile.model_validate` checks that too, against the
-knowledge base passed as ``context={"knowledge": kb}`` or the bundled one.
-Every failure becomes one :class:`~suppcheck.InputError` listing each
-problem with its path: ``regimen[2] (magnesium).amount: ...``.
+Whether a unit applies to a substance (IU for magnesium) needs a knowledge
+base, which the model never loads by itself: :meth:`RegimenFile.model_validate`
+checks it against the knowledge base passed as ``context={"knowledge": kb}``,
+and without one leaves it to :func:`~suppcheck.check` (and ``plan``), which
+check the units against the knowledge base they use before anything else.
+:func:`~suppcheck.load_regimen` and the other readers pass their knowledge
+base (the bundled one unless told otherwise). Every failure becomes one
+:class:`~suppcheck.InputError` listing each problem with its path:
+``regimen[2] (magnesium).amount: ...``.
 
 >>> r = RegimenFile.model_validate(
 ...     {"profile": {"age": 40}, "regimen": [{"substance": "zinc", "amount": "15mg"}]}
 ... )
 >>> r.regimen[0].amount
 Amount(value=15.0, unit='mg')
+>>> iu = {"regimen": [{"substance": "magnesium", "amount": "400 IU"}]}
+>>> r = RegimenFile.model_validate(iu)  # no knowledge base: the unit is checked by check()
+>>> from suppcheck import check, load_knowledge
+>>> check(r)
+Traceback (most recent call last):
+...
+suppcheck._errors.InputError: regimen[0] (magnesium).amount: ...
+>>> RegimenFile.model_validate(iu, context={"knowledge": load_knowledge()})
+Traceback (most recent call last):
+...
+suppcheck._errors.InputError: regimen[0] (magnesium).amount: ...
 """
 
 import math
@@ -312,39 +327,47 @@ class RegimenEntry(_Input):
         if (self.substance is None) == (self.product is None):
             raise _invalid("entry_shape", "an entry names either a substance or a product (with ingredients)")
         if self.product is not None:
-            if not self.ingredients:
-                raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
-            if self.form is not None or self.amount is not None or self.basis != "elemental":
-                raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
-            if self.strength is not None:
-                raise _invalid(
-                    "entry_shape", "a product's strength belongs to its ingredients (with amounts such as '2 tablets')"
-                )
+            self._product_shape()
         else:
-            if self.ingredients is not None:
-                raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
-            if self.amount is None:
-                raise _invalid("amount_required", "field 'amount' is required")
-            if self.basis == "compound" and self.form is None:
-                raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
+            self._substance_shape()
         if self.per_day is not None and self.per_week is not None:
             raise _invalid("frequency_conflict", "give per_day or per_week, not both")
         if self.every_days is not None and (self.per_day is not None or self.per_week is not None):
             raise _invalid("frequency_conflict", "give every_days, per_day or per_week: one of them")
         if self.times is not None:
-            expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
-            if len(self.times) != expected:
-                raise _invalid(
-                    "times_count",
-                    f"times has {len(self.times)} item(s) but the entry is taken "
-                    + (
-                        f"{self.per_day or 1} time(s) a day"
-                        if self.per_week is None and self.every_days is None
-                        else ("weekly" if self.every_days is None else f"every {self.every_days} days")
-                        + " (give one time)"
-                    ),
-                )
+            self._times_shape(self.times)
         return self
+
+    def _product_shape(self) -> None:
+        if not self.ingredients:
+            raise _invalid("ingredients_missing", "a product needs a non-empty 'ingredients' list")
+        if self.form is not None or self.amount is not None or self.basis != "elemental":
+            raise _invalid("entry_shape", "a product's form, amount and basis belong to its ingredients")
+        if self.strength is not None:
+            raise _invalid(
+                "entry_shape", "a product's strength belongs to its ingredients (with amounts such as '2 tablets')"
+            )
+
+    def _substance_shape(self) -> None:
+        if self.ingredients is not None:
+            raise _invalid("entry_shape", "'ingredients' belongs to a product entry")
+        if self.amount is None:
+            raise _invalid("amount_required", "field 'amount' is required")
+        if self.basis == "compound" and self.form is None:
+            raise _invalid("form_required", "basis 'compound' needs a form, to know the elemental fraction")
+
+    def _times_shape(self, times: tuple[str, ...]) -> None:
+        expected = 1 if self.per_week is not None or self.every_days is not None else self.doses_per_day_scheduled
+        if len(times) != expected:
+            raise _invalid(
+                "times_count",
+                f"times has {len(times)} item(s) but the entry is taken "
+                + (
+                    f"{self.per_day or 1} time(s) a day"
+                    if self.per_week is None and self.every_days is None
+                    else ("weekly" if self.every_days is None else f"every {self.every_days} days") + " (give one time)"
+                ),
+            )
 
     @property
     def doses_per_day_scheduled(self) -> int:
@@ -729,6 +752,9 @@ def _comments_allowed(schema: dict[str, Any]) -> None:
 class RegimenFile(_Input):
     """A whole regimen file: ``profile``, ``regimen``, the day's ``foods``, and the caller's own ``id`` for it."""
 
+    # Its docstring is the schema's description; how units are checked without a
+    # knowledge base is said on model_validate and in the module's docstring.
+
     model_config = ConfigDict(json_schema_extra=_comments_allowed)
 
     id: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
@@ -743,11 +769,11 @@ class RegimenFile(_Input):
     )
     # The knowledge base whose units this file was validated against, so that
     # check() need not repeat the work with the same one.
-    _checked_against: object = PrivateAttr(default=None)
+    _checked_against: "_Checked" = PrivateAttr(default_factory=lambda: _Checked(None))
 
     def units_checked_against(self, knowledge: "KnowledgeBase") -> bool:
         """Whether the units were already checked against ``knowledge`` when the file was validated."""
-        return self._checked_against is knowledge
+        return self._checked_against.knowledge is knowledge
 
     @field_validator("foods", mode="before")
     @classmethod
@@ -768,18 +794,20 @@ class RegimenFile(_Input):
     def _units_apply(self, info: ValidationInfo) -> Self:
         knowledge = info.context.get("knowledge") if isinstance(info.context, Mapping) else None
         if knowledge is None:
-            from ._kb.loader import default_knowledge
-
-            knowledge = default_knowledge()
+            return self  # no knowledge base given: check() checks the units against its own
         problems = unit_problems(self, knowledge)
         if problems:
             raise _Problems(problems)
-        self._checked_against = knowledge
+        self._checked_against = _Checked(knowledge)
         return self
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        """Validate a mapping; raise :class:`~suppcheck.InputError` on any problem."""
+        """Validate a mapping; raise :class:`~suppcheck.InputError` on any problem.
+
+        Units are checked against a knowledge base only when one is passed as
+        ``context={"knowledge": kb}``; otherwise :func:`~suppcheck.check` checks them.
+        """
         try:
             return super().model_validate(obj, *args, **kwargs)
         except ValidationError as exc:
@@ -799,6 +827,30 @@ class RegimenFile(_Input):
         data = bytes(json_data) if isinstance(json_data, bytearray) else json_data
         raw = loads_json(data, source=None, limits=limits or DEFAULT_LIMITS)
         return cls.model_validate(raw, *args, **kwargs)
+
+
+class _Checked:
+    """The knowledge base a regimen's units were checked against: a note for check(), not part of the regimen.
+
+    Two regimens of the same content are equal whichever knowledge base (or
+    none) checked their units, and the note is not pickled: a knowledge base
+    read back in another process is another object, so there it would never
+    match anyway.
+    """
+
+    __slots__ = ("knowledge",)
+
+    def __init__(self, knowledge: object) -> None:
+        self.knowledge = knowledge
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Checked)
+
+    def __hash__(self) -> int:
+        return 0  # every note is equal to every other
+
+    def __reduce__(self) -> tuple[type["_Checked"], tuple[None]]:
+        return _Checked, (None,)
 
 
 def unit_problems(regimen: RegimenFile, knowledge: "KnowledgeBase") -> list[Problem]:

@@ -68,50 +68,6 @@ class Finding(_Output):
 SEVERITY_RANK: dict[str, int] = {s.value: s.rank for s in Severity}
 
 
-def new_finding(
-    code: str,
-    severity: Severity,
-    evidence: Evidence | None,
-    substances: tuple[str, ...],
-    medications: tuple[str, ...],
-    conditions: tuple[str, ...],
-    entries: tuple[int, ...],
-    rule_id: str,
-    message: str,
-    recommendation: str,
-    mechanism: str | None,
-    references: tuple[ReferenceInfo, ...],
-    hours_required: float | None,
-    hours_scheduled: float | None,
-) -> Finding:
-    """A :class:`Finding` from the engine's own values, already of the right types.
-
-    Constructed without validation: each field was validated where it came
-    from (the knowledge base or the regimen).
-    """
-    return trusted(
-        Finding,
-        {
-            "code": code,
-            "severity": severity,
-            "evidence": evidence,
-            "substances": substances,
-            "medications": medications,
-            "conditions": conditions,
-            "entries": entries,
-            "foods": (),
-            "rule_id": rule_id,
-            "message": message,
-            "recommendation": recommendation,
-            "mechanism": mechanism,
-            "references": references,
-            "hours_required": hours_required,
-            "hours_scheduled": hours_scheduled,
-            "suggestions": (),
-        },
-    )
-
-
 def trusted(cls: type[_M], values: dict[str, Any]) -> _M:
     """``cls.model_construct(**values)`` for values that give every field, without its per-field work.
 

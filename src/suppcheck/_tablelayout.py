@@ -168,30 +168,29 @@ def regimens_from_rows(rows: Iterable[Mapping[str, Any]], *, row_numbers: Sequen
         if group.problem is not None:
             continue
         try:
-            profile = group.record["profile"]
-            for column in PROFILE_COLUMNS:
-                value = row.get(column)
-                if _blank(value):
-                    continue
-                parsed = _profile_value(column, value, number)
-                if column in profile and profile[column] != parsed:
-                    raise ValueError(
-                        f"row {number}.{column}: {_text(value)!r} disagrees with an earlier row of id {ident!r}"
-                    )
-                profile[column] = parsed
-            for column in REGIMEN_COLUMNS:
-                value = row.get(column)
-                if _blank(value):
-                    continue
-                parsed = _list(value)
-                if column in group.record and group.record[column] != parsed:
-                    raise ValueError(
-                        f"row {number}.{column}: {_text(value)!r} disagrees with an earlier row of id {ident!r}"
-                    )
-                group.record[column] = parsed
-            entry = _entry(row, number)
-            if entry:
-                group.record["regimen"].append(entry)
+            _merge_row(group, row, number)
         except ValueError as exc:
             groups[ident] = group._replace(problem=str(exc))
     return list(groups.values())
+
+
+def _merge_row(group: Group, row: Mapping[str, Any], number: int) -> None:
+    """One row's cells into its group's regimen: the person's columns must agree with earlier rows."""
+    profile = group.record["profile"]
+    for columns, target, parse in (
+        (PROFILE_COLUMNS, profile, lambda column, value: _profile_value(column, value, number)),
+        (REGIMEN_COLUMNS, group.record, lambda _column, value: _list(value)),
+    ):
+        for column in columns:
+            value = row.get(column)
+            if _blank(value):
+                continue
+            parsed = parse(column, value)
+            if column in target and target[column] != parsed:
+                raise ValueError(
+                    f"row {number}.{column}: {_text(value)!r} disagrees with an earlier row of id {group.id!r}"
+                )
+            target[column] = parsed
+    entry = _entry(row, number)
+    if entry:
+        group.record["regimen"].append(entry)

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from .._engine.findings import input_finding
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
@@ -23,7 +24,6 @@ from .._kb.models import Form, Substance
 from .._names import name_key
 from .._regimen import LIFE_STAGE_CONDITIONS
 from .._report import Finding
-from .._rules.context import _input_finding
 from .._severity import Severity
 from .._sourced import SourcedRegimen
 from . import is_fhir, terms
@@ -111,27 +111,31 @@ class _Reader:
 
     def unmapped(self, path: str, message: str, recommendation: str, entries: tuple[int, ...] = ()) -> None:
         self.notes.append(
-            _input_finding(
-                "input.fhir_unmapped",
-                Severity.MINOR,
-                f"{path}: {message}",
-                recommendation,
+            input_finding(
+                code="input.fhir_unmapped",
+                severity=Severity.MINOR,
+                message=f"{path}: {message}",
+                recommendation=recommendation,
                 entries=entries,
             )
         )
 
     def left_out(self, path: str, what: str, why: str) -> None:
         self.notes.append(
-            _input_finding(
-                "input.fhir_left_out",
-                Severity.INFO,
-                f"{path}: {what} was left out: {why}.",
-                "Nothing to do if that is right; otherwise correct the record's status and check again.",
+            input_finding(
+                code="input.fhir_left_out",
+                severity=Severity.INFO,
+                message=f"{path}: {what} was left out: {why}.",
+                recommendation="Nothing to do if that is right; otherwise correct the record's status and check again.",
             )
         )
 
     def assumed(self, path: str, message: str, recommendation: str, code: str = "input.fhir_assumed") -> None:
-        self.notes.append(_input_finding(code, Severity.INFO, f"{path}: {message}", recommendation))
+        self.notes.append(
+            input_finding(
+                code=code, severity=Severity.INFO, message=f"{path}: {message}", recommendation=recommendation
+            )
+        )
 
     # -- collecting -------------------------------------------------------------
 
@@ -498,42 +502,37 @@ class _Reader:
             return
         for i, supplement in enumerate(supplements):
             where = f"{found.path}.supplement[{i}]"
-            if not isinstance(supplement, Mapping):
+            if isinstance(supplement, Mapping):
+                self._supplement(found, supplement, where)
+            else:
                 self.unmapped(where, "is not a supplement, so it was not read.", _REVIEW)
-                continue
-            kind = supplement.get("type")
-            concept: dict[str, Any] = {"coding": kind.get("coding")} if isinstance(kind, Mapping) else {}
-            named = _text(supplement.get("productName")) or (
-                _text(kind.get("text")) if isinstance(kind, Mapping) else None
-            )
-            if named:
-                concept["text"] = named
-            identity = self.identify(concept, where)
-            if identity is None:
-                continue
-            # A supplement order names a supplement: a name known as neither is reported as a substance.
-            identity = identity._replace(
-                components=tuple((c, (None, None) if r is None else r) for c, r in identity.components)
-            )
-            quantity = supplement.get("quantity")
-            schedules = supplement.get("schedule")
-            if not isinstance(schedules, list) or not schedules:
-                schedules = [None]
-            # Each schedule is a dose of the same quantity at its own times: one entry each.
-            for j, schedule in enumerate(schedules):
-                dosage: dict[str, Any] = {}
-                if isinstance(schedule, Mapping):
-                    dosage["timing"] = schedule
-                if quantity is not None:
-                    dosage["doseAndRate"] = [{"doseQuantity": quantity}]
-                self._place(
-                    found,
-                    identity,
-                    dosage,
-                    where,
-                    where,
-                    paths=(f"{where}.schedule[{j}]", f"{where}.quantity"),
-                )
+
+    def _supplement(self, found: _Found, supplement: Mapping[str, Any], where: str) -> None:
+        """One supplement of a nutrition order: an entry for each of its schedules."""
+        kind = supplement.get("type")
+        concept: dict[str, Any] = {"coding": kind.get("coding")} if isinstance(kind, Mapping) else {}
+        named = _text(supplement.get("productName")) or (_text(kind.get("text")) if isinstance(kind, Mapping) else None)
+        if named:
+            concept["text"] = named
+        identity = self.identify(concept, where)
+        if identity is None:
+            return
+        # A supplement order names a supplement: a name known as neither is reported as a substance.
+        identity = identity._replace(
+            components=tuple((c, (None, None) if r is None else r) for c, r in identity.components)
+        )
+        quantity = supplement.get("quantity")
+        schedules = supplement.get("schedule")
+        if not isinstance(schedules, list) or not schedules:
+            schedules = [None]
+        # Each schedule is a dose of the same quantity at its own times: one entry each.
+        for j, schedule in enumerate(schedules):
+            dosage: dict[str, Any] = {}
+            if isinstance(schedule, Mapping):
+                dosage["timing"] = schedule
+            if quantity is not None:
+                dosage["doseAndRate"] = [{"doseQuantity": quantity}]
+            self._place(found, identity, dosage, where, where, paths=(f"{where}.schedule[{j}]", f"{where}.quantity"))
 
     def _medication_of(self, found: _Found) -> tuple[_Identity | None, str]:
         res = found.resource
@@ -587,47 +586,7 @@ class _Reader:
             components: list[tuple[Component, Any]] = []
             strengths: dict[int, tuple[float, str]] = {}
             for i, item in enumerate(ingredients):
-                where = f"{path}.ingredient[{i}]"
-                if not isinstance(item, Mapping):
-                    self.unmapped(where, "is not an ingredient, so it was not read.", _REVIEW)
-                    continue
-                if item.get("isActive") is False:
-                    continue  # an excipient
-                concept = item.get("itemCodeableConcept")
-                if not isinstance(concept, Mapping):
-                    self.unmapped(
-                        f"{where}.item[x]",
-                        "is not a CodeableConcept, so this ingredient was not checked.",
-                        "Name the ingredient with itemCodeableConcept.",
-                    )
-                    continue
-                single = self.identify(concept, f"{where}.itemCodeableConcept")
-                if single is None:
-                    continue
-                strength = _ratio(item.get("strength"))
-                index = len(components)
-                for j, component in enumerate(single.components):
-                    components.append(component)
-                    if j in single.strengths:
-                        strengths[index + j] = single.strengths[j]
-                if strength is not None and len(single.components) == 1:
-                    unit = terms.MASS_UNITS.get(strength[1]) if strength[1] else None
-                    if unit is None:
-                        self.unmapped(
-                            f"{where}.strength",
-                            f"the unit {strength[1]!r} has no mapping to a mass or IU, so this ingredient's "
-                            "amount is unknown.",
-                            "Give the strength in mg, ug, g or [iU] per tablet or capsule.",
-                        )
-                    else:
-                        strengths[index] = (strength[0], unit)
-                elif item.get("strength") is not None and strength is None:
-                    self.unmapped(
-                        f"{where}.strength",
-                        "is not a ratio of an amount per tablet, capsule or unit, so this ingredient's amount is "
-                        "unknown.",
-                        "Give the strength as an amount per one unit (400 mg / 1 {tablet}).",
-                    )
+                self._ingredient(item, f"{path}.ingredient[{i}]", components, strengths)
             if not components:
                 return None
             name = _concept_text(code) if isinstance(code, Mapping) else None
@@ -638,6 +597,53 @@ class _Reader:
         self.unmapped(path, "has neither a code nor ingredients, so what is taken is unknown.", _REVIEW)
         return None
 
+    def _ingredient(
+        self,
+        item: Any,
+        where: str,
+        components: list[tuple[Component, Any]],
+        strengths: dict[int, tuple[float, str]],
+    ) -> None:
+        """One ingredient of a Medication: its components and their strengths, added to the product's."""
+        if not isinstance(item, Mapping):
+            self.unmapped(where, "is not an ingredient, so it was not read.", _REVIEW)
+            return
+        if item.get("isActive") is False:
+            return  # an excipient
+        concept = item.get("itemCodeableConcept")
+        if not isinstance(concept, Mapping):
+            self.unmapped(
+                f"{where}.item[x]",
+                "is not a CodeableConcept, so this ingredient was not checked.",
+                "Name the ingredient with itemCodeableConcept.",
+            )
+            return
+        single = self.identify(concept, f"{where}.itemCodeableConcept")
+        if single is None:
+            return
+        strength = _ratio(item.get("strength"))
+        index = len(components)
+        for j, component in enumerate(single.components):
+            components.append(component)
+            if j in single.strengths:
+                strengths[index + j] = single.strengths[j]
+        if strength is not None and len(single.components) == 1:
+            unit = terms.MASS_UNITS.get(strength[1]) if strength[1] else None
+            if unit is None:
+                self.unmapped(
+                    f"{where}.strength",
+                    f"the unit {strength[1]!r} has no mapping to a mass or IU, so this ingredient's amount is unknown.",
+                    "Give the strength in mg, ug, g or [iU] per tablet or capsule.",
+                )
+            else:
+                strengths[index] = (strength[0], unit)
+        elif item.get("strength") is not None and strength is None:
+            self.unmapped(
+                f"{where}.strength",
+                "is not a ratio of an amount per tablet, capsule or unit, so this ingredient's amount is unknown.",
+                "Give the strength as an amount per one unit (400 mg / 1 {tablet}).",
+            )
+
     def identify(self, concept: Mapping[str, Any], path: str) -> _Identity | None:
         """Codes first, then each text: the whole of it as a name, then as an RxNorm normalized name."""
         for coding in _codings(concept):
@@ -645,51 +651,52 @@ class _Reader:
             if by_code is not None:
                 display = _concept_text(concept) or str(coding.get("code"))
                 parsed = terms.parse_rxnorm(display)
-                strengths = {}
-                if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
-                    unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
-                    if unit is not None:
-                        strengths[0] = (parsed[0][0].value, unit)
                 name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else display
-                return _Identity(((Component(name, None, None), by_code),), display[:_NAME_MAX], strengths)
+                return _Identity(((Component(name, None, None), by_code),), display[:_NAME_MAX], _one_strength(parsed))
         texts = _texts(concept)
         for text in texts:
-            whole = self.classify(text, unknown_forms=False)
-            if whole is not None:
-                return _Identity(((Component(text, None, None), whole),), text[:_NAME_MAX], {})
-            parsed = terms.parse_rxnorm(text)
-            if parsed is None:
-                continue
-            parts, brand = parsed
-            resolved = [(part, self.classify(part.name)) for part in parts]
-            if brand is not None and len(parts) == 1 and resolved[0][1] is None:
-                resolved = [(parts[0], self.classify(brand))]
-            if all(r is not None for _, r in resolved):
-                strengths = {}
-                for i, (part, _) in enumerate(resolved):
-                    unit = terms.RXNORM_UNITS.get(part.unit or "")
-                    if part.value is not None and unit is not None:
-                        strengths[i] = (part.value, unit)
-                    elif part.value is not None:
-                        strengths[-1 - i] = (part.value, part.unit or "")  # kept to name the unit unmapped
-                return _Identity(tuple(resolved), text[:_NAME_MAX], strengths)
+            found = self._by_text(text)
+            if found is not None:
+                return found
         if texts:
-            # Not known: passed on by name, so the check reports it as unrecognized: as a substance
-            # when it is spelt like one ("ashwaganda") and like no medication, else as a medication.
-            text = texts[0]
-            parsed = terms.parse_rxnorm(text)
-            name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else text
-            strengths = {}
-            if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
-                unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
-                if unit is not None:
-                    strengths[0] = (parsed[0][0].value, unit)
-            guess = None
-            if self.kb.suggestions("substance", name) and not self.kb.suggestions("medication", name):
-                guess = (None, None)
-            return _Identity(((Component(name, None, None), guess),), text[:_NAME_MAX], strengths)
+            return self._unknown(texts[0])
         self.unmapped(path, "has neither a known code nor a text, so what is taken is unknown.", _REVIEW)
         return None
+
+    def _by_text(self, text: str) -> _Identity | None:
+        """A text as a known name, or as an RxNorm normalized name whose every ingredient is known."""
+        whole = self.classify(text, unknown_forms=False)
+        if whole is not None:
+            return _Identity(((Component(text, None, None), whole),), text[:_NAME_MAX], {})
+        parsed = terms.parse_rxnorm(text)
+        if parsed is None:
+            return None
+        parts, brand = parsed
+        resolved = [(part, self.classify(part.name)) for part in parts]
+        if brand is not None and len(parts) == 1 and resolved[0][1] is None:
+            resolved = [(parts[0], self.classify(brand))]
+        if not all(r is not None for _, r in resolved):
+            return None
+        strengths = {}
+        for i, (part, _) in enumerate(resolved):
+            unit = terms.RXNORM_UNITS.get(part.unit or "")
+            if part.value is not None and unit is not None:
+                strengths[i] = (part.value, unit)
+            elif part.value is not None:
+                strengths[-1 - i] = (part.value, part.unit or "")  # kept to name the unit unmapped
+        return _Identity(tuple(resolved), text[:_NAME_MAX], strengths)
+
+    def _unknown(self, text: str) -> _Identity:
+        """A name not known, passed on so that the check reports it as unrecognized.
+
+        As a substance when it is spelt like one ("ashwaganda") and like no medication, else as a medication.
+        """
+        parsed = terms.parse_rxnorm(text)
+        name = parsed[0][0].name if parsed is not None and len(parsed[0]) == 1 else text
+        guess = None
+        if self.kb.suggestions("substance", name) and not self.kb.suggestions("medication", name):
+            guess = (None, None)
+        return _Identity(((Component(name, None, None), guess),), text[:_NAME_MAX], _one_strength(parsed))
 
     def kb_by_code(self, coding: Mapping[str, Any]) -> Any:
         system, code = coding.get("system"), coding.get("code")
@@ -760,45 +767,16 @@ class _Reader:
         amounts = self.amounts(identity, supplements, dosage, path, med_path, timing, paths[1] if paths else None)
         if amounts is None:
             return False
-        ingredients = []
-        for (_, component, (substance, form)), (value, unit) in zip(supplements, amounts, strict=True):
-            basis = "elemental"
-            if isinstance(form, str) and unit != "IU":
-                # A form not known: its weight is the salt's, which cannot be converted; the check says so.
-                basis = "compound"
-            elif (
-                isinstance(form, Form)
-                and form.elemental_fraction is not None
-                and name_key(component.name) not in _own_names(substance)
-            ):
-                basis = "compound"  # "magnesium oxide 400 MG" weighs the salt
-            if substance is None:
-                part: dict[str, Any] = {
-                    "substance": component.name[:_NAME_MAX],
-                    "amount": {"value": value, "unit": unit},
-                }
-            else:
-                part = {"substance": substance.name, "amount": {"value": value, "unit": unit}}
-            if isinstance(form, Form):
-                part["form"] = form.name
-            elif isinstance(form, str):
-                part["form"] = form[:_NAME_MAX]
-            if basis == "compound":
-                part["basis"] = basis
-            ingredients.append(part)
+        ingredients = [
+            _part(component, substance, form, value, unit)
+            for (_, component, (substance, form)), (value, unit) in zip(supplements, amounts, strict=True)
+        ]
         entry: dict[str, Any]
         if len(ingredients) == 1 and not medicines:
             entry = dict(ingredients[0])
         else:
             entry = {"product": identity.product, "ingredients": ingredients}
-        if timing.per_week is not None:
-            entry["per_week"] = timing.per_week
-        elif timing.per_day != 1:
-            entry["per_day"] = timing.per_day
-        if timing.times is not None:
-            entry["times"] = list(timing.times)
-        if timing.with_food is not None:
-            entry["with_food"] = timing.with_food
+        _timed(entry, timing)
         index = len(self.entries)
         self.entries.append(entry)
         self.source(f"entry:{index}", found)
@@ -806,17 +784,10 @@ class _Reader:
             self.notes.append(note.model_copy(update={"entries": (index,)}))
         return True
 
-    def amounts(
-        self,
-        identity: _Identity,
-        supplements: list[tuple[int, Component, Any]],
-        dosage: Mapping[str, Any] | None,
-        path: str,
-        med_path: str,
-        timing: _Timing,
-        quantity_path: str | None = None,
-    ) -> list[tuple[float, str]] | None:
-        """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
+    def _quantity(
+        self, dosage: Mapping[str, Any] | None, path: str, quantity_path: str | None = None
+    ) -> tuple[Any, str]:
+        """The Dosage's first dose quantity (or the top of its range), and its path."""
         dose_path = f"{path}.doseAndRate[0].doseQuantity" if dosage is not None else path
         if quantity_path is not None:
             dose_path = quantity_path
@@ -836,6 +807,20 @@ class _Reader:
                         "a second dose or rate was not read; the first was counted.",
                         "Give one dose per Dosage.",
                     )
+        return quantity, dose_path
+
+    def amounts(
+        self,
+        identity: _Identity,
+        supplements: list[tuple[int, Component, Any]],
+        dosage: Mapping[str, Any] | None,
+        path: str,
+        med_path: str,
+        timing: _Timing,
+        quantity_path: str | None = None,
+    ) -> list[tuple[float, str]] | None:
+        """Each supplement component's amount per dose, or None (and a note) when it cannot be known."""
+        quantity, dose_path = self._quantity(dosage, path, quantity_path)
         name = identity.product
         count: float | None = None
         if quantity is None:
@@ -915,94 +900,8 @@ class _Reader:
         frequency: float | None = None
         per_days: float | None = None
         if isinstance(repeat, Mapping):
-            freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
-            if repeat.get("frequencyMax") is not None:
-                t.pending.append(self._note(f"{rpath}.frequencyMax", "the dose was counted at its highest frequency."))
-            period = _number(repeat.get("period"))
-            unit = repeat.get("periodUnit")
-            for field in ("frequency", "frequencyMax", "period"):
-                if repeat.get(field) is not None and _number(repeat.get(field)) is None:
-                    t.pending.append(
-                        self._gap(f"{rpath}.{field}", f"{repeat.get(field)!r} is not a number, so it was not read.")
-                    )
-            if freq is not None or period is not None:
-                if period is None:
-                    period, unit = 1, unit or "d"
-                if freq is None:
-                    freq = 1
-                days = terms.PERIOD_DAYS.get(unit) if isinstance(unit, str) else None
-                if freq < 1 or freq != int(freq) or freq > 1000 or period <= 0 or period > 1e6:
-                    t.pending.append(
-                        self._gap(rpath, "frequency and period are not positive numbers, so once a day was counted.")
-                    )
-                elif days is None:
-                    t.pending.append(
-                        self._gap(
-                            f"{rpath}.periodUnit",
-                            f"{unit!r} is not a UCUM period unit (s, min, h, d, wk, mo, a), so once a day was counted.",
-                        )
-                    )
-                else:
-                    frequency, per_days = float(freq), float(period) * days
-            days_of_week = repeat.get("dayOfWeek")
-            if isinstance(days_of_week, list) and days_of_week:
-                frequency = (frequency or 1.0) * len(days_of_week)
-                per_days = 7.0
-            times_of_day = repeat.get("timeOfDay")
-            when = repeat.get("when")
-            slots: list[str] | None = None
-            food: set[bool | None] = set()
-            if isinstance(when, list) and when:
-                slots = []
-                for i, code in enumerate(when):
-                    mapped = terms.WHEN.get(code) if isinstance(code, str) else None
-                    if mapped is None:
-                        t.pending.append(
-                            self._gap(
-                                f"{rpath}.when[{i}]",
-                                f"{code!r} is not an EventTiming code this check maps to a time of day, so the dose "
-                                "times were not read.",
-                            )
-                        )
-                        slots = None
-                        break
-                    food.add(mapped.with_food)
-                    if mapped.slot is not None:
-                        slots.append(mapped.slot)
-                if slots is not None and len(food) == 1:
-                    t.with_food = next(iter(food))
-                if slots is not None and len(slots) < len(when):
-                    slots = None  # "at a meal" names no particular meal
-            clock: list[str] | None = None
-            if isinstance(times_of_day, list) and times_of_day:
-                clock = []
-                for i, value in enumerate(times_of_day):
-                    if not isinstance(value, str) or len(value) < 5 or value[2] != ":":
-                        t.pending.append(
-                            self._gap(
-                                f"{rpath}.timeOfDay[{i}]", f"{value!r} is not a time, so the dose times were not read."
-                            )
-                        )
-                        clock = None
-                        break
-                    clock.append(value[:5])
-                if clock is not None and slots is not None:
-                    slots = None  # both given: the clock times are the more exact
-            chosen = clock if clock is not None else slots
-            if chosen is not None:
-                if frequency is None:
-                    frequency, per_days = float(len(chosen)), 1.0
-                daily = per_days == 1.0 and frequency == len(chosen)
-                if daily or (per_days is not None and per_days >= 7.0 and len(chosen) == 1):
-                    t.times = tuple(chosen)
-                else:
-                    t.pending.append(
-                        self._gap(
-                            rpath,
-                            f"{len(chosen)} time(s) of day do not match {frequency:g} dose(s) per {per_days:g} day(s), "
-                            "so the times were not read.",
-                        )
-                    )
+            frequency, per_days = self._frequency(repeat, rpath, t)
+            frequency, per_days = self._times(repeat, rpath, t, frequency, per_days)
         else:
             code = _code_of(_get(dosage, "timing", "code"))
             if code is not None:
@@ -1013,52 +912,165 @@ class _Reader:
                     )
                 )
         if frequency is not None and per_days is not None:
-            per_day = frequency / per_days
-            if per_day >= 1:
-                if abs(per_day - round(per_day)) > 1e-9 or round(per_day) > 24:
-                    t.pending.append(
-                        self._gap(
-                            rpath, f"{per_day:g} doses a day is not a whole number up to 24; once a day was counted."
-                        )
-                    )
-                else:
-                    t.per_day = round(per_day)
-            else:
-                weekly = per_day * 7
-                if abs(weekly - round(weekly)) < 1e-9 and round(weekly) >= 1:
-                    t.per_week = round(weekly)
-                    if t.times is not None and len(t.times) != 1:
-                        t.times = None
-                else:
-                    t.pending.append(
-                        self._gap(
-                            rpath,
-                            f"{frequency:g} dose(s) every {per_days:g} day(s) is not a whole number of doses a day "
-                            "or a week; once a week was counted.",
-                        )
-                    )
-                    t.per_week = 1
-                    t.times = t.times if t.times is not None and len(t.times) == 1 else None
-        instructions = dosage.get("additionalInstruction")
-        if isinstance(instructions, list):
-            for i, concept in enumerate(instructions):
-                for text in _texts(concept):
-                    key = text.strip().rstrip(".").casefold()
-                    said = terms.WITH_FOOD.get(key, terms.WITHOUT_FOOD.get(key))
-                    if said is not None:
-                        t.with_food = said  # said in words, it outranks what a timing code implies
-                        break
-                else:
-                    t.pending.append(
-                        self._note(
-                            f"{path}.additionalInstruction[{i}]",
-                            f"the instruction {_concept_text(concept)!r} was not read; only 'with food' and "
-                            "'without food' (or 'on an empty stomach') change this check.",
-                        )
-                    )
+            self._count(frequency, per_days, rpath, t)
+        self._instructions(dosage, path, t)
         if as_needed:
             self._as_needed(dosage, path, t)
         return t
+
+    def _frequency(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> tuple[float | None, float | None]:
+        """Doses per period as (doses, days), or (None, None) when the repeat does not say or says it wrongly."""
+        freq = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency"))
+        if repeat.get("frequencyMax") is not None:
+            t.pending.append(self._note(f"{rpath}.frequencyMax", "the dose was counted at its highest frequency."))
+        period = _number(repeat.get("period"))
+        unit = repeat.get("periodUnit")
+        for field in ("frequency", "frequencyMax", "period"):
+            if repeat.get(field) is not None and _number(repeat.get(field)) is None:
+                t.pending.append(
+                    self._gap(f"{rpath}.{field}", f"{repeat.get(field)!r} is not a number, so it was not read.")
+                )
+        frequency: float | None = None
+        per_days: float | None = None
+        if freq is not None or period is not None:
+            if period is None:
+                period, unit = 1, unit or "d"
+            if freq is None:
+                freq = 1
+            days = terms.PERIOD_DAYS.get(unit) if isinstance(unit, str) else None
+            if freq < 1 or freq != int(freq) or freq > 1000 or period <= 0 or period > 1e6:
+                t.pending.append(
+                    self._gap(rpath, "frequency and period are not positive numbers, so once a day was counted.")
+                )
+            elif days is None:
+                t.pending.append(
+                    self._gap(
+                        f"{rpath}.periodUnit",
+                        f"{unit!r} is not a UCUM period unit (s, min, h, d, wk, mo, a), so once a day was counted.",
+                    )
+                )
+            else:
+                frequency, per_days = float(freq), float(period) * days
+        days_of_week = repeat.get("dayOfWeek")
+        if isinstance(days_of_week, list) and days_of_week:
+            frequency = (frequency or 1.0) * len(days_of_week)
+            per_days = 7.0
+        return frequency, per_days
+
+    def _times(
+        self, repeat: Mapping[str, Any], rpath: str, t: _Timing, frequency: float | None, per_days: float | None
+    ) -> tuple[float | None, float | None]:
+        """The dose times from ``timeOfDay`` or ``when``, where they match the frequency; the frequency they imply."""
+        slots = self._when(repeat, rpath, t)
+        clock = self._time_of_day(repeat, rpath, t)
+        if clock is not None and slots is not None:
+            slots = None  # both given: the clock times are the more exact
+        chosen = clock if clock is not None else slots
+        if chosen is not None:
+            if frequency is None:
+                frequency, per_days = float(len(chosen)), 1.0
+            daily = per_days == 1.0 and frequency == len(chosen)
+            if daily or (per_days is not None and per_days >= 7.0 and len(chosen) == 1):
+                t.times = tuple(chosen)
+            else:
+                t.pending.append(
+                    self._gap(
+                        rpath,
+                        f"{len(chosen)} time(s) of day do not match {frequency:g} dose(s) per {per_days:g} day(s), "
+                        "so the times were not read.",
+                    )
+                )
+        return frequency, per_days
+
+    def _when(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> list[str] | None:
+        """The day's slots that ``when`` names (and whether with food), or None when it names no particular one."""
+        when = repeat.get("when")
+        if not isinstance(when, list) or not when:
+            return None
+        slots: list[str] = []
+        food: set[bool | None] = set()
+        for i, code in enumerate(when):
+            mapped = terms.WHEN.get(code) if isinstance(code, str) else None
+            if mapped is None:
+                t.pending.append(
+                    self._gap(
+                        f"{rpath}.when[{i}]",
+                        f"{code!r} is not an EventTiming code this check maps to a time of day, so the dose "
+                        "times were not read.",
+                    )
+                )
+                return None
+            food.add(mapped.with_food)
+            if mapped.slot is not None:
+                slots.append(mapped.slot)
+        if len(food) == 1:
+            t.with_food = next(iter(food))
+        if len(slots) < len(when):
+            return None  # "at a meal" names no particular meal
+        return slots
+
+    def _time_of_day(self, repeat: Mapping[str, Any], rpath: str, t: _Timing) -> list[str] | None:
+        """The clock times ``timeOfDay`` gives, or None when it gives none or one that is not a time."""
+        times_of_day = repeat.get("timeOfDay")
+        if not isinstance(times_of_day, list) or not times_of_day:
+            return None
+        clock = []
+        for i, value in enumerate(times_of_day):
+            if not isinstance(value, str) or len(value) < 5 or value[2] != ":":
+                t.pending.append(
+                    self._gap(f"{rpath}.timeOfDay[{i}]", f"{value!r} is not a time, so the dose times were not read.")
+                )
+                return None
+            clock.append(value[:5])
+        return clock
+
+    def _count(self, frequency: float, per_days: float, rpath: str, t: _Timing) -> None:
+        """Doses a day, or a week, from doses per period; a count that is neither is noted."""
+        per_day = frequency / per_days
+        if per_day >= 1:
+            if abs(per_day - round(per_day)) > 1e-9 or round(per_day) > 24:
+                t.pending.append(
+                    self._gap(rpath, f"{per_day:g} doses a day is not a whole number up to 24; once a day was counted.")
+                )
+            else:
+                t.per_day = round(per_day)
+            return
+        weekly = per_day * 7
+        if abs(weekly - round(weekly)) < 1e-9 and round(weekly) >= 1:
+            t.per_week = round(weekly)
+            if t.times is not None and len(t.times) != 1:
+                t.times = None
+        else:
+            t.pending.append(
+                self._gap(
+                    rpath,
+                    f"{frequency:g} dose(s) every {per_days:g} day(s) is not a whole number of doses a day "
+                    "or a week; once a week was counted.",
+                )
+            )
+            t.per_week = 1
+            t.times = t.times if t.times is not None and len(t.times) == 1 else None
+
+    def _instructions(self, dosage: Mapping[str, Any], path: str, t: _Timing) -> None:
+        """With or without food, said in words; any other instruction is noted as not read."""
+        instructions = dosage.get("additionalInstruction")
+        if not isinstance(instructions, list):
+            return
+        for i, concept in enumerate(instructions):
+            for text in _texts(concept):
+                key = text.strip().rstrip(".").casefold()
+                said = terms.WITH_FOOD.get(key, terms.WITHOUT_FOOD.get(key))
+                if said is not None:
+                    t.with_food = said  # said in words, it outranks what a timing code implies
+                    break
+            else:
+                t.pending.append(
+                    self._note(
+                        f"{path}.additionalInstruction[{i}]",
+                        f"the instruction {_concept_text(concept)!r} was not read; only 'with food' and "
+                        "'without food' (or 'on an empty stomach') change this check.",
+                    )
+                )
 
     def _as_needed(self, dosage: Mapping[str, Any], path: str, t: _Timing) -> None:
         top = dosage.get("maxDosePerPeriod")
@@ -1092,10 +1104,12 @@ class _Reader:
         )
 
     def _note(self, path: str, message: str, code: str = "input.fhir_assumed") -> Finding:
-        return _input_finding(code, Severity.INFO, f"{path}: {message}", _NOTHING)
+        return input_finding(code=code, severity=Severity.INFO, message=f"{path}: {message}", recommendation=_NOTHING)
 
     def _gap(self, path: str, message: str) -> Finding:
-        return _input_finding("input.fhir_unmapped", Severity.MINOR, f"{path}: {message}", _REVIEW)
+        return input_finding(
+            code="input.fhir_unmapped", severity=Severity.MINOR, message=f"{path}: {message}", recommendation=_REVIEW
+        )
 
     # -- the regimen --------------------------------------------------------------------
 
@@ -1125,6 +1139,52 @@ class _Reader:
             data["id"] = self.patient_id
         sources = {k: tuple(v) for k, v in self.sources.items()}
         return SourcedRegimen.with_notes(data, tuple(self.notes), sources, context={"knowledge": self.kb})
+
+
+def _part(component: Component, substance: Any, form: Any, value: float, unit: str) -> dict[str, Any]:
+    """One supplement of a dose as a regimen entry (or ingredient): substance, amount, form and basis."""
+    basis = "elemental"
+    if isinstance(form, str) and unit != "IU":
+        # A form not known: its weight is the salt's, which cannot be converted; the check says so.
+        basis = "compound"
+    elif (
+        isinstance(form, Form)
+        and form.elemental_fraction is not None
+        and name_key(component.name) not in _own_names(substance)
+    ):
+        basis = "compound"  # "magnesium oxide 400 MG" weighs the salt
+    if substance is None:
+        part: dict[str, Any] = {"substance": component.name[:_NAME_MAX], "amount": {"value": value, "unit": unit}}
+    else:
+        part = {"substance": substance.name, "amount": {"value": value, "unit": unit}}
+    if isinstance(form, Form):
+        part["form"] = form.name
+    elif isinstance(form, str):
+        part["form"] = form[:_NAME_MAX]
+    if basis == "compound":
+        part["basis"] = basis
+    return part
+
+
+def _timed(entry: dict[str, Any], timing: _Timing) -> None:
+    """The entry's frequency, times and food, as the Dosage's timing gave them."""
+    if timing.per_week is not None:
+        entry["per_week"] = timing.per_week
+    elif timing.per_day != 1:
+        entry["per_day"] = timing.per_day
+    if timing.times is not None:
+        entry["times"] = list(timing.times)
+    if timing.with_food is not None:
+        entry["with_food"] = timing.with_food
+
+
+def _one_strength(parsed: Any) -> dict[int, tuple[float, str]]:
+    """The strength of an RxNorm name with one ingredient (``... 400 MG``), where its unit maps."""
+    if parsed is not None and len(parsed[0]) == 1 and parsed[0][0].value is not None:
+        unit = terms.RXNORM_UNITS.get(parsed[0][0].unit or "")
+        if unit is not None:
+            return {0: (parsed[0][0].value, unit)}
+    return {}
 
 
 class _Timing:

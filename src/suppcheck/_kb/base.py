@@ -35,12 +35,39 @@ from .models import (
 
 _EMPTY: tuple[Rule, ...] = ()
 CODED_SECTIONS = ("substances", "forms", "medication_classes", "medications", "conditions")
-_MEMOS = frozenset({"memo", "_resolved", "_medication_cache", "_amount_problems"})
+_MEMOS = frozenset({"_resolved", "_medication_cache", "_amount_problems"})
 _MISSING: Final[Any] = object()
 # Each name cache holds at most this many spellings: a server sees a few
 # hundred; an adversarial stream of new names cannot grow memory without bound.
 CACHE_SIZE = 4096
 _T = TypeVar("_T", Reference, Substance, Form, Limit, MedicationClass, Medication, Condition, Rule)
+
+
+def _code_index(
+    data: KnowledgeFile,
+) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[tuple[str, str], tuple[Code, ...]]]:
+    """Terminology codes: (system, code) -> (section, id), and each record's codes.
+
+    The loader has checked that each code names one record.
+    """
+    coded: dict[tuple[str, str], tuple[str, str]] = {}
+    codes_of: dict[tuple[str, str], list[Code]] = defaultdict(list)
+    for section in CODED_SECTIONS:
+        for record in getattr(data, section):
+            for code in record.codes:
+                coded.setdefault(code_key(code.system, code.code), (section, record.id))
+                codes_of[(section, record.id)].append(code)
+    for assignment in getattr(data, "codes", ()):
+        coded.setdefault(code_key(assignment.system, assignment.code), (assignment.section, assignment.id))
+        codes_of[(assignment.section, assignment.id)].append(
+            Code(
+                system=assignment.system,
+                code=assignment.code,
+                display=assignment.display,
+                references=assignment.references,
+            )
+        )
+    return coded, {k: tuple(v) for k, v in codes_of.items()}
 
 
 class MedicationMatch(NamedTuple):
@@ -119,26 +146,7 @@ class KnowledgeBase:
             (f"class:{c.id}", (c.id, c.name, *c.synonyms)) for c in data.medication_classes
         ) | _keys((f"medication:{m.id}", (m.id, m.name, *m.synonyms, *m.brands)) for m in data.medications)
         self._condition_keys = _keys((c.id, (c.id, c.name, *c.synonyms)) for c in data.conditions)
-        # Terminology codes: (system, code) -> (section, id); the loader has checked each names one record.
-        coded: dict[tuple[str, str], tuple[str, str]] = {}
-        codes_of: dict[tuple[str, str], list[Code]] = defaultdict(list)
-        for section in CODED_SECTIONS:
-            for record in getattr(data, section):
-                for code in record.codes:
-                    coded.setdefault(code_key(code.system, code.code), (section, record.id))
-                    codes_of[(section, record.id)].append(code)
-        for assignment in getattr(data, "codes", ()):
-            coded.setdefault(code_key(assignment.system, assignment.code), (assignment.section, assignment.id))
-            codes_of[(assignment.section, assignment.id)].append(
-                Code(
-                    system=assignment.system,
-                    code=assignment.code,
-                    display=assignment.display,
-                    references=assignment.references,
-                )
-            )
-        self._coded = coded
-        self._codes_of = {k: tuple(v) for k, v in codes_of.items()}
+        self._coded, self._codes_of = _code_index(data)
 
         by_substance: dict[str, list[Rule]] = defaultdict(list)
         depletions: dict[str, list[Rule]] = defaultdict(list)
@@ -154,9 +162,8 @@ class KnowledgeBase:
         self._start_memos()
 
     def _start_memos(self) -> None:
-        # Values the engine derives from records and reuses across checks.
-        self.memo: dict[object, object] = {}
-        # Answers to name and amount questions, by the spelling asked about.
+        # What the engine derives from the records lives beside the knowledge base, in
+        # suppcheck._engine.derived. Here: answers to name and amount questions, by the spelling asked about.
         self._resolved: dict[tuple[str, str | None], tuple[Substance, Form | None] | None] = {}
         self._medication_cache: dict[str, MedicationMatch | None] = {}
         self._amount_problems: dict[tuple[str, str | None, str, str], str | None] = {}

@@ -26,7 +26,7 @@ from .._names import name_key
 from .._reading import loads_json
 from . import cache
 from .base import KnowledgeBase
-from .models import Code, CodeAssignment, KnowledgeFile, LimitBasis, LimitType
+from .models import Code, CodeAssignment, KnowledgeFile, LimitBasis, LimitType, Rule
 from .paths import bundled_path
 
 __all__ = [
@@ -233,45 +233,68 @@ def build(files: Sequence[tuple[str, KnowledgeFile]]) -> KnowledgeBase:
 
 def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterator[str]:
     """Every problem of referential integrity, each with its JSON path."""
-    refs = {r.id for r in doc.references}
-    substances = {s.id: s for s in doc.substances}
-    forms = {f.id: f for f in doc.forms}
-    classes = {c.id for c in doc.medication_classes}
-    meds = {m.id for m in doc.medications}
-    conditions = {c.id for c in doc.conditions}
+    known = _Known(doc, where)
+    yield from _substances_and_forms(doc, known)
+    yield from _limits(doc, known)
+    yield from _recommended_within_upper(doc, where)
+    yield from _medications_and_conditions(doc, known)
+    for rule in doc.rules:
+        yield from _rule(rule, known)
+    yield from _food_problems(doc, where, known.check_ids, known.check_refs)
 
-    def check_refs(section: str, ident: str, ids: Iterable[str]) -> Iterator[str]:
+
+class _Known:
+    """The ids a knowledge file defines, and where each record is, for its cross-checks."""
+
+    def __init__(self, doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> None:
+        self.where = where
+        self.refs = {r.id for r in doc.references}
+        self.substances = {s.id: s for s in doc.substances}
+        self.forms = {f.id: f for f in doc.forms}
+        self.classes = {c.id for c in doc.medication_classes}
+        self.meds = {m.id for m in doc.medications}
+        self.conditions = {c.id for c in doc.conditions}
+        self.rule_ids = {r.id for r in doc.rules}
+        self.member_of = _member_of(doc)
+
+    def check_refs(self, section: str, ident: str, ids: Iterable[str]) -> Iterator[str]:
+        """Each reference id that the file does not define."""
         for i, ref in enumerate(ids):
-            if ref not in refs:
-                yield f"{where[section][ident]}.references[{i}]: unknown reference {ref!r}"
+            if ref not in self.refs:
+                yield f"{self.where[section][ident]}.references[{i}]: unknown reference {ref!r}"
 
     def check_ids(
-        section: str, ident: str, field: str, ids: Iterable[str], known: Iterable[str], what: str
+        self, section: str, ident: str, field: str, ids: Iterable[str], known: Iterable[str], what: str
     ) -> Iterator[str]:
+        """Each id in ``field`` that is not among ``known``."""
         known_set = set(known)
         for i, value in enumerate(ids):
             if value not in known_set:
-                yield f"{where[section][ident]}.{field}[{i}]: unknown {what} {value!r}"
+                yield f"{self.where[section][ident]}.{field}[{i}]: unknown {what} {value!r}"
 
+
+def _substances_and_forms(doc: KnowledgeFile, known: _Known) -> Iterator[str]:
+    where, substances = known.where, known.substances
     yield from _duplicate_names("substances", ((s.id, (s.id, s.name, *s.synonyms)) for s in doc.substances), where)
     for s in doc.substances:
-        yield from check_refs("substances", s.id, s.references)
+        yield from known.check_refs("substances", s.id, s.references)
     for f in doc.forms:
         if f.substance not in substances:
             yield f"{where['forms'][f.id]}.substance: unknown substance {f.substance!r}"
-        yield from check_refs("forms", f.id, f.references)
+        yield from known.check_refs("forms", f.id, f.references)
     for substance_id in substances:
         own = [f for f in doc.forms if f.substance == substance_id]
         yield from _duplicate_names("forms", ((f.id, (f.id, f.name, *f.synonyms)) for f in own), where)
 
-    rule_ids = {r.id for r in doc.rules}
+
+def _limits(doc: KnowledgeFile, known: _Known) -> Iterator[str]:
     for limit in doc.limits:
-        loc = where["limits"][limit.id]
-        if limit.id in rule_ids:
+        loc = known.where["limits"][limit.id]
+        if limit.id in known.rule_ids:
             yield f"{loc}.id: {limit.id!r} is also a rule id"
-        yield from check_refs("limits", limit.id, limit.references)
-        yield from _nested_refs(loc, "severity_steps", limit.severity_steps, refs)
-        substance = substances.get(limit.substance)
+        yield from known.check_refs("limits", limit.id, limit.references)
+        yield from _nested_refs(loc, "severity_steps", limit.severity_steps, known.refs)
+        substance = known.substances.get(limit.substance)
         if substance is None:
             yield f"{loc}.substance: unknown substance {limit.substance!r}"
         elif limit.unit != substance.unit and limit.unit not in substance.unit_factors:
@@ -281,14 +304,15 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
             yield f"{loc}.severity_steps: a limit with steps is in {substance.id}'s unit ({substance.unit})"
         if limit.type is LimitType.RECOMMENDED and limit.intake_kind is None:
             yield f"{loc}.intake_kind: a recommended intake says RDA or AI"
-    yield from _recommended_within_upper(doc, where)
 
+
+def _medications_and_conditions(doc: KnowledgeFile, known: _Known) -> Iterator[str]:
+    where, classes = known.where, known.classes
     for c in doc.medication_classes:
-        yield from check_ids("medication_classes", c.id, "parents", c.parents, classes, "medication class")
+        yield from known.check_ids("medication_classes", c.id, "parents", c.parents, classes, "medication class")
     yield from _cycles("medication_classes", {c.id: c.parents for c in doc.medication_classes}, where)
     for m in doc.medications:
-        yield from check_ids("medications", m.id, "classes", m.classes, classes, "medication class")
-    member_of = _member_of(doc)
+        yield from known.check_ids("medications", m.id, "classes", m.classes, classes, "medication class")
     yield from _duplicate_names(
         "medications",
         [(c.id, (c.id, c.name, *c.synonyms)) for c in doc.medication_classes]
@@ -296,34 +320,33 @@ def cross_check(doc: KnowledgeFile, where: dict[str, dict[str, str]]) -> Iterato
         {"medications": {**where["medication_classes"], **where["medications"]}},
     )
     for cond in doc.conditions:
-        yield from check_ids("conditions", cond.id, "implies", cond.implies, conditions, "condition")
+        yield from known.check_ids("conditions", cond.id, "implies", cond.implies, known.conditions, "condition")
     yield from _cycles("conditions", {c.id: c.implies for c in doc.conditions}, where)
     yield from _duplicate_names("conditions", ((c.id, (c.id, c.name, *c.synonyms)) for c in doc.conditions), where)
 
-    for rule in doc.rules:
-        loc = where["rules"][rule.id]
-        yield from check_ids("rules", rule.id, "substances", rule.substances, substances, "substance")
-        yield from check_ids("rules", rule.id, "with_substances", rule.with_substances, substances, "substance")
-        yield from check_ids("rules", rule.id, "medications", rule.medications, meds, "medication")
-        yield from check_ids(
-            "rules", rule.id, "medication_classes", rule.medication_classes, classes, "medication class"
-        )
-        yield from check_ids("rules", rule.id, "except_medications", rule.except_medications, meds, "medication")
-        for i, med_id in enumerate(rule.except_medications):
-            if med_id in member_of and member_of[med_id].isdisjoint(rule.medication_classes):
-                yield f"{loc}.except_medications[{i}]: {med_id!r} is in none of the rule's medication_classes"
-        yield from check_ids("rules", rule.id, "conditions", rule.conditions, conditions, "condition")
-        yield from check_refs("rules", rule.id, rule.references)
-        yield from _nested_refs(loc, "severity_steps", rule.severity_steps, refs)
-        yield from _nested_refs(loc, "labs", rule.labs, refs)
-        for i, form_id in enumerate(rule.forms):
-            form = forms.get(form_id)
-            if form is None:
-                yield f"{loc}.forms[{i}]: unknown form {form_id!r}"
-            elif form.substance not in rule.substances:
-                yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
 
-    yield from _food_problems(doc, where, check_ids, check_refs)
+def _rule(rule: Rule, known: _Known) -> Iterator[str]:
+    loc = known.where["rules"][rule.id]
+    ids = known.check_ids
+    yield from ids("rules", rule.id, "substances", rule.substances, known.substances, "substance")
+    yield from ids("rules", rule.id, "with_substances", rule.with_substances, known.substances, "substance")
+    yield from ids("rules", rule.id, "medications", rule.medications, known.meds, "medication")
+    yield from ids("rules", rule.id, "medication_classes", rule.medication_classes, known.classes, "medication class")
+    yield from ids("rules", rule.id, "except_medications", rule.except_medications, known.meds, "medication")
+    member_of = known.member_of
+    for i, med_id in enumerate(rule.except_medications):
+        if med_id in member_of and member_of[med_id].isdisjoint(rule.medication_classes):
+            yield f"{loc}.except_medications[{i}]: {med_id!r} is in none of the rule's medication_classes"
+    yield from ids("rules", rule.id, "conditions", rule.conditions, known.conditions, "condition")
+    yield from known.check_refs("rules", rule.id, rule.references)
+    yield from _nested_refs(loc, "severity_steps", rule.severity_steps, known.refs)
+    yield from _nested_refs(loc, "labs", rule.labs, known.refs)
+    for i, form_id in enumerate(rule.forms):
+        form = known.forms.get(form_id)
+        if form is None:
+            yield f"{loc}.forms[{i}]: unknown form {form_id!r}"
+        elif form.substance not in rule.substances:
+            yield f"{loc}.forms[{i}]: form {form_id!r} is not a form of {', '.join(rule.substances)}"
 
 
 def _food_problems(

@@ -113,13 +113,22 @@ def _timing_words(rule: Rule | None) -> str | None:
     return None
 
 
-def _reasons(dose: PlannedDose, plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> list[str]:
-    entry_substances: set[str] = set()
+def _entry_substances(dose: PlannedDose, regimen: RegimenFile | None, kb: KnowledgeBase) -> set[str]:
+    """The substances of the dose's entry."""
+    found: set[str] = set()
     if regimen is not None and dose.entry < len(regimen.regimen):
         for part in regimen.regimen[dose.entry].parts():
             resolved = kb.resolve(part.identity, part.form)
             if resolved is not None:
-                entry_substances.add(resolved[0].id)
+                found.add(resolved[0].id)
+    return found
+
+
+def _kept_words(
+    dose: PlannedDose, plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase
+) -> tuple[list[str], list[str]]:
+    """What the dose's time keeps, in words: the separations, and the timing advice."""
+    entry_substances = _entry_substances(dose, regimen, kb)
     statuses = {(s.rule_id, e): s for s in plan.satisfied for e in s.entries}
     words: list[str] = []
     extra: list[str] = []
@@ -134,6 +143,11 @@ def _reasons(dose: PlannedDose, plan: Plan, regimen: RegimenFile | None, kb: Kno
             said = _timing_words(rule)
             if said is not None:
                 extra.append(said)
+    return words, extra
+
+
+def _reasons(dose: PlannedDose, plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> list[str]:
+    words, extra = _kept_words(dose, plan, regimen, kb)
     out = []
     moved = next((p for p in dose.reason.split("; ") if p.startswith("moved from ")), None)
     why = "; ".join(dict.fromkeys(words)) or "to fit with your other doses, so there are fewer times to remember"

@@ -7,14 +7,13 @@ from typing import Any
 
 from .. import _clock
 from .._clock import format_minutes
+from .._engine.context import Context, build_context
+from .._engine.separation import worst_gap
+from .._engine.shared import fmt, wanted
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
 from .._regimen import RegimenFile, unit_problems
-from .._rules.context import Context, build_context
-from .._rules.dose import fmt
-from .._rules.separation import worst_gap
-from .._rules.timing import wanted
 from .._version import __version__
 from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
 from .problem import Group, Problem, Score, build, evaluate

@@ -1,8 +1,8 @@
 """The planning problem: entries to place, candidate times, and the rules as constraint groups.
 
-Built once from the resolved context (``build_context``), from the same rule
-selection the checker makes (``ctx.applies``, ``ctx.matched_medications``),
-so that the planner and the checker look at the same pairs. A *group* is one
+Built once from the resolved context (``build_context``), from the rule
+selection the checker's families read (:mod:`suppcheck._engine.select`), so
+that the planner and the checker look at the same pairs. A *group* is one
 thing the checker reports once: a separation rule for one substance against
 one partner (a substance or a medication), a timing rule for one entry's
 dose, or a per-dose limit for one substance. :func:`violated` is the plain,
@@ -20,14 +20,13 @@ from functools import lru_cache
 from typing import Literal
 
 from .. import _clock
+from .._engine.context import Context, Dose
+from .._engine.select import separation_pairs, timing_doses
+from .._engine.separation import Gap, separated
+from .._engine.shared import TOLERANCE, fmt, offset, step_for, wanted, window_text
 from .._errors import InputError
-from .._kb.models import RuleFamily, Timing
+from .._kb.models import Timing
 from .._names import in_sentence
-from .._rules.context import Context, Dose, step_for
-from .._rules.dose import TOLERANCE, fmt
-from .._rules.interactions import FAMILIES as INTERACTION_FAMILIES
-from .._rules.separation import Gap, separated, window_text
-from .._rules.timing import offset, wanted
 from .._severity import Severity
 
 GRID = 15
@@ -201,52 +200,42 @@ def label(dose: Dose, ctx: Context) -> str:
 
 
 def _separation_groups(ctx: Context) -> list[Group]:
-    # Mirrors interactions.evaluate(): the same rules, substances and partners.
+    """One group for each pair the interaction family reports whose rule sets a separation window."""
     groups = []
-    for substance_id in sorted(ctx.by_substance):
-        for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family not in INTERACTION_FAMILIES or rule.separation is None:
-                continue
-            subject = ctx.applies(rule, substance_id)
-            if not subject:
-                continue
-            medications = ctx.matched_medications(rule)
-            if (rule.medications or rule.medication_classes) and not medications:
-                continue
-            window = (rule.separation.other_before_hours, rule.separation.other_after_hours)
-            subject_name = in_sentence(subject[0].substance.name)
-            # The severity the check gives a broken window, which follows the daily amount.
-            step = step_for(rule.severity_steps, sum(d.daily_ul for d in subject)) if rule.severity_steps else None
-            base = Group(
-                kind="separation",
-                rule_id=rule.id,
-                severity=step.severity if step is not None else rule.severity,
-                substances=(substance_id,),
-                medications=(),
-                subject=subject_name,
-                partner="",
-                requirement="",
-                subject_entries=tuple(sorted({d.entry for d in subject})),
-                window=window,
+    for view, subject, partner, medications in separation_pairs(ctx):
+        rule = view.rule
+        assert rule.separation is not None
+        window = (rule.separation.other_before_hours, rule.separation.other_after_hours)
+        subject_name = in_sentence(subject[0].substance.name)
+        # The severity the check gives a broken window, which follows the daily amount.
+        step = step_for(rule.severity_steps, sum(d.daily_ul for d in subject)) if rule.severity_steps else None
+        base = Group(
+            kind="separation",
+            rule_id=rule.id,
+            severity=step.severity if step is not None else rule.severity,
+            substances=(subject[0].substance.id,),
+            medications=(),
+            subject=subject_name,
+            partner="",
+            requirement="",
+            subject_entries=tuple(sorted({d.entry for d in subject})),
+            window=window,
+        )
+        if partner:
+            groups.append(_with_substance(ctx, base, subject, partner))
+            continue
+        (med,) = medications
+        name = med.display.lower()
+        groups.append(
+            replace(
+                base,
+                medications=(med.id,),
+                partner=name,
+                requirement=window_text(*window, name, subject_name),
+                medication_minutes=tuple(sorted(set(med.times or ()))),
+                unplannable=None if med.times else f"no time is given for {name}",
             )
-            if rule.with_substances:
-                for partner_id in sorted(set(rule.with_substances)):
-                    partner = [d for d in ctx.by_substance.get(partner_id, []) if d.substance.id != substance_id]
-                    if partner:
-                        groups.append(_with_substance(ctx, base, subject, partner))
-            else:
-                for med in sorted(medications, key=lambda m: m.id):
-                    name = med.display.lower()
-                    groups.append(
-                        replace(
-                            base,
-                            medications=(med.id,),
-                            partner=name,
-                            requirement=window_text(*window, name, subject_name),
-                            medication_minutes=tuple(sorted(set(med.times or ()))),
-                            unplannable=None if med.times else f"no time is given for {name}",
-                        )
-                    )
+        )
     return groups
 
 
@@ -269,28 +258,22 @@ def _with_substance(ctx: Context, base: Group, subject: list[Dose], partner: lis
 
 
 def _timing_groups(ctx: Context) -> list[Group]:
-    # Mirrors timing.evaluate(): one group per rule and dose.
-    groups = []
-    for substance_id in sorted(ctx.by_substance):
-        for rule in ctx.kb.rules_for_substance(substance_id):
-            if rule.family is not RuleFamily.TIMING_ADVICE or rule.timing is None:
-                continue
-            for dose in ctx.applies(rule, substance_id):
-                groups.append(
-                    Group(
-                        kind="timing",
-                        rule_id=rule.id,
-                        severity=rule.severity,
-                        substances=(substance_id,),
-                        medications=(),
-                        subject=label(dose, ctx),
-                        partner="",
-                        requirement=f"{label(dose, ctx)} {wanted(rule.timing)}",
-                        subject_entries=(dose.entry,),
-                        timing=rule.timing,
-                    )
-                )
-    return groups
+    """One group for each dose the timing family judges against a timing rule."""
+    return [
+        Group(
+            kind="timing",
+            rule_id=view.rule.id,
+            severity=view.rule.severity,
+            substances=(dose.substance.id,),
+            medications=(),
+            subject=label(dose, ctx),
+            partner="",
+            requirement=f"{label(dose, ctx)} {wanted(timing)}",
+            subject_entries=(dose.entry,),
+            timing=timing,
+        )
+        for view, timing, dose in timing_doses(ctx)
+    ]
 
 
 def _per_dose_groups(ctx: Context, splits: dict[int, tuple[int, str]]) -> list[Group]:

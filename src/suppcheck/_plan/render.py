@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from .._report import DISCLAIMER
 from .._severity import Severity
-from .model import Plan
+from .model import Plan, PlannedDose
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,23 +55,10 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
         )
     )
     order = _day_order(plan)
-    rows: list[tuple[int, int, str, str, str, str]] = []
-    for dose in plan.doses:
-        what = dose.name + (f" {dose.amount}" if dose.amount else "")
-        if dose.doses_per_day > 1:
-            what += f" ({dose.dose}/{dose.doses_per_day})"
-        if dose.per_week is not None:
-            what += f" ({dose.per_week}x a week)"
-        food = "with food" if dose.with_food else "without food"
-        # The time and food columns already say where the dose is, and the rules a
-        # dose keeps are in the JSON: a person reading the day needs the changes.
-        parts = dose.reason.split("; ")
-        kept = sum(1 for p in parts if p.startswith("keeps "))
-        shown = [p for p in parts if not p.startswith(("at ", "keeps "))]
-        if kept:
-            shown.append(f"keeps {kept} rule{'s' if kept > 1 else ''}")
-        why = "\n".join(shown)
-        rows.append((order[dose.time], 1, dose.time, what, food, why))
+    rows: list[tuple[int, int, str, str, str, str]] = [
+        (order[dose.time], 1, dose.time, _what(dose), "with food" if dose.with_food else "without food", _why(dose))
+        for dose in plan.doses
+    ]
     for med in plan.medications:
         for time in med.times:
             rows.append((order[time], 0, time, f"{med.name} (prescribed)", "", "fixed: " + med.note))
@@ -92,18 +79,48 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
     untimed = [m for m in plan.medications if not m.times]
     for med in untimed:
         console.print(Text(f"{med.name}: {med.note}.", style="dim"))
-    if plan.unsatisfied:
-        console.print(Text("Not kept", style="bold"))
-        for status in sorted(plan.unsatisfied, key=lambda s: (-s.severity.rank, s.rule_id)):
-            head = Text("* ")
-            head.append(status.severity.value, style=_STYLE[status.severity])
-            head.append(f"  {status.rule_id}", style="bold")
-            console.print(head)
-            console.print(Text(f"  {status.reason}"))
+    _not_kept(console, plan)
     for clash in plan.conflicts:
         if len(clash) > 1:
             console.print(Text(f"These rules cannot all be kept at once: {', '.join(clash)}.", style="bold"))
     console.print(Text(f"\n{DISCLAIMER}", style="dim italic"))
+
+
+def _what(dose: PlannedDose) -> str:
+    """``Magnesium 200 mg (1/2)``: the dose, and which of the day's or week's doses it is."""
+    what = dose.name + (f" {dose.amount}" if dose.amount else "")
+    if dose.doses_per_day > 1:
+        what += f" ({dose.dose}/{dose.doses_per_day})"
+    if dose.per_week is not None:
+        what += f" ({dose.per_week}x a week)"
+    return what
+
+
+def _why(dose: PlannedDose) -> str:
+    """What moved the dose, and how many rules it keeps."""
+    # The time and food columns already say where the dose is, and the rules a
+    # dose keeps are in the JSON: a person reading the day needs the changes.
+    parts = dose.reason.split("; ")
+    kept = sum(1 for p in parts if p.startswith("keeps "))
+    shown = [p for p in parts if not p.startswith(("at ", "keeps "))]
+    if kept:
+        shown.append(f"keeps {kept} rule{'s' if kept > 1 else ''}")
+    return "\n".join(shown)
+
+
+def _not_kept(console: Console, plan: Plan) -> None:
+    """Each rule the plan could not keep, worst first."""
+    from rich.text import Text
+
+    if not plan.unsatisfied:
+        return
+    console.print(Text("Not kept", style="bold"))
+    for status in sorted(plan.unsatisfied, key=lambda s: (-s.severity.rank, s.rule_id)):
+        head = Text("* ")
+        head.append(status.severity.value, style=_STYLE[status.severity])
+        head.append(f"  {status.rule_id}", style="bold")
+        console.print(head)
+        console.print(Text(f"  {status.reason}"))
 
 
 def to_json(plan: Plan) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .._rules.dose import TOLERANCE
+from .._engine.shared import TOLERANCE
 from .problem import Problem, bad_after, moves, structural_problem, timing_ok
 
 # Doses placed per search before it settles for the best found (the plan then says it is not proven

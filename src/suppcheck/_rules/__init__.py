@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
+from .._engine.context import Context
 from .._report import Finding
 from . import conditions, depletion, dose, duplicates, foods, interactions, timing
-from .context import Context
 
 
 class Family(Protocol):
-    """A rule family: the finding codes it raises and how it finds them."""
+    """A rule family: a module whose :func:`evaluate` raises the codes :mod:`suppcheck._findingcodes` lists for it.
 
-    @property
-    def CODES(self) -> tuple[str, ...]:
-        """The finding codes the family raises, as the registry in :mod:`suppcheck._findingcodes` lists them."""
-        ...
+    The registry names each code's family by the module's name (``dose``,
+    ``interactions``...): ``codes_of("dose")`` gives the dose family's codes.
+    """
 
     def evaluate(self, ctx: Context) -> Iterator[Finding]:
         """Every finding of this family for one regimen's context, in a stable order."""

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.findings import rule_finding
+from .._engine.shared import fmt, lab_text, step_for, step_text
 from .._kb.models import RuleFamily
 from .._report import Finding
-from .context import Context, lab_text, rule_finding, step_for, step_text
-from .dose import fmt
-
-CODES: tuple[str, ...] = ("contraindication.condition", "contraindication.life_stage")
-_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -21,16 +19,16 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     rules_of = ctx.derived.rules_of
     for substance_id in sorted(ctx.by_substance):
         for view in rules_of(substance_id).conditions:
-            doses = ctx.applies_view(view, substance_id)
+            doses = ctx.applies(view, substance_id)
             if not doses:
                 continue
             rule = view.rule
             total = sum(d.daily_ul for d in doses)
             substance = doses[0].substance
-            meds = ctx.matched_medications_view(view)
+            meds = ctx.matched_medications(view)
             if view.medication_keys and not meds:
                 continue
-            matched = ctx.matched_conditions_of(view.conditions)
+            matched = ctx.matched_conditions(view)
             hits = ctx.lab_hits(view.labs) if view.labs else []
             labs = lab_text(hits)
             if rule.family is RuleFamily.CONTRAINDICATION_CONDITION:

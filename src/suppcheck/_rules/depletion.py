@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.findings import rule_finding
+from .._engine.shared import fmt
 from .._report import Finding
-from .context import Context, rule_finding
-from .dose import fmt
-
-CODES: tuple[str, ...] = ("depletion.medication",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -16,8 +15,9 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
     keys = sorted(ctx.medication_keys())
     sentence = ctx.derived.in_sentence
     for rule in sorted(ctx.kb.depletion_rules(keys), key=lambda r: r.id):
-        meds = ctx.matched_medications(rule)
-        if not meds or not ctx.partners_ok(rule):
+        view = ctx.derived.view(rule)
+        meds = ctx.matched_medications(view)
+        if not meds or not ctx.partners_ok(view):
             continue
         supplied = []
         entries: list[int] = []

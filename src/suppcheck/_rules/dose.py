@@ -6,18 +6,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from .._clock import format_minutes
-from .._kb.base import CACHE_SIZE
+from .._engine.context import Context, Dose
+from .._engine.derived import SubstanceLimits
+from .._engine.findings import finding, with_references
+from .._engine.shared import TOLERANCE, fmt, step_for
 from .._kb.models import Limit, LimitBasis, SeverityStep, Substance
-from .._report import Finding, Total, new_finding, trusted
+from .._report import Finding, Total, trusted
 from .._severity import Evidence, Severity
 from .._units import UnitError, parse_unit
-from .context import Context, Dose, step_for, with_references
-from .derived import SubstanceLimits
-
-CODES: tuple[str, ...] = ("dose.above_upper_limit", "dose.above_typical", "dose.below_typical", "dose.per_dose_limit")
-
-# Float noise from unit factors must not push a total that equals a limit over it.
-TOLERANCE = 1e-9
 
 _BASIS_PHRASE = {
     LimitBasis.TOTAL: "total intake; food adds to this",
@@ -28,27 +24,6 @@ _BASIS_PHRASE = {
     # supplemental alpha-tocopherol, natural included: say what is counted, not "synthetic".
     LimitBasis.SYNTHETIC: "{name} from supplements and fortified food, in any form; food's own is not counted",
 }
-
-
-def fmt(value: float) -> str:
-    """A number for a message: ``1,000``, ``37.5``, ``2.29``.
-
-    >>> fmt(1000.0), fmt(37.5), fmt(2.2857), fmt(0.0004)
-    ('1,000', '37.5', '2.29', '0.0004')
-    """
-    found = _formatted.get(value)
-    if found is None:
-        if value != 0 and abs(value) < 0.01:
-            found = f"{value:.2g}"
-        else:
-            text = f"{value:,.2f}"
-            found = text.rstrip("0").rstrip(".") if "." in text else text
-        if value and len(_formatted) < CACHE_SIZE:  # not zero: 0.0 and -0.0 are one key but print apart
-            _formatted[value] = found
-    return found
-
-
-_formatted: dict[float, str] = {}
 
 
 def severity_for_ratio(ratio: float) -> Severity:
@@ -259,21 +234,17 @@ def _limit_finding(
     recommendation: str,
     step: SeverityStep | None = None,
 ) -> Finding:
-    return new_finding(
-        code,
-        severity,
-        Evidence(limit.evidence),
-        (substance.id,),
-        (),
-        (),
-        entries,
-        limit.id,
-        message,
-        recommendation,
-        limit.mechanism,
-        with_references(ctx, ctx.references(limit.references), step.references)
+    return finding(
+        code=code,
+        severity=severity,
+        evidence=Evidence(limit.evidence),
+        substances=(substance.id,),
+        entries=entries,
+        rule_id=limit.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=limit.mechanism,
+        references=with_references(ctx, ctx.references(limit.references), step.references)
         if step is not None
         else ctx.references(limit.references),
-        None,
-        None,
     )

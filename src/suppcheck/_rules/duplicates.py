@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._engine.context import Context
+from .._engine.findings import finding
+from .._engine.shared import fmt
 from .._names import in_sentence
 from .._report import Finding
 from .._severity import Severity
-from .context import Context
-from .dose import fmt
-
-CODES: tuple[str, ...] = ("duplicate.substance",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -21,7 +20,7 @@ def evaluate(ctx: Context) -> Iterator[Finding]:
             continue
         substance = doses[0].substance
         sources = "; ".join(f"{d.label} {fmt(d.daily)} {substance.unit}/day" for d in doses)
-        yield Finding(
+        yield finding(
             code="duplicate.substance",
             severity=Severity.INFO,
             evidence=None,

@@ -25,124 +25,19 @@ listed meal) counts as taken with a meal, which ``food_taken_alone`` rules
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import NamedTuple
 
-from .. import _clock
 from .._clock import format_minutes
-from .._kb.models import Food, FoodRule, LimitBasis, RuleFamily
+from .._engine.context import Context, Dose, MedicationTaken
+from .._engine.findings import finding
+from .._engine.foods import FoodTaken
+from .._engine.separation import DAY, closest_pairs, hours_apart
+from .._engine.shared import fmt, offset, window_text
+from .._kb.models import FoodRule, LimitBasis, RuleFamily
 from .._names import name_key
-from .._report import Finding, ReferenceInfo, trusted
+from .._report import Finding, ReferenceInfo
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken, _unrecognized
-from .dose import fmt
-from .separation import DAY, closest_pairs, hours_apart, window_text
-from .timing import offset
-
-CODES: tuple[str, ...] = (
-    "food.absorption",
-    "food.separation",
-    "food.interaction",
-    "food.condition",
-    "food.depletion",
-    "food.total",
-)
-
-_MEALS = ("breakfast", "lunch", "dinner")
-ANY_FOOD = "food_or_drink"
-ALCOHOL = "alcoholic_drink"
-# Amount words that count one serving each (a standard drink, for an alcoholic drink).
-_SERVING_WORDS = frozenset(
-    {"", "serving", "servings", "drink", "drinks", "standard drink", "standard drinks", "glass", "glasses"}
-    | {"cup", "cups", "can", "cans", "bottle", "bottles", "portion", "portions", "unit", "units"}
-)
-
-
-class FoodTaken(NamedTuple):
-    """A food or drink of the day, as resolved: the name as written, its id, categories, times and amount."""
-
-    position: int  # in the regimen's foods
-    name: str  # as written
-    id: str  # food id, or the category id when a category was named ("alcohol")
-    display: str
-    categories: frozenset[str]
-    times: tuple[int, ...] | None  # clock minutes; None when not given
-    with_meal: tuple[bool, ...] | None  # per time: at a meal
-    servings: float | None  # each time; None when the amount is not in servings
-    amount_text: str | None
-
-    @property
-    def keys(self) -> frozenset[str]:
-        """The ids a rule may name it by: its own and its categories'."""
-        return self.categories | {self.id}
-
-    @property
-    def servings_per_day(self) -> float | None:
-        """Servings a day: each time's count times the number of times (once a day when times are not given)."""
-        return None if self.servings is None else self.servings * (len(self.times) if self.times else 1)
-
-
-def resolve_foods(ctx: Context, slots: Mapping[str, str]) -> None:
-    """Resolve the regimen's foods onto ``ctx.foods``; an unknown name becomes ``input.unrecognized_food``."""
-    kb = ctx.kb
-    items = ctx.regimen.foods
-    meal_minutes = {ctx.day[m] for m in _MEALS}
-    resolved: list[tuple[int, str, str, frozenset[str], Food | None]] = []
-    for index, item in enumerate(items):
-        food = kb.food(item.name)
-        if food is not None:
-            resolved.append((index, food.id, food.name, frozenset(food.categories), food))
-            continue
-        category = kb.food_category(item.name)
-        if category is not None:
-            keys = {category.id} if category.id == ANY_FOOD else {category.id, ANY_FOOD}
-            resolved.append((index, category.id, category.name, frozenset(keys), None))
-            continue
-        ctx.findings.append(_unrecognized("food", item.name, kb.suggestions("food", item.name)))
-    # A listed meal (or snack) at a time makes the other foods at that time part of a meal.
-    for index, ident, _, _, _ in resolved:
-        listed = items[index].times
-        if ident == "meal" and listed is not None:
-            meal_minutes |= {_clock.resolve(t, slots) for t in listed}
-    for index, ident, display, categories, food in resolved:
-        item = items[index]
-        times = None if item.times is None else tuple(_clock.resolve(t, slots) for t in item.times)
-        with_meal = None
-        if item.times is not None and times is not None:
-            with_meal = tuple(
-                ident == "meal" or written in _MEALS or minute in meal_minutes
-                for written, minute in zip(item.times, times, strict=True)
-            )
-        number, unit = item.quantity
-        servings = _servings(number, unit, food)
-        ctx.foods.append(
-            FoodTaken(index, item.name, ident, display, categories, times, with_meal, servings, item.amount)
-        )
-
-
-# Millilitres per volume unit: exact by definition (US fluid ounce 29.5735 mL). Pints are left
-# out on purpose: a US pint is 473 mL and a UK pint 568 mL, and the text does not say which.
-_ML = {"ml": 1.0, "cl": 10.0, "dl": 100.0, "l": 1000.0, "fl oz": 29.5735, "oz": 29.5735}
-
-
-def _servings(number: float, unit: str, food: Food | None) -> float | None:
-    """Servings in an amount: a serving word counts one each; a volume counts by the serving's volume.
-
-    >>> from suppcheck import load_knowledge
-    >>> wine = load_knowledge().food("wine")
-    >>> _servings(2.0, "glasses", wine), round(_servings(296, "ml", wine), 2), _servings(2, "pints", wine)
-    (2.0, 2.0, None)
-    >>> _servings(16, "oz", load_knowledge().food("yogurt"))
-    2.0
-    """
-    if unit in _SERVING_WORDS:
-        return number
-    if food is not None and unit in (food.serving.unit.casefold(), food.serving.unit.casefold() + "s"):
-        return number / food.serving.amount  # "16 oz" of yogurt: two 8 oz servings
-    per_ml = _ML.get(unit.removesuffix(".").replace("millilitres", "ml").replace("milliliters", "ml"))
-    if per_ml is None or food is None or food.serving.volume_ml is None:
-        return None
-    return number * per_ml / food.serving.volume_ml
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
@@ -196,34 +91,30 @@ def _totals(ctx: Context, foods: list[FoodTaken]) -> Iterator[Finding]:
             "from typical servings; other foods are not counted."
         )
         references = (*limit.references, *(r for _, _, refs in parts for r in refs))
-        yield trusted(
-            Finding,
-            {
-                "code": "food.total",
-                "severity": limit.severity or Severity.MODERATE,
-                "evidence": limit.evidence,
-                "substances": (substance_id,),
-                "medications": (),
-                "conditions": (),
-                "entries": ctx.summary(substance_id)[0],
-                "foods": tuple(sorted({t.id for t, _, _ in parts})),
-                "rule_id": limit.id,
-                "message": message,
-                "recommendation": (
-                    f"Count {name} from food as well as from supplements: lower the supplement dose so that the "
-                    f"day's total stays at or below {fmt(value)} {unit}."
-                ),
-                "mechanism": limit.mechanism,
-                "references": ctx.references(tuple(dict.fromkeys(references))),
-                "hours_required": None,
-                "hours_scheduled": None,
-                "suggestions": (),
-            },
+        yield finding(
+            code="food.total",
+            severity=limit.severity or Severity.MODERATE,
+            evidence=limit.evidence,
+            substances=(substance_id,),
+            medications=(),
+            conditions=(),
+            entries=ctx.summary(substance_id)[0],
+            foods=tuple(sorted({t.id for t, _, _ in parts})),
+            rule_id=limit.id,
+            message=message,
+            recommendation=(
+                f"Count {name} from food as well as from supplements: lower the supplement dose so that the "
+                f"day's total stays at or below {fmt(value)} {unit}."
+            ),
+            mechanism=limit.mechanism,
+            references=ctx.references(tuple(dict.fromkeys(references))),
+            hours_required=None,
+            hours_scheduled=None,
         )
 
 
 def _rule(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Iterator[Finding]:
-    conditions = ctx.matched_conditions_of(rule.conditions)
+    conditions = ctx.conditions_among(rule.conditions)
     if rule.conditions and not conditions:
         return
     family = rule.family
@@ -520,24 +411,20 @@ def _finding(
     hours: tuple[float | None, float | None] = (None, None),
 ) -> Finding:
     references: tuple[ReferenceInfo, ...] = ctx.references(rule.references)
-    return trusted(
-        Finding,
-        {
-            "code": code,
-            "severity": severity,
-            "evidence": rule.evidence,
-            "substances": tuple(sorted(set(substances))),
-            "medications": tuple(sorted(set(medications))),
-            "conditions": tuple(sorted(set(conditions))),
-            "entries": tuple(sorted(set(entries))),
-            "foods": tuple(sorted({f.id for f in foods})),
-            "rule_id": rule.id,
-            "message": message,
-            "recommendation": recommendation,
-            "mechanism": rule.mechanism,
-            "references": references,
-            "hours_required": hours[0],
-            "hours_scheduled": hours[1],
-            "suggestions": (),
-        },
+    return finding(
+        code=code,
+        severity=severity,
+        evidence=rule.evidence,
+        substances=tuple(sorted(set(substances))),
+        medications=tuple(sorted(set(medications))),
+        conditions=tuple(sorted(set(conditions))),
+        entries=tuple(sorted(set(entries))),
+        foods=tuple(sorted({f.id for f in foods})),
+        rule_id=rule.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=rule.mechanism,
+        references=references,
+        hours_required=hours[0],
+        hours_scheduled=hours[1],
     )

@@ -11,46 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._clock import format_minutes
-from .._kb.models import RuleFamily
-from .._report import Finding, new_finding
+from .._engine.context import Context, Dose, MedicationTaken
+from .._engine.derived import RuleView
+from .._engine.findings import finding, with_references
+from .._engine.select import interaction_pairs
+from .._engine.separation import closest_pairs, hours_apart
+from .._engine.shared import fmt, lab_text, step_for, step_text, window_text
+from .._report import Finding
 from .._severity import Severity
-from .context import Context, Dose, MedicationTaken, lab_text, step_for, step_text, with_references
-from .derived import RuleView
-from .dose import fmt
-from .separation import closest_pairs, hours_apart, window_text
-
-FAMILIES = frozenset(
-    {
-        RuleFamily.INTERACTION_MEDICATION,
-        RuleFamily.INTERACTION_SUPPLEMENT,
-        RuleFamily.ABSORPTION_REDUCED,
-        RuleFamily.ABSORPTION_ENHANCED,
-    }
-)
-CODES: tuple[str, ...] = (*sorted(f.value for f in FAMILIES), "timing.separation")
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Interactions with medications and substances, absorption rules, and separation windows against the schedule."""
-    by_substance = ctx.by_substance
-    rules_of = ctx.derived.rules_of
-    taken = ctx.medication_keys()
-    for substance_id in sorted(by_substance):
-        for view in rules_of(substance_id).interactions:
-            if view.medication_keys and view.medication_keys.isdisjoint(taken):
-                continue  # names medications, none of them taken
-            subject = ctx.applies_view(view, substance_id)
-            if not subject:
-                continue
-            medications = ctx.matched_medications_view(view)
-            if view.partners:
-                for partner_id in view.partners:
-                    partner = [d for d in by_substance.get(partner_id, ()) if d.substance.id != substance_id]
-                    if partner:
-                        yield _pair(ctx, view, subject, partner_doses=partner, medications=medications)
-            else:
-                for med in sorted(medications, key=lambda m: m.id):
-                    yield _pair(ctx, view, subject, partner_doses=[], medications=[med])
+    for pair in interaction_pairs(ctx):
+        yield _pair(ctx, pair.view, pair.subject, partner_doses=pair.partner_doses, medications=pair.medications)
 
 
 def _pair(
@@ -76,7 +50,7 @@ def _pair(
         substances = (substance.id,)
         partner_name = medications[0].display.lower()  # evaluate() passes one medication at a time here
     med_ids = (medications[0].id,) if len(medications) == 1 else tuple(sorted({m.id for m in medications}))
-    conditions = tuple(ctx.matched_conditions_of(view.conditions))
+    conditions = tuple(ctx.matched_conditions(view))
     subject_name = names(substance.name)
     base = f"{substance.name} with {partner_name}: {view.first_sentence}"
     code = view.code
@@ -130,21 +104,21 @@ def _pair(
                     )
                 code = "timing.separation"
                 message = f"{substance.name} and {partner_name} {where}; {advice}. {view.first_sentence}{stepped}"
-    return new_finding(
-        code,
-        severity,
-        view.evidence,
-        substances,
-        med_ids,
-        conditions,
-        entries,
-        rule.id,
-        message,
-        recommendation,
-        rule.mechanism,
-        with_references(ctx, view.references, extra_refs) if extra_refs else view.references,
-        hours_required,
-        hours_scheduled,
+    return finding(
+        code=code,
+        severity=severity,
+        evidence=view.evidence,
+        substances=substances,
+        medications=med_ids,
+        conditions=conditions,
+        entries=entries,
+        rule_id=rule.id,
+        message=message,
+        recommendation=recommendation,
+        mechanism=rule.mechanism,
+        references=with_references(ctx, view.references, extra_refs) if extra_refs else view.references,
+        hours_required=hours_required,
+        hours_scheduled=hours_scheduled,
     )
 
 

@@ -5,57 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .._clock import format_minutes
+from .._engine.context import Context, Dose
+from .._engine.findings import rule_finding
+from .._engine.select import timing_doses
+from .._engine.shared import offset, wanted
 from .._kb.models import Timing
 from .._report import Finding
-from .context import Context, Dose, rule_finding
-
-CODES: tuple[str, ...] = ("timing.advice",)
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
     """Timing advice: each timing rule of a substance taken, against its times and food when they are given."""
-    rules_of = ctx.derived.rules_of
-    for substance_id in sorted(ctx.by_substance):
-        for view, timing in rules_of(substance_id).timing:
-            for dose in ctx.applies_view(view, substance_id):
-                problem = _problem(ctx, timing, dose)
-                if problem is not None:
-                    yield rule_finding(
-                        ctx,
-                        view.rule,
-                        message=f"{dose.label}: {problem}",
-                        substances=(substance_id,),
-                        entries=(dose.entry,),
-                        conditions=ctx.matched_conditions_of(view.conditions),
-                        view=view,
-                    )
-
-
-def wanted(timing: Timing) -> str:
-    """``30-60 min before bedtime, without food``."""
-    parts = []
-    if timing.anchor is not None and timing.earliest_minutes is not None and timing.latest_minutes is not None:
-        parts.append(_window(timing.anchor, timing.earliest_minutes, timing.latest_minutes))
-    if timing.food is not None:
-        parts.append("with food" if timing.food == "with" else "on an empty stomach")
-    return ", ".join(parts)
-
-
-def _window(anchor: str, earliest: int, latest: int) -> str:
-    if earliest < 0 and latest <= 0:
-        return f"{-latest}-{-earliest} min before {anchor}" if latest else f"within {-earliest} min before {anchor}"
-    if earliest >= 0:
-        return f"{earliest}-{latest} min after {anchor}"
-    return f"from {-earliest} min before to {latest} min after {anchor}"
-
-
-def offset(minute: int, anchor: int) -> int:
-    """Signed minutes from the anchor, in [-720, 720).
-
-    >>> offset(22 * 60, 22 * 60 + 30), offset(30, 23 * 60 + 30)
-    (-30, 60)
-    """
-    return (minute - anchor + 720) % 1440 - 720
+    for view, timing, dose in timing_doses(ctx):
+        problem = _problem(ctx, timing, dose)
+        if problem is not None:
+            yield rule_finding(
+                ctx,
+                view.rule,
+                message=f"{dose.label}: {problem}",
+                substances=(dose.substance.id,),
+                entries=(dose.entry,),
+                conditions=ctx.matched_conditions(view),
+                view=view,
+            )
 
 
 def _problem(ctx: Context, timing: Timing, dose: Dose) -> str | None:

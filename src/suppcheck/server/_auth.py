@@ -56,6 +56,13 @@ class Verifier:
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthError("the Authorization header must be 'Bearer <JWT>'")
         token = token.strip()
+        issuer, kid = self._claimed(token)
+        claims = _decoded(token, self._key(issuer, kid), issuer, audiences)
+        self._once(issuer.issuer, str(claims["jti"]), float(claims["exp"]))
+        return claims
+
+    def _claimed(self, token: str) -> tuple[TrustedIssuer, str]:
+        """The trusted issuer and key id the token claims, before its signature is checked."""
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -72,29 +79,7 @@ class Verifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise AuthError("the token's header has no kid")
-        key = self._key(issuer, kid)
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key,
-                algorithms=list(issuer.algorithms),
-                audience=list(audiences),
-                issuer=issuer.issuer,
-                leeway=_LEEWAY_SECONDS,
-                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise AuthError("the token has expired") from None
-        except jwt.InvalidAudienceError:
-            raise AuthError("the token's audience (aud) is not this endpoint's URL") from None
-        except jwt.MissingRequiredClaimError as exc:
-            raise AuthError(f"the token has no {exc.claim} claim") from None
-        except jwt.InvalidSignatureError:
-            raise AuthError("the token's signature does not verify") from None
-        except jwt.PyJWTError:
-            raise AuthError("the token is not valid") from None
-        self._once(issuer.issuer, str(claims["jti"]), float(claims["exp"]))
-        return claims
+        return issuer, kid
 
     def _key(self, issuer: TrustedIssuer, kid: str) -> Any:
         keys = self._file_keys.get(issuer.issuer)
@@ -136,3 +121,28 @@ def _read_jwks(path: Path, issuer: str) -> jwt.PyJWKSet:
         raise ValueError(f"trusted issuer {issuer!r}: cannot read the JWK Set {path}: {exc.strerror}") from None
     except (ValueError, jwt.PyJWTError) as exc:
         raise ValueError(f"trusted issuer {issuer!r}: {path} is not a JWK Set: {exc}") from None
+
+
+def _decoded(token: str, key: Any, issuer: TrustedIssuer, audiences: Sequence[str]) -> dict[str, Any]:
+    """The token's claims, its signature, audience, issuer and required claims verified."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=list(issuer.algorithms),
+            audience=list(audiences),
+            issuer=issuer.issuer,
+            leeway=_LEEWAY_SECONDS,
+            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the token has expired") from None
+    except jwt.InvalidAudienceError:
+        raise AuthError("the token's audience (aud) is not this endpoint's URL") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise AuthError(f"the token has no {exc.claim} claim") from None
+    except jwt.InvalidSignatureError:
+        raise AuthError("the token's signature does not verify") from None
+    except jwt.PyJWTError:
+        raise AuthError("the token is not valid") from None
+    return claims

@@ -343,52 +343,65 @@ def suggester(
 
     def suggest(finding: Finding) -> list[dict[str, Any]]:
         if finding.code == "dose.above_upper_limit" and len(finding.entries) == 1 and len(finding.substances) == 1:
-            index = finding.entries[0]
-            origin = origins.get(index)
-            total = totals.get(finding.substances[0])
-            if origin is None or total is None or index >= len(regimen.regimen):
-                return []
-            lowered = lowered_dose(regimen.regimen[index], total, origin)
-            if lowered is None:
-                return []
-            label, resource = lowered
-            resource = _clean(resource)
-            return [
-                {
-                    "label": label,
-                    "isRecommended": True,
-                    "actions": [{"type": "update", "description": label, "resource": resource}],
-                }
-            ]
+            return _lower(regimen, finding, origins, totals)
         if finding.code == "timing.separation":
-            plan = planned()
-            if plan is None or finding.rule_id not in plan["satisfied"]:
-                return []
-            actions = []
-            moved = []
-            for index in finding.entries:
-                origin = origins.get(index)
-                new_times = plan["times"].get(index)
-                if origin is None or not new_times or index >= len(regimen.regimen):
-                    continue
-                if index in plan["splits"]:
-                    return []  # the planner also split the dose: not one update of its times
-                entry = regimen.regimen[index]
-                if entry.times is not None and tuple(entry.times) == tuple(new_times):
-                    continue
-                updated = timed(origin, new_times)
-                if updated is None:
-                    return []  # a move we cannot write would leave the pair unseparated
-                what = f"Take {entry.display_name} at {', '.join(new_times)}"
-                actions.append({"type": "update", "description": what, "resource": _clean(updated)})
-                moved.append(what)
-            if not actions:
-                return []
-            label = summary_of("; ".join(moved) + " (a timetable that keeps the separation)")
-            return [{"label": label, "isRecommended": True, "actions": actions}]
+            return _move(regimen, finding, origins, planned())
         return []
 
     return suggest
+
+
+def _lower(
+    regimen: RegimenFile, finding: Finding, origins: Mapping[int, Origin], totals: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """A dose above its upper limit: the one entry's dose lowered, where its origin can be updated."""
+    index = finding.entries[0]
+    origin = origins.get(index)
+    total = totals.get(finding.substances[0])
+    if origin is None or total is None or index >= len(regimen.regimen):
+        return []
+    lowered = lowered_dose(regimen.regimen[index], total, origin)
+    if lowered is None:
+        return []
+    label, resource = lowered
+    resource = _clean(resource)
+    return [
+        {
+            "label": label,
+            "isRecommended": True,
+            "actions": [{"type": "update", "description": label, "resource": resource}],
+        }
+    ]
+
+
+def _move(
+    regimen: RegimenFile, finding: Finding, origins: Mapping[int, Origin], plan: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """A broken separation the plan keeps: each entry's new times, or nothing when one cannot be written."""
+    if plan is None or finding.rule_id not in plan["satisfied"]:
+        return []
+    actions = []
+    moved = []
+    for index in finding.entries:
+        origin = origins.get(index)
+        new_times = plan["times"].get(index)
+        if origin is None or not new_times or index >= len(regimen.regimen):
+            continue
+        if index in plan["splits"]:
+            return []  # the planner also split the dose: not one update of its times
+        entry = regimen.regimen[index]
+        if entry.times is not None and tuple(entry.times) == tuple(new_times):
+            continue
+        updated = timed(origin, new_times)
+        if updated is None:
+            return []  # a move we cannot write would leave the pair unseparated
+        what = f"Take {entry.display_name} at {', '.join(new_times)}"
+        actions.append({"type": "update", "description": what, "resource": _clean(updated)})
+        moved.append(what)
+    if not actions:
+        return []
+    label = summary_of("; ".join(moved) + " (a timetable that keeps the separation)")
+    return [{"label": label, "isRecommended": True, "actions": actions}]
 
 
 def plan_summary(plan: Any) -> dict[str, Any]:

@@ -162,28 +162,34 @@ async def _fetch_all(
             raise Unavailable("the FHIR server did not answer in time") from None
 
 
-async def _fetch_key(client: Any, base: str, key: str, url: str, *, skip_first: bool) -> list[dict[str, Any]]:
+async def _page(client: Any, key: str, url: str) -> bytearray:
+    """One page's bytes, bounded; an answer that is not a 200 (or is too large) is :class:`Unavailable`."""
     import httpx
 
+    try:
+        async with client.stream("GET", url) as response:
+            if response.status_code == 404 and key == "patient":
+                raise Unavailable("prefetch patient: the FHIR server has no such Patient")
+            if response.status_code != 200:
+                raise Unavailable(f"prefetch {key}: the FHIR server answered HTTP {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > _MAX_RESPONSE_BYTES:
+                    raise Unavailable(f"prefetch {key}: the FHIR server's answer is too large")
+    except httpx.TimeoutException:
+        raise Unavailable(f"prefetch {key}: the FHIR server did not answer in time") from None
+    except httpx.HTTPError:
+        raise Unavailable(f"prefetch {key}: the FHIR server could not be reached") from None
+    return body
+
+
+async def _fetch_key(client: Any, base: str, key: str, url: str, *, skip_first: bool) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for _ in range(_MAX_PAGES):
         if not url.startswith(base + "/") and not url.startswith(base + "?"):
             raise Unavailable(f"prefetch {key}: the FHIR server's next page is not on the same server")
-        try:
-            async with client.stream("GET", url) as response:
-                if response.status_code == 404 and key == "patient":
-                    raise Unavailable("prefetch patient: the FHIR server has no such Patient")
-                if response.status_code != 200:
-                    raise Unavailable(f"prefetch {key}: the FHIR server answered HTTP {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) > _MAX_RESPONSE_BYTES:
-                        raise Unavailable(f"prefetch {key}: the FHIR server's answer is too large")
-        except httpx.TimeoutException:
-            raise Unavailable(f"prefetch {key}: the FHIR server did not answer in time") from None
-        except httpx.HTTPError:
-            raise Unavailable(f"prefetch {key}: the FHIR server could not be reached") from None
+        body = await _page(client, key, url)
         try:
             value = json.loads(bytes(body))
         except ValueError:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+__all__ = ["DAY", "Gap", "closest_pairs", "hours_apart", "separated", "worst_gap"]
+
 DAY = 1440
 
 
@@ -92,14 +94,3 @@ def closest_pairs(
 def hours_apart(minutes: int) -> float:
     """:attr:`Gap.closest_hours` of a pair ``minutes`` apart (at most 720)."""
     return round(minutes / 60, 2)
-
-
-def window_text(before_hours: float, after_hours: float, partner: str, subject: str) -> str:
-    """``take doxycycline at least 2 h before or 4 h after magnesium``."""
-    if before_hours == after_hours:
-        return f"keep {partner} and {subject} at least {_h(before_hours)} apart"
-    return f"take {partner} at least {_h(before_hours)} before or {_h(after_hours)} after {subject}"
-
-
-def _h(hours: float) -> str:
-    return f"{hours:g} h"

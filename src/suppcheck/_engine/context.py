@@ -19,17 +19,20 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .. import _clock
 from .._kb.base import CACHE_SIZE, KnowledgeBase
-from .._kb.models import Form, LabThreshold, Limit, LimitType, Rule, SeverityStep, Substance
+from .._kb.models import Form, LabThreshold, Limit, LimitType, Substance
 from .._names import in_sentence, medication_core
 from .._regimen import RegimenFile
-from .._report import Finding, ReferenceInfo, new_finding
+from .._report import Finding, ReferenceInfo
 from .._severity import Severity
 from .._units import parse_unit
 from .derived import Derived, RuleView, SubstanceLimits
+from .findings import input_finding, life_stage_finding, unrecognized
 from .stage import Stage
 
 if TYPE_CHECKING:
     from .foods import FoodTaken
+
+__all__ = ["Context", "Dose", "MedicationTaken", "build_context"]
 
 # Named tuples rather than dataclasses here and in stage.py, separation.py, _units.py
 # and _kb/base.py: defining a dataclass costs over a millisecond, paid by every
@@ -123,19 +126,16 @@ class Context:
         self.doses.append(dose)
         self.by_substance[dose.substance.id].append(dose)
 
-    def applies(self, rule: Rule, substance_id: str) -> list[Dose]:
-        """The doses of ``substance_id`` a rule applies to; empty when it does not apply.
+    def applies(self, view: RuleView, substance_id: str) -> list[Dose]:
+        """The doses of ``substance_id`` a rule (as its view) applies to; empty when it does not apply.
 
         Medications are matched by the caller, which reports them.
         ``min_daily_amount`` is compared with the amount the substance's upper
         limit counts (preformed vitamin A, folic acid), the basis of harm.
+        A rule's view is ``ctx.derived.view(rule)``: its partner sets, computed once.
         """
-        return self.applies_view(self.derived.view(rule), substance_id)
-
-    def applies_view(self, view: RuleView, substance_id: str) -> list[Dose]:
         # The partner tests first: set operations that turn most rules away.
-        """What :meth:`applies` says, from a rule's precomputed view."""
-        if not self.partners_ok_view(view):
+        if not self.partners_ok(view):
             return []
         doses = self.by_substance.get(substance_id)
         if not doses:
@@ -150,12 +150,8 @@ class Context:
             return []
         return doses
 
-    def matched_medications(self, rule: Rule) -> list[MedicationTaken]:
-        """The medications taken that the rule names, in the order they were given."""
-        return self.matched_medications_view(self.derived.view(rule))
-
-    def matched_medications_view(self, view: RuleView) -> list[MedicationTaken]:
-        """The medications taken that the rule names, in the order they were given."""
+    def matched_medications(self, view: RuleView) -> list[MedicationTaken]:
+        """The medications taken that the rule (as its view) names, in the order they were given."""
         wanted = view.medication_keys
         if not wanted or not self.medications:
             return []
@@ -181,23 +177,22 @@ class Context:
         self._taken = frozenset(index)
         self._present = frozenset(k for k, v in self.by_substance.items() if v)
 
-    def matched_conditions(self, rule: Rule) -> list[str]:
-        """The person's conditions (as they gave them) that satisfy the rule."""
-        return self.matched_conditions_of(rule.conditions)
+    def matched_conditions(self, view: RuleView) -> list[str]:
+        """The person's conditions (as they gave them) that are among the rule's or imply one."""
+        return self.conditions_among(view.conditions)
 
-    def matched_conditions_of(self, conditions: tuple[str, ...]) -> list[str]:
-        """The person's conditions (as they gave them) that are among ``conditions`` or imply one."""
-        if not conditions or not self.conditions:
-            return []
+    def conditions_among(self, conditions: Iterable[str]) -> list[str]:
+        """The person's conditions (as they gave them) that are among ``conditions`` or imply one.
+
+        For records that have no rule view: a food rule names its conditions by id.
+        """
         mine = self.conditions
+        if not mine:
+            return []
         return sorted({own for c in conditions if c in mine for own in mine[c]})
 
-    def partners_ok(self, rule: Rule) -> bool:
-        """Every non-empty partner list of the rule is matched (medications aside)."""
-        return self.partners_ok_view(self.derived.view(rule))
-
-    def partners_ok_view(self, view: RuleView) -> bool:
-        """What :meth:`partners_ok` says, from a rule's precomputed view."""
+    def partners_ok(self, view: RuleView) -> bool:
+        """Every non-empty partner list of the rule (as its view) is matched, medications aside."""
         if view.with_substances and view.with_substances.isdisjoint(self.present()):
             return False
         if view.labs:
@@ -289,84 +284,110 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
     slots = profile.day.slots()
     day = {slot: _clock.resolve(slot, slots) for slot in _clock.SLOTS}
     ctx = Context(kb, regimen, Stage.of(profile.age, profile.sex, profile.pregnant, profile.lactating), day)
-    factors = ctx.derived.factors
     if profile.age is None:
         ctx.findings.append(
-            _input_finding(
-                "input.missing_age",
-                Severity.INFO,
-                "No age was given, so adult (19-50) limits were used.",
-                "Add the person's age: limits differ for children, adults over 50 and over 70.",
+            input_finding(
+                code="input.missing_age",
+                severity=Severity.INFO,
+                message="No age was given, so adult (19-50) limits were used.",
+                recommendation="Add the person's age: limits differ for children, adults over 50 and over 70.",
             )
         )
     for index, entry in enumerate(regimen.regimen):
         times = None if entry.times is None else tuple(_clock.resolve(t, slots) for t in entry.times)
-        per_day = entry.daily_frequency
         # A single entry is its own part: the same fields an Ingredient has, validated already.
         parts: Iterable[Any] = entry.ingredients if entry.ingredients is not None else (entry,)
         for part in parts:
-            resolved = kb.resolve(part.code or part.substance, part.form)
-            if resolved is None:
-                shown = part.code or part.substance  # an unknown code is reported as the code
-                ctx.findings.append(
-                    _unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,))
-                )
-                continue
-            substance, form = resolved
-            amount_given = part.amount
-            counted = True
-            if part.form and form is None:
-                suggestions = kb.suggestions("form", part.form, substance_id=substance.id)
-                excluded = part.basis == "compound"
-                ctx.findings.append(
-                    _unrecognized(
-                        "form",
-                        part.form,
-                        suggestions,
-                        entries=(index,),
-                        substances=(substance.id,),
-                        extra=(
-                            f" The {amount_given} is a compound weight, so it could not be converted and is "
-                            "NOT counted in the totals."
-                            if excluded
-                            else f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
-                        ),
-                    )
-                )
-                counted = not excluded
-            if counted:
-                key = (substance.id, form.id if form is not None else None, amount_given.unit)
-                pair = factors.get(key)
-                if pair is None:
-                    spec = parse_unit(amount_given.unit)
-                    pair = (
-                        kb.unit_factor(substance, form, spec, for_upper_limit=False),
-                        kb.unit_factor(substance, form, spec, for_upper_limit=True),
-                    )
-                    if len(factors) < CACHE_SIZE:
-                        factors[key] = pair
-                factor, ul_factor = pair
-            else:
-                factor = ul_factor = 0.0
-            if part.basis == "compound" and form is not None and form.elemental_fraction is not None:
-                factor *= form.elemental_fraction
-                ul_factor *= form.elemental_fraction
-            value = amount_given.value
-            counts = form is None or form.counts_toward_upper_limit
-            ctx.add_dose(
-                Dose(
-                    index,
-                    entry.product or substance.id,
-                    substance,
-                    form,
-                    value * factor,
-                    value * ul_factor if counts else 0.0,
-                    per_day,
-                    times,
-                    entry.with_food,
-                )
-            )
-    for position, use in enumerate(profile.medications):
+            dose = _resolve_part(ctx, index, entry.product, part, times, entry.daily_frequency, entry.with_food)
+            if dose is not None:
+                ctx.add_dose(dose)
+    _resolve_medications(ctx, slots)
+    _resolve_conditions(ctx)
+    if ctx.regimen.foods:
+        from .foods import resolve_foods
+
+        resolve_foods(ctx, slots)
+    ctx.index()
+    return ctx
+
+
+def _resolve_part(
+    ctx: Context,
+    index: int,
+    product: str | None,
+    part: Any,
+    times: tuple[int, ...] | None,
+    per_day: float,
+    with_food: bool | None,
+) -> Dose | None:
+    """One substance of entry ``index`` as a dose, or None (reported) when the substance is unknown."""
+    kb = ctx.kb
+    resolved = kb.resolve(part.code or part.substance, part.form)
+    if resolved is None:
+        shown = part.code or part.substance  # an unknown code is reported as the code
+        ctx.findings.append(unrecognized("substance", shown, kb.suggestions("substance", shown), entries=(index,)))
+        return None
+    substance, form = resolved
+    amount_given = part.amount
+    counted = True
+    if part.form and form is None:
+        counted = part.basis != "compound"
+        ctx.findings.append(_unknown_form(ctx, index, part.form, substance, amount_given, counted))
+    factor, ul_factor = _factors(ctx, substance, form, amount_given.unit) if counted else (0.0, 0.0)
+    if part.basis == "compound" and form is not None and form.elemental_fraction is not None:
+        factor *= form.elemental_fraction
+        ul_factor *= form.elemental_fraction
+    value = amount_given.value
+    counts = form is None or form.counts_toward_upper_limit
+    return Dose(
+        index,
+        product or substance.id,
+        substance,
+        form,
+        value * factor,
+        value * ul_factor if counts else 0.0,
+        per_day,
+        times,
+        with_food,
+    )
+
+
+def _unknown_form(ctx: Context, index: int, form: str, substance: Substance, amount: Any, counted: bool) -> Finding:
+    """``input.unrecognized_form``, saying whether the amount was counted as elemental or left out."""
+    return unrecognized(
+        "form",
+        form,
+        ctx.kb.suggestions("form", form, substance_id=substance.id),
+        entries=(index,),
+        substances=(substance.id,),
+        extra=(
+            f" The amount was taken as elemental {in_sentence(substance.name)}, as on a label."
+            if counted
+            else f" The {amount} is a compound weight, so it could not be converted and is NOT counted in the totals."
+        ),
+    )
+
+
+def _factors(ctx: Context, substance: Substance, form: Form | None, unit: str) -> tuple[float, float]:
+    """The factors from ``unit`` to the substance's canonical unit: as given, and as its upper limit counts."""
+    factors = ctx.derived.factors
+    key = (substance.id, form.id if form is not None else None, unit)
+    pair = factors.get(key)
+    if pair is None:
+        spec = parse_unit(unit)
+        pair = (
+            ctx.kb.unit_factor(substance, form, spec, for_upper_limit=False),
+            ctx.kb.unit_factor(substance, form, spec, for_upper_limit=True),
+        )
+        if len(factors) < CACHE_SIZE:
+            factors[key] = pair
+    return pair
+
+
+def _resolve_medications(ctx: Context, slots: dict[str, str]) -> None:
+    """Each medication the person takes, resolved by name, code or the name before its strength."""
+    kb = ctx.kb
+    for position, use in enumerate(ctx.regimen.profile.medications):
         match = kb.medication(use.identity)
         if match is None:
             # "doxycycline 100mg", "warfarin 5 mg twice daily": the name before the strength.
@@ -374,7 +395,7 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
             match = kb.medication(core) if core is not None else None
         if match is None:
             shown = use.code or use.name
-            ctx.findings.append(_unrecognized("medication", shown, kb.suggestions("medication", shown)))
+            ctx.findings.append(unrecognized("medication", shown, kb.suggestions("medication", shown)))
             continue
         record = kb.medication_classes[match.id] if match.is_class else kb.medications[match.id]
         ctx.medications.append(
@@ -387,177 +408,25 @@ def build_context(regimen: RegimenFile, kb: KnowledgeBase) -> Context:
                 given=position,
             )
         )
+
+
+def _resolve_conditions(ctx: Context) -> None:
+    """The person's conditions with every condition each implies; a life stage given as a condition is noted."""
+    kb = ctx.kb
+    profile = ctx.regimen.profile
     stages = dict(profile.life_stage_conditions())
     for name in profile.conditions:
         condition = kb.condition(name)
         flag = stages.get(name)
         if flag is not None:
-            ctx.findings.append(_life_stage_finding(name, flag))
+            ctx.findings.append(life_stage_finding(name, flag))
             if condition is None:
                 continue  # a life stage, not a condition the knowledge base should know
         if condition is None:
-            ctx.findings.append(_unrecognized("condition", name, kb.suggestions("condition", name)))
+            ctx.findings.append(unrecognized("condition", name, kb.suggestions("condition", name)))
             continue
         for implied in kb.condition_closure(condition):
             # Every condition that implies it, not the first: which came first must not change the report.
             given = ctx.conditions.get(implied, ())
             if condition not in given:
                 ctx.conditions[implied] = (*given, condition)
-    if regimen.foods:
-        from .foods import resolve_foods
-
-        resolve_foods(ctx, slots)
-    ctx.index()
-    return ctx
-
-
-# -- findings -------------------------------------------------------------------------
-
-
-def _input_finding(code: str, severity: Severity, message: str, recommendation: str, **fields: object) -> Finding:
-    return Finding.model_validate(
-        {
-            "code": code,
-            "severity": severity,
-            "evidence": None,
-            "rule_id": code,
-            "message": message,
-            "recommendation": recommendation,
-            **fields,
-        }
-    )
-
-
-def _life_stage_finding(name: str, flag: str) -> Finding:
-    stage = "pregnancy" if flag == "pregnant" else "lactation"
-    return _input_finding(
-        "input.life_stage_from_condition",
-        Severity.INFO,
-        f"Condition {name!r} was read as '{flag}: true': the limits and rules for {stage} were applied.",
-        f"Write '{flag}: true' in the profile rather than a condition, so that every reader of the regimen "
-        "sees the life stage.",
-    )
-
-
-def _unrecognized(
-    kind: str,
-    name: str,
-    suggestions: list[str],
-    *,
-    entries: tuple[int, ...] = (),
-    substances: tuple[str, ...] = (),
-    extra: str = "",
-) -> Finding:
-    hint = f" Did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-    return _input_finding(
-        f"input.unrecognized_{kind}",
-        Severity.MINOR,
-        f"{kind.capitalize()} {name!r} is not in the knowledge base, so nothing about it was checked.{hint}{extra}",
-        f"Check the spelling, or review {name!r} by hand: this report cannot be called clean.",
-        entries=entries,
-        substances=substances,
-        suggestions=tuple(suggestions),
-    )
-
-
-LAB_NAMES = {"egfr": "eGFR", "potassium": "serum potassium", "ferritin": "ferritin"}
-LAB_UNITS = {"egfr": "mL/min/1.73 m²", "potassium": "mmol/L", "ferritin": "ng/mL"}
-
-
-def lab_text(hits: list[tuple[LabThreshold, float]]) -> str:
-    """``eGFR 20 mL/min/1.73 m² (below 30: <note>)`` for each threshold past."""
-    from .dose import fmt
-
-    parts = []
-    for threshold, value in hits:
-        words, limit = threshold.bound
-        bound = f"{words} {fmt(limit)}"
-        note = f": {threshold.note}" if threshold.note else ""
-        parts.append(f"{LAB_NAMES[threshold.lab]} {fmt(value)} {LAB_UNITS[threshold.lab]} ({bound}{note})")
-    return " and ".join(parts)
-
-
-def step_for(steps: tuple[SeverityStep, ...], amount: float) -> SeverityStep | None:
-    """The highest step a daily amount reaches (float noise from unit factors aside), or None.
-
-    >>> from suppcheck._kb.models import SeverityStep
-    >>> steps = (SeverityStep(min_daily_amount=10, severity="moderate", note="n", references=("r",)),)
-    >>> step_for(steps, 10.0).severity.value, step_for(steps, 9.99)
-    ('moderate', None)
-    """
-    found = None
-    for step in steps:
-        limit = step.threshold
-        reached = amount >= limit * (1 - 1e-9) if step.inclusive else amount > limit * (1 + 1e-9)
-        if not reached:
-            break
-        found = step
-    return found
-
-
-def step_text(step: SeverityStep, name: str, amount: float, unit: str) -> str:
-    """`` Fish oil totals 10,000 mg/day, above 3,000 mg/day: <note>`` (with its leading space)."""
-    from .dose import fmt
-
-    relation = "at or above" if step.inclusive else "above"
-    return f" {name} totals {fmt(amount)} {unit}/day, {relation} {fmt(step.threshold)} {unit}/day: {step.note}"
-
-
-def _sorted_unique(items: Iterable[Any]) -> tuple[Any, ...]:
-    if isinstance(items, tuple | list) and len(items) == 1:
-        return tuple(items)
-    return tuple(sorted(set(items)))
-
-
-def rule_finding(
-    ctx: Context,
-    rule: Rule,
-    *,
-    code: str | None = None,
-    severity: Severity | None = None,
-    message: str,
-    substances: Iterable[str],
-    medications: Iterable[str] = (),
-    conditions: Iterable[str] = (),
-    entries: Iterable[int] = (),
-    recommendation: str | None = None,
-    view: RuleView | None = None,
-    extra_references: tuple[str, ...] = (),
-) -> Finding:
-    """A finding raised by a knowledge-base rule, with its evidence and sources.
-
-    ``extra_references``: the sources of a severity step or lab threshold that
-    applied, cited after the rule's own.
-    """
-    if view is None:
-        view = ctx.derived.view(rule)
-    references = view.references
-    if extra_references:
-        references = with_references(ctx, references, extra_references)
-    return new_finding(
-        code or view.code,
-        severity or rule.severity,
-        view.evidence,
-        _sorted_unique(substances),
-        _sorted_unique(medications),
-        _sorted_unique(conditions),
-        _sorted_unique(entries),
-        rule.id,
-        message,
-        recommendation or rule.recommendation,
-        rule.mechanism,
-        references,
-        None,  # hours of a separation window: only interactions.py raises those, with new_finding
-        None,
-    )
-
-
-def with_references(
-    ctx: Context, references: tuple[ReferenceInfo, ...], ids: tuple[str, ...]
-) -> tuple[ReferenceInfo, ...]:
-    """``references`` followed by those of ``ids`` not among them already, each once.
-
-    Two thresholds (or a step and a threshold) may cite the same source: it is listed once.
-    """
-    have = {r.id for r in references}
-    return references + tuple(r for r in ctx.references(tuple(dict.fromkeys(ids))) if r.id not in have)

@@ -2,14 +2,20 @@
 
 A rule's partner sets and sources, a substance's rules by family and its
 limits at a life stage depend on the knowledge base alone: they are computed
-on first use and kept in :attr:`KnowledgeBase.memo`, so a check costs what
-its regimen holds, never a scan of the rules.
+on first use and kept beside the knowledge base, in a table keyed by the
+knowledge-base object that lets go of an entry when the knowledge base is
+collected, so a check costs what its regimen holds, never a scan of the
+rules. The knowledge base itself holds knowledge only: it pickles (the
+knowledge cache, Dask workers) without any of this, and a process that
+reads it back derives its own.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
+from typing import cast
 
 from .._kb.base import CACHE_SIZE, KnowledgeBase
 from .._kb.models import Limit, LimitType, Reference, Rule, RuleFamily, Timing
@@ -17,7 +23,17 @@ from .._names import in_sentence
 from .._report import ReferenceInfo
 from .._severity import Evidence
 
-_INTERACTION_FAMILIES = frozenset(
+__all__ = [
+    "CONDITION_FAMILIES",
+    "INTERACTION_FAMILIES",
+    "Derived",
+    "RuleView",
+    "SubstanceLimits",
+    "SubstanceRules",
+]
+
+# The rule families each family module reads: one list, read by the families and the planner.
+INTERACTION_FAMILIES = frozenset(
     {
         RuleFamily.INTERACTION_MEDICATION,
         RuleFamily.INTERACTION_SUPPLEMENT,
@@ -25,7 +41,7 @@ _INTERACTION_FAMILIES = frozenset(
         RuleFamily.ABSORPTION_ENHANCED,
     }
 )
-_CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
+CONDITION_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.CONTRAINDICATION_LIFE_STAGE})
 
 
 # Plain classes with __slots__, not dataclasses: creating a dataclass costs about
@@ -112,13 +128,16 @@ _EMPTY_RULES = SubstanceRules((), (), ())
 class Derived:
     """Values derived from one knowledge base, computed on first use and kept for its lifetime.
 
-    Lives in ``kb.memo``; every table is filled from the knowledge base's
-    indexes (``rules_for_substance``, ``limits_for``), never by a scan.
-    Thread-safe: a value computed twice by two threads is the same value.
+    :meth:`of` gives the one every check of a knowledge base shares; every
+    table is filled from the knowledge base's indexes (``rules_for_substance``,
+    ``limits_for``), never by a scan. Thread-safe: a value computed twice by
+    two threads is the same value.
     """
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
+        # A proxy, not the knowledge base: the shared table's entry for a knowledge
+        # base must not keep it alive, or it would never be collected.
+        self.kb = cast("KnowledgeBase", weakref.proxy(kb))
         self.rule_views: dict[str, RuleView] = {}
         self.substance_rules: dict[str, SubstanceRules] = {}
         self.references: dict[tuple[str, ...], tuple[ReferenceInfo, ...]] = {}
@@ -132,13 +151,13 @@ class Derived:
     @classmethod
     def of(cls, kb: KnowledgeBase) -> Derived:
         """The indexes derived from ``kb``, built once per knowledge base and shared by every check."""
-        found = kb.memo.get(_MEMO_KEY)
+        found = _by_knowledge.get(kb)
         if found is None:
             with _derived_lock:
-                found = kb.memo.get(_MEMO_KEY)
+                found = _by_knowledge.get(kb)
                 if found is None:
-                    found = kb.memo[_MEMO_KEY] = cls(kb)
-        return found  # type: ignore[return-value]
+                    found = _by_knowledge[kb] = cls(kb)
+        return found
 
     def view(self, rule: Rule) -> RuleView:
         """The rule's precomputed view (its partner sets and references), built on first use."""
@@ -158,13 +177,13 @@ class Derived:
             if not rules:
                 return _EMPTY_RULES
             found = SubstanceRules(
-                interactions=tuple(self.view(r) for r in rules if r.family in _INTERACTION_FAMILIES),
+                interactions=tuple(self.view(r) for r in rules if r.family in INTERACTION_FAMILIES),
                 timing=tuple(
                     (self.view(r), r.timing)
                     for r in rules
                     if r.family is RuleFamily.TIMING_ADVICE and r.timing is not None
                 ),
-                conditions=tuple(self.view(r) for r in rules if r.family in _CONDITION_FAMILIES),
+                conditions=tuple(self.view(r) for r in rules if r.family in CONDITION_FAMILIES),
             )
             self.substance_rules[substance_id] = found
         return found
@@ -188,7 +207,8 @@ class Derived:
         return found
 
 
-_MEMO_KEY = "suppcheck._rules.derived.Derived"
+# Knowledge base -> what is derived from it; an entry goes when its knowledge base is collected.
+_by_knowledge: weakref.WeakKeyDictionary[KnowledgeBase, Derived] = weakref.WeakKeyDictionary()
 _derived_lock = threading.Lock()
 
 

@@ -6,6 +6,8 @@ from typing import Literal, NamedTuple
 
 from .._kb.models import Limit
 
+__all__ = ["ASSUMED_ADULT_BAND", "Stage", "band_for_age"]
+
 _BANDS: tuple[tuple[float, str], ...] = (
     (0.5, "0-6mo"),
     (1, "7-12mo"),
