@@ -24,9 +24,12 @@ from .problem import Problem, bad_after, moves, structural_problem, timing_ok
 # Work per search before it settles for the best found (the plan then says it is not proven optimal): one
 # unit per dose placed, per value scored and per entry the bound looks at, which follows the time spent
 # within a factor of about three where doses placed alone vary by five. Deterministic, unlike a time limit.
-# On the corpus of benchmarks/plan_corpus.py a plan() then takes at most about half a second of CPU
-# (benchmarks/RESULTS.md); at 30,000 doses placed, the budget before, the hardest took 7 s.
+# The second search, which starts from the first's answer and mostly settles lateness, the last criterion,
+# gets what the first left of SOLVE_BUDGET. On the corpus of benchmarks/plan_corpus.py a plan() then takes
+# under a second of CPU on a loaded machine (benchmarks/RESULTS.md); at the budget before, 30,000 doses
+# placed per search, the hardest took 7 s.
 WORK_BUDGET = 100_000
+SOLVE_BUDGET = 130_000
 _FAR = 1 << 62
 _NEVER = (_FAR, _FAR, _FAR, _FAR)
 
@@ -893,13 +896,14 @@ def solve(problem: Problem, prefer: str) -> Result:
     the second starts from its answer and looks only for earlier timetables.
     """
     compiled = Compiled.of(problem)
-    first = Search(compiled, prefer, lateness=False).run()
+    search = Search(compiled, prefer, lateness=False)
+    first = search.run()
     if first is None:
         # The budget ran out before the search reached any complete timetable
         # (many split doses): start the second search from the earliest timetable
         # that is possible at all, and say the result is not proven best.
-        first = Result(earliest_timetable(problem), False, 0)
-    second = Search(compiled, prefer).run(first)
+        first = Result(earliest_timetable(problem), False, search.nodes, search.work)
+    second = Search(compiled, prefer, budget=SOLVE_BUDGET - first.work).run(first)
     assert second is not None
     assert structural_problem(problem, second.times) is None
     optimal = first.optimal and second.optimal
