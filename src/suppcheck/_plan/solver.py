@@ -37,8 +37,8 @@ Key = tuple[int, int, int, int]
 # Of one entry, for the bound: (broken groups it was worked out under, room, whether its doses fit there
 # breaking nothing new, its least moves within the room, its least lateness within the room).
 Known = tuple[int, int, bool, int, int]
-# A value for one position, sorted best first: (weight broken, then moves, new time and not wanted in the
-# preference's order, candidate).
+# A value for one position, sorted best first: (weight broken, moves and new time in the preference's
+# order, not a time another entry wants, candidate).
 Value = tuple[int, int, int, int, int]
 
 
@@ -242,7 +242,6 @@ class Search:
         self.work = 0  # what the budget counts: doses placed, values scored, entries bounded
         self.best_key: Key = _NEVER
         self.best: list[list[int]] | None = None
-        self.found_at = 0  # the nodes placed when the best was found
         self.exhausted = True
 
     def _twins(self) -> list[int]:
@@ -804,7 +803,6 @@ class Search:
         if key < self.best_key:
             self.best_key = key
             self.best = [list(c) for c in self.chosen]
-            self.found_at = self.nodes
         return self.feasibility
 
     def _try(self, position: int, i: int, limit: Key, level: _Level) -> bool:
