@@ -21,15 +21,25 @@ from functools import lru_cache
 from .._engine.shared import TOLERANCE
 from .problem import Problem, bad_after, moves, structural_problem, timing_ok
 
-# Doses placed per search before it settles for the best found (the plan then says it is not proven
-# optimal). Deterministic, unlike a time limit; about a second of work on a slow machine.
-NODE_BUDGET = 30_000
-_NEVER = (1 << 62, 1 << 62, 1 << 62, 1 << 62)
+# Work per search before it settles for the best found (the plan then says it is not proven optimal): one
+# unit per dose placed, per value scored and per entry the bound looks at, which follows the time spent
+# within a factor of about three where doses placed alone vary by five. Deterministic, unlike a time limit.
+# The second search, which starts from the first's answer and mostly settles lateness, the last criterion,
+# gets what the first left of SOLVE_BUDGET. On the corpus of benchmarks/plan_corpus.py a plan() then takes
+# under a second of CPU on a loaded machine (benchmarks/RESULTS.md); at the budget before, 30,000 doses
+# placed per search, the hardest took 7 s.
+WORK_BUDGET = 100_000
+SOLVE_BUDGET = 130_000
+_FAR = 1 << 62
+_NEVER = (_FAR, _FAR, _FAR, _FAR)
 
 Key = tuple[int, int, int, int]
 # Of one entry, for the bound: (broken groups it was worked out under, room, whether its doses fit there
 # breaking nothing new, its least moves within the room, its least lateness within the room).
 Known = tuple[int, int, bool, int, int]
+# A value for one position, sorted best first: (weight broken, moves and new time in the preference's
+# order, not a time another entry wants, candidate).
+Value = tuple[int, int, int, int, int]
 
 
 class _Level:
@@ -54,7 +64,8 @@ class Result:
 
     times: tuple[tuple[int, ...], ...]
     optimal: bool
-    nodes: int
+    nodes: int  # doses placed
+    work: int = 0  # what the budget counts
 
 
 @lru_cache(maxsize=64)
@@ -123,9 +134,9 @@ class Search:
         *,
         hard: frozenset[int] | None = None,
         lateness: bool = True,
-        budget: int = NODE_BUDGET,
+        budget: int | None = None,
     ) -> None:
-        self.budget = budget
+        self.budget = WORK_BUDGET if budget is None else budget
         problem = compiled.problem
         self.compiled = compiled
         self.problem = problem
@@ -228,6 +239,7 @@ class Search:
         # What the last full look of _promising worked out of each entry, for the position it looked at.
         self.handed: dict[int, Known] = {}
         self.nodes = 0
+        self.work = 0  # what the budget counts: doses placed, values scored, entries bounded
         self.best_key: Key = _NEVER
         self.best: list[list[int]] | None = None
         self.exhausted = True
@@ -361,19 +373,49 @@ class Search:
 
         ``level`` is shared by the values tried at the position before.
         """
+        fresh: dict[int, Known] = {}
+        if not self.feasibility and self.viol >= limit[0] and self._hopeless(position, limit, level, fresh):
+            return False
+        broken = self.broken
+        for e in self.touched_at[position]:
+            if e not in fresh:
+                fresh[e] = self._known(e, self.doses[e] - len(self.chosen[e]), broken)
+        survey = self._survey(position, limit, level, fresh)
+        if survey is None:
+            return False
+        viol, deficit, moves_lb, late_room, pools = survey
+        if self.feasibility or viol < limit[0]:
+            return True
+        distinct = self.distinct + deficit
+        if not self.own_first and distinct != limit[1]:
+            return distinct < limit[1]
+        if deficit:
+            return self._ordered(viol, distinct, moves_lb, late_room if self.with_lateness else 0) < limit
+        # With no new time needed, a completion no worse in times per day uses only times in use.
+        moves_used, late_used = self._within_used(pools)
+        return self._ordered(viol, distinct, moves_lb if self.own_first else moves_used, late_used) < limit
+
+    def _ordered(self, viol: int, distinct: int, moves: int, late: int) -> Key:
+        """A key in the preference's order."""
+        if self.own_first:
+            return viol, moves, distinct, late
+        return viol, distinct, moves, late
+
+    def _survey(
+        self, position: int, limit: Key, level: _Level, fresh: dict[int, Known]
+    ) -> tuple[int, int, int, int, list[tuple[int, int, int]]] | None:
+        """The bound's look at every unplaced entry, or None when that already reaches ``limit``.
+
+        That is: the weight broken at least, whether a new time is needed, the
+        least moves and lateness within the rooms, and (entry, doses left,
+        room) of each. It leaves what it worked out in ``self.handed`` and the
+        times wanted by the entries that need a new one in ``self.wanted``.
+        """
         viol = self.viol
         used = self.used_mask
         broken = self.broken
-        feasibility = self.feasibility
-        own_first = self.own_first
         doses = self.doses
         chosen_of = self.chosen
-        fresh: dict[int, Known] = {}
-        if not feasibility and viol >= limit[0] and self._hopeless(position, limit, level, fresh):
-            return False
-        for e in self.touched_at[position]:
-            if e not in fresh:
-                fresh[e] = self._known(e, doses[e] - len(chosen_of[e]), broken)
         known_of = level.known
         pools = []
         handed: dict[int, Known] = {}
@@ -393,15 +435,15 @@ class Search:
                     known_of[e] = known
             _, room, fits, moves_room, late = known
             if not fits:
-                if feasibility:
-                    return False
+                if self.feasibility:
+                    return None
                 # Entries that can only break disjoint sets of groups each add a broken group.
                 open_groups = self.group_bits[e] & ~broken
                 if not open_groups & must_break:
                     must_break |= open_groups
                     viol += self.lightest[e]
                     if viol > limit[0]:
-                        return False
+                        return None
             if not (room & used if need == 1 else self._fits(e, room & used, need)):
                 deficit = 1
                 if e != following:
@@ -412,22 +454,17 @@ class Search:
             handed[e] = known
         self.wanted = wanted & ~used
         self.handed = handed
-        if feasibility or viol < limit[0]:
-            return True
-        distinct = self.distinct + deficit
-        if not own_first and distinct != limit[1]:
-            return distinct < limit[1]
-        with_lateness = self.with_lateness
-        if deficit:
-            late = late_room if with_lateness else 0
-            if own_first:
-                return (viol, moves_lb, distinct, late) < limit
-            return (viol, distinct, moves_lb, late) < limit
-        # With no new time needed, a completion no worse in times per day uses only times in use.
-        if not own_first:
-            moves_lb = self.done_moves
-        late = self.lateness
+        self.work += len(pools)
+        return viol, deficit, moves_lb, late_room, pools
+
+    def _within_used(self, pools: list[tuple[int, int, int]]) -> tuple[int, int]:
+        """Least moves (for fewest_times) and lateness of the completions that use only the times in use."""
+        used = self.used_mask
         off = self.off
+        own_first = self.own_first
+        with_lateness = self.with_lateness
+        moves_lb = self.done_moves
+        late = self.lateness
         for e, need, room in pools:
             pool = room & used
             if not own_first:
@@ -443,11 +480,7 @@ class Search:
                 else:
                     for i in _low_bits(pool, need):
                         late += off[i]
-        if not with_lateness:
-            late = 0
-        if own_first:
-            return (viol, moves_lb, distinct, late) < limit
-        return (viol, distinct, moves_lb, late) < limit
+        return moves_lb, late if with_lateness else 0
 
     def _hopeless(self, position: int, limit: Key, level: _Level, fresh: dict[int, Known]) -> bool:
         """A quick look at :meth:`_promising` once the broken groups already reach the limit.
@@ -460,27 +493,11 @@ class Search:
         broken = self.broken
         doses = self.doses
         chosen_of = self.chosen
-        sums = level.sums.get(broken)
-        if sums is None:
-            known_of = level.known
-            moves = 0
-            lacking = []
-            for e in self.untouched_at[position]:
-                need = doses[e] - len(chosen_of[e])
-                known = known_of.get(e)
-                if known is None or known[0] != broken:
-                    known = self._known(e, need, broken)
-                    known_of[e] = known
-                moves += known[3]
-                room = known[1] & level.used
-                if not (room if need == 1 else self._fits(e, room, need)):
-                    lacking.append((e, need, known[1]))
-            sums = moves, tuple(lacking)
-            level.sums[broken] = sums
+        untouched_moves, lacking = self._untouched_sums(position, level)
         used = self.used_mask
         distinct_limit = limit[1]
         if self.own_first:
-            moves = self.done_moves + sums[0]
+            moves = self.done_moves + untouched_moves
             for e in self.touched_at[position]:
                 if self.user_mask[e]:
                     known = self._known(e, doses[e] - len(chosen_of[e]), broken)
@@ -494,19 +511,47 @@ class Search:
         if self.distinct + 1 <= distinct_limit:
             return False
         # One more time a day is too many: any entry whose doses do not fit in the times in use settles it.
-        for e, need, room in sums[1]:
-            if not (room & used if need == 1 else self._fits(e, room & used, need)):
-                return True
+        if any(not self._fits(e, room & used, need) for e, need, room in lacking):
+            return True
         for e in self.touched_at[position]:
             need = doses[e] - len(chosen_of[e])
-            known = fresh.get(e)
-            room = (known[1] if known is not None else self._open(e, need, broken)[0]) & used
+            found = fresh.get(e)
+            room = (found[1] if found is not None else self._open(e, need, broken)[0]) & used
             if not (room if need == 1 else self._fits(e, room, need)):
                 return True
         return False
 
+    def _untouched_sums(self, position: int, level: _Level) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+        """The untouched entries' least moves within their rooms, and those that do not fit in the times in use.
+
+        Untouched: by the last dose placed. Those that do not fit are given as
+        (entry, doses left, room), for the times in use before that dose.
+        The same for every value tried at a position while the broken groups are, so kept in ``level``.
+        """
+        broken = self.broken
+        sums = level.sums.get(broken)
+        if sums is not None:
+            return sums
+        known_of = level.known
+        moves = 0
+        lacking = []
+        for e in self.untouched_at[position]:
+            need = self.doses[e] - len(self.chosen[e])
+            known = known_of.get(e)
+            if known is None or known[0] != broken:
+                known = self._known(e, need, broken)
+                known_of[e] = known
+            moves += known[3]
+            room = known[1] & level.used
+            if not (room if need == 1 else self._fits(e, room, need)):
+                lacking.append((e, need, known[1]))
+        sums = moves, tuple(lacking)
+        level.sums[broken] = sums
+        return sums
+
     def _known(self, e: int, need: int, broken: int) -> Known:
         """What the bound needs of entry ``e`` that depends on its own state and the broken groups only."""
+        self.work += 1
         room, fits = self._open(e, need, broken)
         user = self.user_mask[e]
         if user:
@@ -577,7 +622,8 @@ class Search:
         if self.best is None:
             return None
         cands = self.problem.candidates
-        return Result(tuple(tuple(cands[i] for i in chosen) for chosen in self.best), self.exhausted, self.nodes)
+        times = tuple(tuple(cands[i] for i in chosen) for chosen in self.best)
+        return Result(times, self.exhausted, self.nodes, self.work)
 
     def _key_of(self, chosen: list[list[int]]) -> Key:
         undos = [(e, i, self._place(e, i)) for e, indexes in enumerate(chosen) for i in indexes]
@@ -591,48 +637,103 @@ class Search:
         self.done_moves = 0
         return key
 
-    def _values(self, position: int, clean: bool) -> list[tuple[int, int, int, int, int]]:
-        """Candidate times for the dose at ``position``, best first: those that break nothing new, or the others."""
+    def _values(self, position: int, clean: bool, cap: int, most: tuple[int, int]) -> list[Value]:
+        """Candidate times for the dose at ``position``, best first: those that break nothing new, or the others.
+
+        Of the others, only those that break at most ``cap`` more (by weight);
+        of the first, only those whose next two parts of the value are at most
+        ``most`` (lexicographically): the search would stop at the first of the
+        rest, as none can beat the best found.
+        """
         e, j = self.positions[position]
-        need = self.doses[e] - j
         room = self._room(e)
         keep = self._clean(e, self.broken) & room
-        if not clean and self.feasibility:
-            return []
-        user = self.user_mask[e]
+        if not clean:
+            if self.feasibility:
+                return []
+            left, hurt = self._hurt_at(e, room & ~keep, cap)
+            return self._scored(e, j, room, left, hurt, (_FAR, _FAR))
+        if not self.own_first and most[0] <= 0:
+            keep &= self.used_mask  # a new time would be one too many
+        if not self.user_mask[e]:
+            return self._free_values(keep)
+        return self._scored(e, j, room, keep, None, most)
+
+    def _free_values(self, keep: int) -> list[Value]:
+        """The values of a dose with nothing to break and nothing to move: by new time, then shared, then time."""
         # The first search tries first a new time that another entry could also use.
         wanted = 0 if self.with_lateness else self.wanted
         used = self.used_mask
         own_first = self.own_first
         values = []
-        if clean and not user:
-            # Nothing to break and nothing to move: the order is by new time, then shared, then time.
-            for group, new_time, shared in (
-                (keep & used & wanted, 0, 0),
-                (keep & used & ~wanted, 0, 1),
-                (keep & ~used & wanted, 1, 0),
-                (keep & ~used & ~wanted, 1, 1),
-            ):
-                while group:
-                    low = group & -group
-                    group ^= low
-                    i = low.bit_length() - 1
-                    values.append((0, 0, new_time, shared, i) if own_first else (0, new_time, 0, shared, i))
-            return values
-        hurts = [] if clean else self._hurts(e)
+        for group, new_time, shared in (
+            (keep & used & wanted, 0, 0),
+            (keep & used & ~wanted, 0, 1),
+            (keep & ~used & wanted, 1, 0),
+            (keep & ~used & ~wanted, 1, 1),
+        ):
+            while group:
+                low = group & -group
+                group ^= low
+                i = low.bit_length() - 1
+                values.append((0, 0, new_time, shared, i) if own_first else (0, new_time, 0, shared, i))
+        self.work += len(values)
+        return values
+
+    def _hurt_at(self, e: int, left: int, cap: int) -> tuple[int, dict[int, int]]:
+        """The candidates in ``left`` where a dose of ``e`` breaks at most ``cap`` (by weight), and what each breaks.
+
+        The first as a mask; the weights in a dict by candidate.
+        """
+        hurts = self._hurts(e)
+        light = []
+        for w, bad in hurts:
+            if w > cap:
+                left &= ~bad  # one group too heavy rules out every candidate that breaks it
+            else:
+                light.append((w, bad))
+        hurt = {}
+        rest = left
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            hurt[low.bit_length() - 1] = 0
+        # A mask at a time: a few integer operations per candidate it holds, not one per candidate and group.
+        for w, bad in light:
+            mask = bad & left
+            while mask:
+                low = mask & -mask
+                mask ^= low
+                hurt[low.bit_length() - 1] += w
+        for i, h in hurt.items():
+            if h > cap:
+                left &= ~(1 << i)
+        return left, hurt
+
+    def _scored(
+        self, e: int, j: int, room: int, left: int, hurt_at: dict[int, int] | None, most: tuple[int, int]
+    ) -> list[Value]:
+        """The values of a dose of ``e`` at the candidates in ``left``, sorted; ``hurt_at``: what each breaks.
+
+        Values whose second and third parts are over ``most`` are left out.
+        """
+        most_b, most_c = most
+        need = self.doses[e] - j
+        user = self.user_mask[e]
+        wanted = 0 if self.with_lateness else self.wanted
+        used = self.used_mask
+        own_first = self.own_first
         kept = (user & self.tmask[e]).bit_count()
         unkept = self.user_count[e] - kept
         lb_before = max(0, unkept - min(need, (user & room).bit_count()))
         follow = self.next_index[e]
         user_from = self.user_from[e]
-        left = keep if clean else room & ~keep
+        values = []
         while left:
             low = left & -left
             left ^= low
             i = low.bit_length() - 1
-            hurt = 0
-            if not clean:
-                hurt = sum(w for w, bad in hurts if bad & low)
+            hurt = hurt_at[i] if hurt_at is not None else 0
             new_time = 0 if used & low else 1
             moved = 0
             if user:
@@ -641,12 +742,12 @@ class Search:
                     reachable = need - 1
                 moved = unkept - (1 if user & low else 0) - reachable
                 moved = (moved if moved > 0 else 0) - lb_before
-            shared = 0 if wanted & low else 1
-            if own_first:
-                values.append((hurt, moved, new_time, shared, i))
-            else:
-                values.append((hurt, new_time, moved, shared, i))
+            b, c = (moved, new_time) if own_first else (new_time, moved)
+            if b > most_b or (b == most_b and c > most_c):
+                continue
+            values.append((hurt, b, c, 0 if wanted & low else 1, i))
         values.sort()
+        self.work += len(values)
         return values
 
     def _moves_before(self, position: int) -> int:
@@ -658,60 +759,65 @@ class Search:
     def _descend(self, position: int) -> bool:
         """Place the dose at ``position`` and onwards; True stops the whole search."""
         if position == len(self.positions):
-            key = self._key()
-            if key < self.best_key:
-                self.best_key = key
-                self.best = [list(c) for c in self.chosen]
-            return self.feasibility
+            return self._complete()
         e, j = self.positions[position]
         need = self.doses[e] - j
         later = self.pending[position + need]
-        rest_late = sum(self.static_lateness[f] for f in later)
+        rest_late = sum(self.static_lateness[f] for f in later) if self.with_lateness else 0
         moves_base = self.done_moves + self._moves_before(position) + sum(self.static_moves[f] for f in later)
-        gap = self.gap[e]
+        # The second and third parts of the key, in the preference's order, before this dose.
+        first, second = (moves_base, self.distinct) if self.own_first else (self.distinct, moves_base)
+        spread = self.gap[e] * need * (need - 1) // 2
         wanted = self.wanted
         # Entries the dose placed here does not touch are as the bound just before found them.
         level = _Level(self.used_mask, self.handed)
         self.handed = {}
         for clean in (True, False):
             self.wanted = wanted
-            if not clean and not self.feasibility:
-                # Every remaining value breaks one more rule, weighing at least 1.
-                late = self.lateness + rest_late if self.with_lateness else 0
-                if self.own_first:
-                    floor = (self.viol + 1, moves_base, self.distinct, late)
-                else:
-                    floor = (self.viol + 1, self.distinct, moves_base, late)
-                if floor >= self.best_key:
-                    break
-            for a, b, c, _, i in self._values(position, clean):
+            late = self.lateness + rest_late if self.with_lateness else 0
+            # Every remaining value breaks one more rule, weighing at least 1.
+            if not clean and not self.feasibility and (self.viol + 1, first, second, late) >= self.best_key:
+                break
+            cap = 0 if self.feasibility else self.best_key[0] - self.viol
+            # A value that breaks nothing new beats the best only if its next two parts are no worse than these.
+            most = (_FAR, _FAR) if cap or self.feasibility else (self.best_key[1] - first, self.best_key[2] - second)
+            for a, b, c, _, i in self._values(position, clean, cap, most):
                 limit = (1, 0, 0, 0) if self.feasibility else self.best_key
                 if not self.feasibility:
-                    late = 0
                     if self.with_lateness:
-                        late = self.lateness + need * self.off[i] + gap * need * (need - 1) // 2 + rest_late
-                    if self.own_first:
-                        quick = (self.viol + a, moves_base + b, self.distinct + c, late)
-                    else:
-                        quick = (self.viol + a, self.distinct + b, moves_base + c, late)
-                    if quick >= limit:
+                        late = self.lateness + need * self.off[i] + spread + rest_late
+                    if (self.viol + a, first + b, second + c, late) >= limit:
                         break  # values are sorted by this bound
                 self.nodes += 1
-                if self.nodes > self.budget:
+                self.work += 1
+                if self.work > self.budget:
                     self.exhausted = False
                     return True
-                undo = self._place(e, i)
-                done = 0
-                if j + 1 == self.doses[e]:
-                    # as problem.moves(): a user's time kept is one of the entry's times in use
-                    done = self.user_count[e] - (self.user_mask[e] & self.tmask[e]).bit_count()
-                    self.done_moves += done
-                stop = self._promising(position + 1, limit, level) and self._descend(position + 1)
-                self.done_moves -= done
-                self._unplace(e, i, undo)
-                if stop:
+                if self._try(position, i, limit, level):
                     return True
         return False
+
+    def _complete(self) -> bool:
+        """Every dose is placed: keep the timetable if it is the best yet; True stops the whole search."""
+        key = self._key()
+        if key < self.best_key:
+            self.best_key = key
+            self.best = [list(c) for c in self.chosen]
+        return self.feasibility
+
+    def _try(self, position: int, i: int, limit: Key, level: _Level) -> bool:
+        """Place the dose at ``position`` at candidate ``i`` and search on; True stops the whole search."""
+        e, j = self.positions[position]
+        undo = self._place(e, i)
+        done = 0
+        if j + 1 == self.doses[e]:
+            # as problem.moves(): a user's time kept is one of the entry's times in use
+            done = self.user_count[e] - (self.user_mask[e] & self.tmask[e]).bit_count()
+            self.done_moves += done
+        stop = self._promising(position + 1, limit, level) and self._descend(position + 1)
+        self.done_moves -= done
+        self._unplace(e, i, undo)
+        return stop
 
     def _place(self, e: int, i: int) -> tuple[int, int, list[tuple[int, int, int, int]]]:
         bit = 1 << i
@@ -788,16 +894,18 @@ def solve(problem: Problem, prefer: str) -> Result:
     the second starts from its answer and looks only for earlier timetables.
     """
     compiled = Compiled.of(problem)
-    first = Search(compiled, prefer, lateness=False).run()
+    search = Search(compiled, prefer, lateness=False)
+    first = search.run()
     if first is None:
-        # The node budget ran out before the search reached any complete timetable
+        # The budget ran out before the search reached any complete timetable
         # (many split doses): start the second search from the earliest timetable
         # that is possible at all, and say the result is not proven best.
-        first = Result(earliest_timetable(problem), False, 0)
-    second = Search(compiled, prefer).run(first)
+        first = Result(earliest_timetable(problem), False, search.nodes, search.work)
+    second = Search(compiled, prefer, budget=SOLVE_BUDGET - first.work).run(first)
     assert second is not None
     assert structural_problem(problem, second.times) is None
-    return Result(second.times, first.optimal and second.optimal, first.nodes + second.nodes)
+    optimal = first.optimal and second.optimal
+    return Result(second.times, optimal, first.nodes + second.nodes, first.work + second.work)
 
 
 def earliest_timetable(problem: Problem) -> tuple[tuple[int, ...], ...]:
@@ -819,12 +927,12 @@ def earliest_timetable(problem: Problem) -> tuple[tuple[int, ...], ...]:
     return times
 
 
-def feasible(compiled: Compiled, hard: frozenset[int], budget: int = NODE_BUDGET) -> tuple[bool | None, int]:
-    """Whether some timetable keeps every group in ``hard`` (None: gave up), and the doses placed to know."""
+def feasible(compiled: Compiled, hard: frozenset[int], budget: int | None = None) -> tuple[bool | None, int]:
+    """Whether some timetable keeps every group in ``hard`` (None: gave up), and the work spent to know."""
     search = Search(compiled, "fewest_times", hard=hard, budget=budget)
     if search.run() is not None:
-        return True, search.nodes
-    return (False if search.exhausted else None), search.nodes
+        return True, search.work
+    return (False if search.exhausted else None), search.work
 
 
 def _components(problem: Problem, groups: list[int]) -> list[set[int]]:
@@ -856,7 +964,7 @@ def conflicts(problem: Problem, broken: frozenset[int]) -> list[tuple[int, ...]]
     out: list[tuple[int, ...]] = [(g,) for g in sorted(broken) if groups[g].always_broken is not None]
     plannable = [g for g, group in enumerate(groups) if group.unplannable is None and group.always_broken is None]
     compiled = Compiled.of(problem)
-    budget = NODE_BUDGET
+    budget = WORK_BUDGET
     for component in _components(problem, plannable):
         for g in sorted(broken & component):
             if budget <= 0 or any(g in found for found in out):
