@@ -146,10 +146,11 @@ def corpus() -> list[tuple[str, dict[str, Any]]]:
 
 def problem_of(data: dict[str, Any]) -> Any:
     """The planning problem of a regimen, as plan() builds it (None when plan() would refuse it)."""
+    from suppcheck._rules.context import build_context
+
     from suppcheck import InputError, RegimenFile
     from suppcheck._kb.loader import default_knowledge
     from suppcheck._plan.problem import build
-    from suppcheck._rules.context import build_context
 
     kb = default_knowledge()
     try:
