@@ -207,6 +207,20 @@ def _names(section: str) -> list[str]:
     return sorted(record["name"] for record in data[section])
 
 
+def _random_entry(rng: random.Random, substance: str, form: str | None, amounts: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"substance": substance, "amount": rng.choice(amounts)}
+    if form is not None:
+        entry["form"] = form
+    per_day = rng.choice([1, 1, 1, 2])
+    if per_day > 1:
+        entry["per_day"] = per_day
+    if rng.random() < 0.7:
+        entry["times"] = rng.sample(_SLOTS, per_day)
+    if rng.random() < 0.3:
+        entry["with_food"] = rng.random() < 0.7
+    return entry
+
+
 def random_regimen(rng: random.Random, medications: list[str], conditions: list[str]) -> dict[str, Any]:
     """One realistic patient: 2-12 entries, 0-6 medications, 0-3 conditions."""
     profile: dict[str, Any] = {"age": rng.randint(18, 92), "sex": rng.choice(["female", "male"])}
@@ -223,17 +237,7 @@ def random_regimen(rng: random.Random, medications: list[str], conditions: list[
     if rng.random() < 0.4:
         entries.append({"product": "Daily Multi", "ingredients": _MULTI, "times": ["breakfast"], "with_food": True})
     for substance, form, amounts in rng.sample(_SUPPLEMENTS, rng.randint(2, 11)):
-        entry: dict[str, Any] = {"substance": substance, "amount": rng.choice(amounts)}
-        if form is not None:
-            entry["form"] = form
-        per_day = rng.choice([1, 1, 1, 2])
-        if per_day > 1:
-            entry["per_day"] = per_day
-        if rng.random() < 0.7:
-            entry["times"] = rng.sample(_SLOTS, per_day)
-        if rng.random() < 0.3:
-            entry["with_food"] = rng.random() < 0.7
-        entries.append(entry)
+        entries.append(_random_entry(rng, substance, form, amounts))
     regimen = {"profile": profile, "regimen": entries}
     roll = rng.random()
     if roll < 0.02:

@@ -9,7 +9,7 @@ severity with their sources. Self-contained (see :mod:`._htmlpage`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from . import _clock
@@ -353,18 +353,7 @@ def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int)
         '<title id="day-t">The day as scheduled: each dose at its time, meals marked, separation windows '
         "drawn as bands (in colour where a window is broken)</title>"
     ]
-    hour = ((first + origin) // 60 + 1) * 60
-    while pos(hour) <= last and pos(hour) >= first:
-        gx = x(hour)
-        out.append(
-            f'<line x1="{gx:.1f}" x2="{gx:.1f}" y1="{top - 8}" y2="{height - 30}" stroke="#e2e2e2" stroke-width="1"/>'
-        )
-        if (hour // 60) % 2 == 0:
-            out.append(
-                f'<text x="{gx:.1f}" y="{height - 12}" font-size="13" text-anchor="middle" fill="#4a4a4a">'
-                f"{_clock.format_minutes(hour)}</text>"
-            )
-        hour += 60
+    out.extend(_hour_lines(((first + origin) // 60 + 1) * 60, first, last, pos, x, top, height))
     placed: list[float] = []
     for slot in _clock.SLOTS:
         minute = day[slot]
@@ -424,6 +413,44 @@ def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int)
         "marks where the supplement on that line would break a separation window with its partner; a band in "
         "colour is a window the schedule breaks.</figcaption></figure>"
     )
+    out.extend(_day_lists(lanes, bands, index, untimed, pos))
+    return heading + "".join(out) + "</section>"
+
+
+def _hour_lines(
+    hour: int,
+    first: int,
+    last: int,
+    pos: Callable[[int], int],
+    x: Callable[[int], float],
+    top: int,
+    height: int,
+) -> list[str]:
+    """A light line at each whole hour from ``hour`` within the drawn span, every other one labelled."""
+    out: list[str] = []
+    while pos(hour) <= last and pos(hour) >= first:
+        gx = x(hour)
+        out.append(
+            f'<line x1="{gx:.1f}" x2="{gx:.1f}" y1="{top - 8}" y2="{height - 30}" stroke="#e2e2e2" stroke-width="1"/>'
+        )
+        if (hour // 60) % 2 == 0:
+            out.append(
+                f'<text x="{gx:.1f}" y="{height - 12}" font-size="13" text-anchor="middle" fill="#4a4a4a">'
+                f"{_clock.format_minutes(hour)}</text>"
+            )
+        hour += 60
+    return out
+
+
+def _day_lists(
+    lanes: list[_Lane],
+    bands: list[_Band],
+    index: dict[str, int],
+    untimed: list[str],
+    pos: Callable[[int], int],
+) -> list[str]:
+    """Below the timeline: the windows broken, what has no time, and the day as a table in time order."""
+    out: list[str] = []
     broken: dict[tuple[str, str], Severity] = {}
     for band in bands:
         if band.severity is not None and band.lane in index:
@@ -447,7 +474,7 @@ def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int)
         '<th scope="col">Time</th><th scope="col">What</th><th scope="col">Kind</th></tr></thead>'
         f"<tbody>{cells}</tbody></table>"
     )
-    return heading + "".join(out) + "</section>"
+    return out
 
 
 def _clip(start: int, end: int, first: int, last: int, length: int) -> list[tuple[int, int]]:
