@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 # reads lines and writes reports, stays a small share of a CPU. Chunks in
 # flight wait in their workers' files, not in memory, so each worker can have
 # four: a worker that finishes early takes the next chunk instead of waiting
-# for the oldest one to be written (3% faster than two, over 20,000 lines).
+# for the oldest one to be written.
 CHUNK_LINES = 64
 CHUNKS_PER_WORKER = 4
 # On a Dask cluster every task also costs the scheduler and the client a round trip, and on one machine
