@@ -76,7 +76,7 @@ class MedicationTaken(NamedTuple):
     display: str
     classes: frozenset[str]
     times: tuple[int, ...] | None
-    given: int = -1  # its index in the profile's medications
+    given: int  # its index in the profile's medications
 
     @property
     def keys(self) -> frozenset[str]:

@@ -308,10 +308,8 @@ def _closest(subject: tuple[int, ...], food: tuple[int, ...]) -> float:
 
 
 def _condition(ctx: Context, rule: FoodRule, partners: list[FoodTaken], conditions: list[str]) -> Iterator[Finding]:
-    window = rule.food_time_window
-    first = _first_sentence(rule.mechanism)
-    if window is None or window.anchor is None:
-        text = f"{_names(partners)} with {_condition_names(ctx, conditions)}: {first}"
+    text, named = _condition_text(ctx, rule, partners, conditions)
+    if named:
         yield _finding(
             ctx,
             rule,
@@ -320,9 +318,18 @@ def _condition(ctx: Context, rule: FoodRule, partners: list[FoodTaken], conditio
             text,
             rule.recommendation,
             conditions=tuple(conditions),
-            foods=partners,
+            foods=named,
         )
-        return
+
+
+def _condition_text(
+    ctx: Context, rule: FoodRule, partners: list[FoodTaken], conditions: list[str]
+) -> tuple[str, list[FoodTaken]]:
+    """The message of a condition rule and the foods it names; no foods when none falls in its window."""
+    window = rule.food_time_window
+    first = _first_sentence(rule.mechanism)
+    if window is None or window.anchor is None:
+        return f"{_names(partners)} with {_condition_names(ctx, conditions)}: {first}", partners
     anchor = ctx.day[window.anchor]
     earliest, latest = window.earliest_minutes or 0, window.latest_minutes or 0
     timed = [f for f in partners if f.times is not None]
@@ -330,34 +337,16 @@ def _condition(ctx: Context, rule: FoodRule, partners: list[FoodTaken], conditio
     untimed = [f for f in partners if f.times is None]
     span = f"the {fmt(-earliest / 60)} h before {window.anchor} ({window.anchor} at {format_minutes(anchor)})"
     if inside:
-        foods = list(dict.fromkeys(f for f, _ in inside))
         when = ", ".join(f"{f.name.strip()} at {format_minutes(t)}" for f, t in inside)
         text = f"{when}: within {span}, with {_condition_names(ctx, conditions)}. {first}"
-        yield _finding(
-            ctx,
-            rule,
-            "food.condition",
-            rule.severity,
-            text,
-            rule.recommendation,
-            conditions=tuple(conditions),
-            foods=foods,
-        )
-    elif untimed:
+        return text, list(dict.fromkeys(f for f, _ in inside))
+    if untimed:
         text = (
             f"{_names(untimed)} with {_condition_names(ctx, conditions)}: no time was given, so whether it is taken "
             f"within {span} is not known. {first}"
         )
-        yield _finding(
-            ctx,
-            rule,
-            "food.condition",
-            rule.severity,
-            text,
-            rule.recommendation,
-            conditions=tuple(conditions),
-            foods=untimed,
-        )
+        return text, untimed
+    return "", []
 
 
 def _condition_names(ctx: Context, conditions: list[str]) -> str:
