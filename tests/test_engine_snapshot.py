@@ -151,7 +151,7 @@ def _closure_of(kb: KnowledgeBase, med: Any) -> frozenset[str]:
 
 def digest(report: suppcheck.Report) -> str:
     data = report.model_dump(
-        mode="json", exclude={"suppcheck_version", "knowledge_version", "disclaimer", "person", "entries"}
+        mode="json", exclude={"suppcheck_version", "knowledge_version", "disclaimer", "person", "entries", "foods"}
     )
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 

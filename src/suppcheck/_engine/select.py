@@ -1,9 +1,9 @@
 """Which rules apply to a context: the one selection that the checker's families and the planner read.
 
 The interaction family reports every :func:`interaction_pairs` item, the
-timing family judges every :func:`timing_doses` item, and the planner turns
-the same items into its constraint groups, so the two cannot disagree about
-which rules apply.
+timing family judges every :func:`timing_doses` item, the foods family
+every :func:`food_pairs` item, and the planner turns the same items into its
+constraint groups, so the two cannot disagree about which rules apply.
 """
 
 from __future__ import annotations
@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .._kb.models import Timing
+from .._kb.models import RuleFamily, Timing
 from .context import Context, Dose, MedicationTaken
 from .derived import RuleView
+from .foods import FoodPair, food_partners, rule_pairs
 
-__all__ = ["InteractionPair", "TimedDose", "interaction_pairs", "separation_pairs", "timing_doses"]
+__all__ = [
+    "InteractionPair",
+    "TimedDose",
+    "food_pairs",
+    "food_separation_pairs",
+    "interaction_pairs",
+    "separation_pairs",
+    "timing_doses",
+]
+
+# Food rules about the person (a condition, heavy drinking) rather than a substance or medication taken.
+PERSON_FOOD_FAMILIES = frozenset({RuleFamily.CONTRAINDICATION_CONDITION, RuleFamily.DEPLETION_MEDICATION})
 
 
 class InteractionPair(NamedTuple):
@@ -77,3 +89,27 @@ def timing_doses(ctx: Context) -> Iterator[TimedDose]:
         for view, timing in rules_of(substance_id).timing:
             for dose in ctx.applies(view, substance_id):
                 yield TimedDose(view, timing, dose)
+
+
+def food_pairs(ctx: Context) -> Iterator[FoodPair]:
+    """Every food rule about a substance or medication taken, once per subject, in rule order.
+
+    A rule applies when one of its foods is in the day and, if it names
+    conditions, the person has one of them; rules about the person alone
+    (conditions, heavy drinking) are the foods family's own.
+    """
+    for rule in ctx.kb.food_rules.values():
+        if rule.family in PERSON_FOOD_FAMILIES:
+            continue
+        partners = food_partners(ctx, rule)
+        if not partners:
+            continue
+        conditions = ctx.conditions_among(rule.conditions)
+        if rule.conditions and not conditions:
+            continue
+        yield from rule_pairs(ctx, rule, partners, conditions)
+
+
+def food_separation_pairs(ctx: Context) -> Iterator[FoodPair]:
+    """The :func:`food_pairs` whose rule sets a separation window: what a timetable can keep or break."""
+    return (pair for pair in food_pairs(ctx) if pair.rule.separation is not None)

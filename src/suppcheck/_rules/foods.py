@@ -26,32 +26,45 @@ listed meal) counts as taken with a meal, which ``food_taken_alone`` rules
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from .._clock import format_minutes
-from .._engine.context import Context, Dose, MedicationTaken
+from .._engine.context import Context
 from .._engine.findings import finding
-from .._engine.foods import FoodTaken
-from .._engine.separation import DAY, closest_pairs, hours_apart
-from .._engine.shared import fmt, offset, window_text
+from .._engine.foods import (
+    FoodPair,
+    FoodTaken,
+    food_partners,
+    food_times,
+    names_of,
+    window_advice,
+    window_broken,
+)
+from .._engine.select import PERSON_FOOD_FAMILIES, food_pairs
+from .._engine.separation import closest_pairs, hours_apart
+from .._engine.shared import fmt, offset
 from .._kb.models import FoodRule, LimitBasis, RuleFamily
-from .._names import name_key
 from .._report import Finding, ReferenceInfo
 from .._severity import Severity
 
 
 def evaluate(ctx: Context) -> Iterator[Finding]:
-    """Every food rule whose food is in the day and whose subject the person has, in rule order."""
-    foods = ctx.foods
-    if not foods:
+    """Every food rule whose food is in the day and whose subject the person has."""
+    if not ctx.foods:
         return
+    for pair in food_pairs(ctx):
+        yield from _pair(ctx, pair)
     for rule in ctx.kb.food_rules.values():
-        wanted = frozenset(rule.foods) | frozenset(rule.food_categories)
-        partners = [f for f in foods if not wanted.isdisjoint(f.keys)]
-        if not partners:
+        if rule.family not in PERSON_FOOD_FAMILIES:
             continue
-        yield from _rule(ctx, rule, partners)
-    yield from _totals(ctx, foods)
+        partners = food_partners(ctx, rule)
+        conditions = ctx.conditions_among(rule.conditions)
+        if not partners or (rule.conditions and not conditions):
+            continue
+        if rule.family is RuleFamily.CONTRAINDICATION_CONDITION:
+            yield from _condition(ctx, rule, partners, conditions)
+        else:
+            yield from _depletion(ctx, rule, partners)
+    yield from _totals(ctx, ctx.foods)
 
 
 def _totals(ctx: Context, foods: list[FoodTaken]) -> Iterator[Finding]:
@@ -113,114 +126,14 @@ def _totals(ctx: Context, foods: list[FoodTaken]) -> Iterator[Finding]:
         )
 
 
-def _rule(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Iterator[Finding]:
-    conditions = ctx.conditions_among(rule.conditions)
-    if rule.conditions and not conditions:
-        return
-    family = rule.family
-    if family is RuleFamily.CONTRAINDICATION_CONDITION:
-        yield from _condition(ctx, rule, partners, conditions)
-        return
-    if family is RuleFamily.DEPLETION_MEDICATION:
-        yield from _depletion(ctx, rule, partners)
-        return
-    for subject in _subjects(ctx, rule):
-        yield from _pair(ctx, rule, subject, partners, conditions)
-
-
-class _Subject(NamedTuple):
-    name: str  # for a sentence
-    title: str  # to start a sentence
-    times: tuple[int, ...] | None
-    substances: tuple[str, ...]
-    medications: tuple[str, ...]
-    entries: tuple[int, ...]
-
-
-def _subjects(ctx: Context, rule: FoodRule) -> Iterator[_Subject]:
-    """The substances and medications taken that the rule is about, one subject each."""
-    for substance_id in rule.substances:
-        doses = ctx.by_substance.get(substance_id)
-        if not doses:
-            continue
-        if rule.min_daily_amount is not None and sum(d.daily_ul for d in doses) < rule.min_daily_amount:
-            continue
-        substance = doses[0].substance
-        yield _Subject(
-            ctx.derived.in_sentence(substance.name),
-            substance.name,
-            _dose_times(doses),
-            (substance_id,),
-            (),
-            tuple(sorted({d.entry for d in doses})),
-        )
-    wanted = frozenset(rule.medications) | frozenset(rule.medication_classes)
-    if not wanted:
-        return
-    brands = [name_key(b) for b in rule.except_brands]
-    for med in _unique(m for m in ctx.medications if not wanted.isdisjoint(m.keys)):
-        if any(name_key(med.name).startswith(b) for b in brands):
-            continue  # a brand the rule does not cover (delayed-release risedronate is taken after breakfast)
-        yield _Subject(med.display.lower(), med.display, med.times, (), (med.id,), ())
-
-
-def _unique(meds: Iterator[MedicationTaken]) -> list[MedicationTaken]:
-    seen: dict[str, MedicationTaken] = {}
-    for med in meds:
-        if med.id in seen:
-            earlier = seen[med.id]
-            times = None if med.times is None or earlier.times is None else (*earlier.times, *med.times)
-            seen[med.id] = earlier._replace(times=times)
-        else:
-            seen[med.id] = med
-    return sorted(seen.values(), key=lambda m: m.id)
-
-
-def _dose_times(doses: list[Dose]) -> tuple[int, ...] | None:
-    if any(d.times is None for d in doses):
-        return None
-    return tuple(sorted({t for d in doses for t in d.times or ()}))
-
-
-def _food_times(foods: list[FoodTaken]) -> tuple[int, ...] | None:
-    if any(f.times is None for f in foods):
-        return None
-    return tuple(sorted({t for f in foods for t in f.times or ()}))
-
-
-def _names(foods: list[FoodTaken]) -> str:
-    """``coffee and milk``: the foods as written, in their order, each once."""
-    names = list(dict.fromkeys(f.name.strip() for f in foods))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _first_sentence(text: str) -> str:
     head, dot, _ = text.partition(". ")
     return head + "." if dot else text
 
 
-def _alone(rule: FoodRule, partners: list[FoodTaken]) -> list[FoodTaken]:
-    """For a ``food_taken_alone`` rule, the foods with their times away from meals (unknown times stay)."""
-    if not rule.food_taken_alone:
-        return partners
-    out = []
-    for food in partners:
-        if food.times is None or food.with_meal is None:
-            out.append(food)
-            continue
-        times = tuple(t for t, meal in zip(food.times, food.with_meal, strict=True) if not meal)
-        if times:
-            out.append(food._replace(times=times, with_meal=tuple(False for _ in times)))
-    return out
-
-
-def _pair(
-    ctx: Context, rule: FoodRule, subject: _Subject, partners: list[FoodTaken], conditions: list[str]
-) -> Iterator[Finding]:
-    partners = _alone(rule, partners)
-    if not partners:
-        return
-    food_names = _names(partners)
+def _pair(ctx: Context, pair: FoodPair) -> Iterator[Finding]:
+    rule, subject, partners, conditions = pair
+    food_names = names_of(partners)
     first = _first_sentence(rule.mechanism)
     interaction = rule.family in (RuleFamily.INTERACTION_MEDICATION, RuleFamily.INTERACTION_SUPPLEMENT)
     code = "food.interaction" if interaction else "food.absorption"
@@ -232,25 +145,16 @@ def _pair(
     if window is None:
         message = f"{subject.title} with {food_names}{alone}: {first}"
     else:
-        food_times = _food_times(partners)
-        if window.before_first_food_of_day:
-            required = window.other_after_hours
-            advice = (
-                f"take {subject.name} at least {fmt(required)} h before the first food or drink of the day "
-                "(plain water aside)"
-            )
-        else:
-            before = window.other_before_hours or 0.0
-            required = max(before, window.other_after_hours)
-            advice = window_text(before, window.other_after_hours, food_names, subject.name)
-        if subject.times is None or food_times is None:
+        eaten = food_times(partners)
+        required, advice = window_advice(window, subject.name, food_names)
+        if subject.times is None or eaten is None:
             message = f"{subject.title} with {food_names}{alone}: {first} Times were not given for every one: {advice}."
         else:
-            broken = _broken(ctx, rule, subject.times, food_times)
+            broken = window_broken(ctx.day, window, subject.times, eaten)
             if broken is None:
                 severity = Severity.INFO
                 recommendation = "Keep the current schedule."
-                scheduled = _closest(subject.times, food_times)
+                scheduled = _closest(subject.times, eaten)
                 message = (
                     f"{subject.title} and {food_names} are separated as required ({advice}); the closest are "
                     f"{fmt(scheduled)} h apart."
@@ -277,29 +181,6 @@ def _pair(
         foods=partners,
         hours=(required, scheduled),
     )
-
-
-def _broken(
-    ctx: Context, rule: FoodRule, subject: tuple[int, ...], food: tuple[int, ...]
-) -> tuple[float, int, int] | None:
-    """The closest pair breaking the window: hours apart, subject minute, food minute; None when kept."""
-    window = rule.separation
-    assert window is not None
-    if not window.before_first_food_of_day:
-        worst, _ = closest_pairs(subject, food, window.other_before_hours or 0.0, window.other_after_hours)
-        return None if worst is None else (hours_apart(worst[0]), worst[1], worst[2])
-    # The day runs from waking: every food must come after the dose, by the window.
-    wake = ctx.day["wake"]
-    need = round(window.other_after_hours * 60)
-    found: tuple[int, int, int] | None = None
-    for s in subject:
-        for f in food:
-            after = (f - wake) % DAY - (s - wake) % DAY  # negative: the food comes first in the day
-            if after < need:
-                key = (abs(after), s, f)
-                if found is None or key < found:
-                    found = key
-    return None if found is None else (hours_apart(found[0]), found[1], found[2])
 
 
 def _closest(subject: tuple[int, ...], food: tuple[int, ...]) -> float:
@@ -329,7 +210,7 @@ def _condition_text(
     window = rule.food_time_window
     first = _first_sentence(rule.mechanism)
     if window is None or window.anchor is None:
-        return f"{_names(partners)} with {_condition_names(ctx, conditions)}: {first}", partners
+        return f"{names_of(partners)} with {_condition_names(ctx, conditions)}: {first}", partners
     anchor = ctx.day[window.anchor]
     earliest, latest = window.earliest_minutes or 0, window.latest_minutes or 0
     timed = [f for f in partners if f.times is not None]
@@ -342,7 +223,7 @@ def _condition_text(
         return text, list(dict.fromkeys(f for f, _ in inside))
     if untimed:
         text = (
-            f"{_names(untimed)} with {_condition_names(ctx, conditions)}: no time was given, so whether it is taken "
+            f"{names_of(untimed)} with {_condition_names(ctx, conditions)}: no time was given, so whether it is taken "
             f"within {span} is not known. {first}"
         )
         return text, untimed
@@ -369,12 +250,12 @@ def _depletion(ctx: Context, rule: FoodRule, partners: list[FoodTaken]) -> Itera
     who = {"female": "women", "male": "men"}[key] + ("" if sex else " (sex not given, so the lower level)")
     names = ", ".join(ctx.derived.in_sentence(ctx.kb.substances[s].name) for s in substances if s in ctx.kb.substances)
     text = (
-        f"{_names(counted)}: about {fmt(per_day)} standard drinks a day ({fmt(per_week)} a week), above "
+        f"{names_of(counted)}: about {fmt(per_day)} standard drinks a day ({fmt(per_week)} a week), above "
         f"{fmt(day_limit)} a day or {fmt(week_limit)} a week for {who}; heavy drinking depletes {names}. "
         f"{_first_sentence(rule.mechanism)}"
     )
     if uncounted:
-        text += f" Not counted, the amount not being in drinks or a volume: {_names(uncounted)}."
+        text += f" Not counted, the amount not being in drinks or a volume: {names_of(uncounted)}."
     text += (
         " The count is an estimate: each drink, glass or serving is taken as one standard drink (14 g alcohol), "
         "and a volume by the drink's standard volume at its usual strength."
