@@ -132,7 +132,7 @@ def _add_group(m: Any, compiled: Any, g: int, y: list[list[Any]], b: Any) -> Non
         big = sum(a for _, a in amounts)
         for c in range(n):
             m.Add(sum(a * y[e][c] for e, a in amounts) <= limit + big * b)
-    elif group.kind == "timing" or group.medication_minutes:
+    elif group.kind == "timing" or group.fixed_minutes:
         mask, entries = compiled.unary[g]
         for e in entries:
             for c in _bits(mask):

@@ -81,3 +81,56 @@ def test_a_separation_pair_is_an_interaction_pair_with_a_window() -> None:
     assert {(t.view.rule.id, t.dose.substance.id) for t in timing_doses(ctx)} >= {
         (r.id, "melatonin") for r in KB.rules_for_substance("melatonin") if r.timing is not None
     }
+
+
+FOOD_WINDOWED = {r.id for r in KB.food_rules.values() if r.separation is not None}
+FOOD_SUBJECTS = sorted({s for r in KB.food_rules.values() if r.separation is not None for s in r.substances})
+FOOD_MEDICATIONS = sorted(
+    {m for r in KB.food_rules.values() if r.separation is not None for m in r.medications} & set(KB.medications)
+)
+FOOD_NAMES = ["coffee", "black tea", "milk", "yogurt", "soy milk", "walnuts", "orange juice", "meal", "plain water"]
+
+
+@st.composite
+def food_regimens(draw: st.DrawFn) -> dict[str, Any]:
+    """Regimens whose substances and medications windowed food rules name, with foods at times or without."""
+    data = draw(paired_regimens())
+    for substance in FOOD_SUBJECTS:
+        if draw(st.booleans()):
+            entry: dict[str, Any] = {"substance": substance, "amount": f"18 {KB.substances[substance].unit}"}
+            if draw(st.booleans()):
+                entry["times"] = [draw(st.sampled_from(TIMES))]
+            data["regimen"].append(entry)
+    meds = draw(st.lists(st.sampled_from(FOOD_MEDICATIONS), max_size=2, unique=True))
+    data["profile"]["medications"] += [
+        {"name": m, "times": [draw(st.sampled_from(TIMES))]} if draw(st.booleans()) else m for m in meds
+    ]
+    foods: list[Any] = []
+    for name in draw(st.lists(st.sampled_from(FOOD_NAMES), min_size=1, max_size=4, unique=True)):
+        times = draw(st.lists(st.sampled_from(TIMES), max_size=2, unique=True))
+        foods.append({"name": name, "times": times} if times else name)
+    data["foods"] = foods
+    return data
+
+
+@SETTINGS
+@given(food_regimens())
+def test_the_planner_considers_exactly_the_food_windows_the_checker_evaluates(data: dict[str, Any]) -> None:
+    try:
+        regimen = RegimenFile.model_validate(data, context={"knowledge": KB})
+        problem = build(build_context(regimen, KB))
+    except InputError:
+        assume(False)
+        raise
+    report = check(regimen, knowledge=KB)
+    planned = sorted((g.rule_id, g.substances, g.medications) for g in problem.groups if g.food_window is not None)
+    checked = sorted((f.rule_id, f.substances, f.medications) for f in report.findings if f.rule_id in FOOD_WINDOWED)
+    assert planned == checked
+    # The checker's broken windows are the planner's groups that its own times already break.
+    fixed = {
+        (g.rule_id, g.medications)
+        for g in problem.groups
+        if g.food_window is not None and g.medications and g.always_broken is not None
+    }
+    broken = {(f.rule_id, f.medications) for f in report.findings if f.code == "food.separation" and f.medications}
+    assert fixed == broken

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ._html import html_report
     from ._kb.base import KnowledgeBase
     from ._kb.loader import load_knowledge
-    from ._plan import Plan, PlannedDose, PlannedMedication, PlannedSplit, RuleStatus, plan
+    from ._plan import FoodMove, Plan, PlannedDose, PlannedFood, PlannedMedication, PlannedSplit, RuleStatus, plan
     from ._plan.html import html_handout
     from ._preload import preload
     from ._readers import read_regimen, read_regimens
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         EntryInfo,
         ExtraFile,
         Finding,
+        FoodInfo,
         MedicationInfo,
         Override,
         PersonInfo,
@@ -66,6 +67,8 @@ _WHERE = {
     "Plan": "._plan",
     "PlannedDose": "._plan",
     "PlannedMedication": "._plan",
+    "PlannedFood": "._plan",
+    "FoodMove": "._plan",
     "PlannedSplit": "._plan",
     "RuleStatus": "._plan",
     "plan": "._plan",
@@ -79,6 +82,7 @@ _WHERE = {
     "RegimenEntry": "._regimen",
     "RegimenFile": "._regimen",
     "EntryInfo": "._report",
+    "FoodInfo": "._report",
     "ExtraFile": "._report",
     "Finding": "._report",
     "Override": "._report",
@@ -116,6 +120,8 @@ __all__ = [
     "Evidence",
     "ExtraFile",
     "Finding",
+    "FoodInfo",
+    "FoodMove",
     "Ingredient",
     "InputError",
     "KnowledgeBase",
@@ -128,6 +134,7 @@ __all__ = [
     "PersonInfo",
     "Plan",
     "PlannedDose",
+    "PlannedFood",
     "PlannedMedication",
     "PlannedSplit",
     "Problem",

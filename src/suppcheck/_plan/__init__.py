@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
+from .model import FoodMove, Plan, PlannedDose, PlannedFood, PlannedMedication, PlannedSplit, Prefer, RuleStatus
 from .planner import plan
 
-__all__ = ["Plan", "PlannedDose", "PlannedMedication", "PlannedSplit", "Prefer", "RuleStatus", "plan"]
+__all__ = [
+    "FoodMove",
+    "Plan",
+    "PlannedDose",
+    "PlannedFood",
+    "PlannedMedication",
+    "PlannedSplit",
+    "Prefer",
+    "RuleStatus",
+    "plan",
+]

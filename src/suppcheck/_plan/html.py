@@ -13,10 +13,10 @@ from __future__ import annotations
 from .._htmlpage import badge, esc, page
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
-from .._kb.models import Rule
+from .._kb.models import FoodSeparation, Rule, Separation
 from .._regimen import RegimenFile
 from .._report import DISCLAIMER
-from .model import Plan, PlannedDose, RuleStatus
+from .model import FoodMove, Plan, PlannedDose, RuleStatus
 
 __all__ = ["html_handout"]
 
@@ -80,6 +80,9 @@ def _when(time: str, slot: str | None, with_food: bool) -> str:
 
 
 def _partner(status: RuleStatus, entry_substances: set[str], plan: Plan) -> str:
+    if status.foods:
+        names = {f.id: f.name for f in plan.foods if f.id is not None}
+        return " and ".join(names.get(f, f.replace("_", " ")) for f in status.foods)
     if status.medications:
         names = {m.id: m.name for m in plan.medications}
         return " and ".join(names.get(m, m.replace("_", " ")) for m in status.medications)
@@ -91,10 +94,12 @@ def _hours(hours: float) -> str:
     return f"{hours:g} hour" + ("" if hours == 1 else "s")
 
 
-def _separation_words(rule: Rule | None, partner: str) -> str:
-    if rule is None or rule.separation is None:
+def _separation_words(window: Separation | FoodSeparation | None, partner: str) -> str:
+    if window is None:
         return f"to keep it apart from {partner}"
-    before, after = rule.separation.other_before_hours, rule.separation.other_after_hours
+    before, after = window.other_before_hours, window.other_after_hours
+    if before is None:  # before the first food or drink of the day
+        return f"so that it is taken at least {_hours(after)} before {partner}"
     if before == after:
         return f"to keep it at least {_hours(before)} away from {partner}"
     return f"so that {partner} is taken at least {_hours(before)} before it or {_hours(after)} after it"
@@ -138,7 +143,9 @@ def _kept_words(
             continue
         rule = kb.rules.get(rule_id)
         if status.kind == "separation":
-            words.append(_separation_words(rule, _partner(status, entry_substances, plan)))
+            food_rule = kb.food_rules.get(rule_id)
+            window = food_rule.separation if food_rule is not None else rule.separation if rule is not None else None
+            words.append(_separation_words(window, _partner(status, entry_substances, plan)))
         elif status.kind == "timing":
             said = _timing_words(rule)
             if said is not None:
@@ -179,6 +186,11 @@ def _patient(plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> str:
             key = _when(time, slots.get(time), time in meals)
             order.setdefault(key, (_minutes(time) - origin) % 1440)
             rows.setdefault(key, []).append(f"{esc(med.name)} (your prescription: keep to the prescriber's time)")
+    for food in plan.foods:
+        for time in food.times:
+            key = _when(time, slots.get(time), time in meals)
+            order.setdefault(key, (_minutes(time) - origin) % 1440)
+            rows.setdefault(key, []).append(f"{esc(food.name)} (your usual time)")
     for dose in plan.doses:
         key = _when(dose.time, dose.slot, dose.with_food)
         order.setdefault(key, (_minutes(dose.time) - origin) % 1440)
@@ -196,6 +208,8 @@ def _patient(plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> str:
             f"<p>{esc(', '.join(untimed))}: take as prescribed. Tell your pharmacist when you take "
             f"{'them' if len(untimed) > 1 else 'it'}, so the plan can allow for it.</p>"
         )
+    for move in plan.food_moves:
+        notes.append(f"<p>{esc(_move_words(move))}</p>")
     if not plan.all_satisfied:
         notes.append(
             "<p><strong>Some advice could not all be kept in one day.</strong> Your pharmacist has the details "
@@ -205,6 +219,13 @@ def _patient(plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> str:
         '<section class="handout" aria-labelledby="day-h"><h2 id="day-h">Your day</h2>'
         f'<ol class="day">{"".join(items)}</ol>{"".join(notes)}</section>'
     )
+
+
+def _move_words(move: FoodMove) -> str:
+    """The move in words for the person: keep the dose, have the drink at another time."""
+    if move.keeps is not None:
+        return f"Or keep {move.keeps} and have your {move.food} at {move.to} instead of {move.time}."
+    return f"Have your {move.food} at {move.to} instead of {move.time}: this keeps it apart from your medicine."
 
 
 def _minutes(text: str) -> int:

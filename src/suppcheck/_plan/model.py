@@ -43,6 +43,36 @@ class PlannedMedication(_Output):
     note: str
 
 
+class PlannedFood(_Output):
+    """A food or drink from the regimen, at the person's own times (the plan never moves one)."""
+
+    name: str = Field(description="As written")
+    id: str | None = Field(description="The food or category recognized; null when not recognized")
+    times: tuple[str, ...] = Field(description="HH:MM; empty when the regimen gives no times")
+    note: str
+
+
+class FoodMove(_Output):
+    """A food or drink moved to another time that would keep a rule the plan otherwise pays for.
+
+    With ``keeps`` set, the plan keeps the rule by moving a dose, and moving
+    the food instead would let that dose stay at the regimen's own time. With
+    ``keeps`` null, the plan cannot keep the rule (a medication and a drink
+    both at the person's own times, or a clash with other rules), and moving
+    the food would.
+    """
+
+    rule_id: str
+    food: str = Field(description="The food or drink as written")
+    id: str = Field(description="Its food or category id")
+    time: str = Field(description="HH:MM it is taken at now")
+    to: str = Field(description="HH:MM: the nearest time of the waking day that keeps the rule")
+    keeps: str | None = Field(
+        default=None, description="The dose that could stay at its own time instead, e.g. 'iron at 07:30'"
+    )
+    reason: str
+
+
 class PlannedSplit(_Output):
     """An entry split into smaller, more frequent doses with the same daily total."""
 
@@ -63,11 +93,13 @@ class RuleStatus(_Output):
     severity: Severity
     substances: tuple[str, ...]
     medications: tuple[str, ...] = ()
+    foods: tuple[str, ...] = Field(default=(), description="Food rules: the ids of the foods it is about")
     entries: tuple[int, ...]
     satisfied: bool
-    why: Literal["kept", "broken", "always_broken", "no_medication_time"] = Field(
+    why: Literal["kept", "broken", "always_broken", "no_medication_time", "no_food_time"] = Field(
         description="kept; broken (no timetable keeps it with the others); always_broken (e.g. both "
-        "items in one product); no_medication_time (a medication without times cannot be planned around)"
+        "items in one product); no_medication_time (a medication without times cannot be planned around); "
+        "no_food_time (likewise a food or drink without times)"
     )
     reason: str
 
@@ -84,6 +116,10 @@ class Plan(_Output):
     day: dict[str, str] = Field(description="The day's slot times used (wake, breakfast, ...)")
     doses: tuple[PlannedDose, ...]
     medications: tuple[PlannedMedication, ...]
+    foods: tuple[PlannedFood, ...] = Field(default=(), description="The regimen's foods and drinks, never moved")
+    food_moves: tuple[FoodMove, ...] = Field(
+        default=(), description="Where moving a food or drink would keep a rule, or keep a dose at its own time"
+    )
     splits: tuple[PlannedSplit, ...] = ()
     satisfied: tuple[RuleStatus, ...] = ()
     unsatisfied: tuple[RuleStatus, ...] = ()

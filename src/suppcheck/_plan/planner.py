@@ -8,15 +8,16 @@ from typing import Any
 from .. import _clock
 from .._clock import format_minutes
 from .._engine.context import Context, build_context
-from .._engine.separation import worst_gap
+from .._engine.foods import window_broken
+from .._engine.separation import closest_pairs, hours_apart, worst_gap
 from .._engine.shared import fmt, wanted
 from .._errors import InputError
 from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
 from .._regimen import RegimenFile, unit_problems
 from .._version import __version__
-from .model import Plan, PlannedDose, PlannedMedication, PlannedSplit, Prefer, RuleStatus
-from .problem import Group, Problem, Score, build, evaluate
+from .model import FoodMove, Plan, PlannedDose, PlannedFood, PlannedMedication, PlannedSplit, Prefer, RuleStatus
+from .problem import Group, Problem, Score, build, evaluate, foods_at, violated
 from .solver import conflicts, solve
 
 
@@ -28,14 +29,17 @@ def plan(
 ) -> Plan:
     """A daily timetable for a regimen that keeps every separation, timing and per-dose rule it can.
 
-    Medications stay at the times the profile gives; supplement doses move,
-    between wake and bedtime, on a 15-minute grid or the day's slot times. A
-    dose at breakfast, lunch or dinner is taken with food, any other dose
-    without. Of the timetables that break the least (fewest broken rules of
-    the worst severity, then of the next), it takes the fewest distinct times
-    a day, then the fewest changes to the regimen's own times, then the
-    earliest (least total time after waking); ``prefer="own_times"`` puts the
-    regimen's own times before the number of times. A malformed regimen raises
+    Medications stay at the times the profile gives, and foods and drinks at
+    the regimen's; supplement doses move around them, between wake and
+    bedtime, on a 15-minute grid or the day's slot times. A dose at
+    breakfast, lunch or dinner is taken with food, any other dose without.
+    Of the timetables that break the least (fewest broken rules of the worst
+    severity, then of the next), it takes the fewest distinct times a day,
+    then the fewest changes to the regimen's own times, then the earliest
+    (least total time after waking); ``prefer="own_times"`` puts the
+    regimen's own times before the number of times. Where moving a food or
+    drink would keep a rule the plan breaks, or let a moved dose keep its own
+    time, ``food_moves`` says so. A malformed regimen raises
     :class:`~suppcheck.InputError`, as :func:`~suppcheck.check` does.
 
         >>> p = plan({"profile": {"age": 40},
@@ -69,13 +73,16 @@ def plan(
         clashes = conflicts(problem, score.broken)
     else:  # the broken rules may be avoidable after all; only those no time keeps are named
         clashes = [(g,) for g in sorted(score.broken) if problem.groups[g].always_broken is not None]
-    statuses = [_status(problem, g, result.times, score, clashes) for g in range(len(problem.groups))]
+    moves = _food_moves(problem, result.times, score)
+    statuses = [_status(problem, g, result.times, score, clashes, moves) for g in range(len(problem.groups))]
     made = Plan(
         suppcheck_version=__version__,
         knowledge_version=kb.version,
         day={slot: format_minutes(minute) for slot, minute in problem.day.items()},
-        doses=tuple(_doses(problem, parsed, result.times, score)),
+        doses=tuple(_doses(problem, parsed, result.times, score, moves)),
         medications=tuple(_medications(ctx, problem)),
+        foods=tuple(_foods(ctx, problem)),
+        food_moves=tuple(moves),
         splits=tuple(_splits(problem, parsed)),
         satisfied=tuple(s for s in statuses if s.satisfied),
         unsatisfied=tuple(s for s in statuses if not s.satisfied),
@@ -103,7 +110,9 @@ def _validated(regimen: RegimenFile | Mapping[str, Any], kb: KnowledgeBase) -> R
 # -- doses ------------------------------------------------------------------------------------------
 
 
-def _doses(problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score) -> list[PlannedDose]:
+def _doses(
+    problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score, moves: Sequence[FoodMove]
+) -> list[PlannedDose]:
     out: list[tuple[tuple[int, int, int], PlannedDose]] = []
     for slots, chosen in zip(problem.entries, times, strict=True):
         entry = regimen.regimen[slots.entry]
@@ -119,6 +128,8 @@ def _doses(problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]
                 parts.append(f"dose {number} of {slots.doses} after the split ({slots.split_rule})")
             notes = _rule_notes(problem, slots.entry, minute, times, score)
             parts.extend(note for _, _, note in notes)
+            if parts[0].startswith("moved from "):
+                parts.extend(_instead(problem, slots.entry, moves))
             dose = PlannedDose(
                 entry=slots.entry,
                 name=slots.name,
@@ -188,8 +199,8 @@ def _rule_notes(
 def _other_side(group: Group, entry: int, times: Sequence[Sequence[int]]) -> tuple[str, list[int]]:
     """The other side of a separation rule as seen from ``entry``: its name and times."""
     if entry in group.subject_entries:
-        if group.medication_minutes:
-            return group.partner, list(group.medication_minutes)
+        if group.fixed_minutes:
+            return group.partner, list(group.fixed_minutes)
         return group.partner, [t for e in group.partner_entries for t in times[e]]
     return group.subject, [t for e in group.subject_entries for t in times[e]]
 
@@ -198,11 +209,16 @@ def _other_side(group: Group, entry: int, times: Sequence[Sequence[int]]) -> tup
 
 
 def _status(
-    problem: Problem, g: int, times: Sequence[Sequence[int]], score: Score, clashes: Sequence[Sequence[int]]
+    problem: Problem,
+    g: int,
+    times: Sequence[Sequence[int]],
+    score: Score,
+    clashes: Sequence[Sequence[int]],
+    moves: Sequence[FoodMove],
 ) -> RuleStatus:
     group = problem.groups[g]
     if group.unplannable is not None:
-        why = "no_medication_time"
+        why = "no_food_time" if _untimed_food(group) else "no_medication_time"
         reason = f"{group.requirement}: {group.unplannable}, so the plan cannot place doses around it."
     elif group.always_broken is not None:
         why = "always_broken"
@@ -220,12 +236,14 @@ def _status(
             )
         elif why == "broken":
             reason += " Keeping it would break a more severe rule, or more rules."
+    reason += "".join(f" {m.reason}" for m in moves if m.rule_id == group.rule_id and _about(m, group))
     return RuleStatus(
         rule_id=group.rule_id,
         kind=group.kind,
         severity=group.severity,
         substances=group.substances,
         medications=group.medications,
+        foods=tuple(dict.fromkeys(food_id for food_id, _, _ in group.foods)),
         entries=group.entries,
         satisfied=why == "kept",
         why=why,
@@ -245,7 +263,19 @@ def _detail(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> s
         minute, most = max(at_once.items(), key=lambda item: (item[1], -problem.after_wake(item[0])))
         return f"the most at once is {fmt(most)} {group.unit} ({format_minutes(minute)})"
     assert group.window is not None
-    partner = list(group.medication_minutes) or [t for e in group.partner_entries for t in times[e]]
+    subject = sorted({*group.subject_minutes, *subject}, key=problem.after_wake)
+    partner = list(group.fixed_minutes) or [t for e in group.partner_entries for t in times[e]]
+    if group.food_window is not None:
+        broken = window_broken(problem.day, group.food_window, subject, partner)
+        if broken is not None:
+            apart, s_minute, p_minute = broken
+        else:
+            minutes, s_minute, p_minute = closest_pairs(subject, partner, 0, 0)[1]
+            apart = hours_apart(minutes)
+        return (
+            f"{group.subject} at {format_minutes(s_minute)} and {foods_at(group, p_minute)} at "
+            f"{format_minutes(p_minute)} are {fmt(apart)} h apart"
+        )
     worst, closest = worst_gap(subject, partner, *group.window)
     gap = worst or closest
     return (
@@ -271,6 +301,152 @@ def _medications(ctx: Context, problem: Problem) -> list[PlannedMedication]:
         times = tuple(format_minutes(t) for t in sorted(set(med.times or ()), key=problem.after_wake))
         out.append(PlannedMedication(name=med.name, id=med.id, times=times, note=note))
     return out
+
+
+def _foods(ctx: Context, problem: Problem) -> list[PlannedFood]:
+    """Every food and drink of the regimen, recognized or not, at its own times."""
+    recognized = {f.position: f for f in ctx.foods}
+    slots = ctx.regimen.profile.day.slots()
+    out = []
+    for position, item in enumerate(ctx.regimen.foods):
+        taken = recognized.get(position)
+        minutes = sorted({_clock.resolve(t, slots) for t in item.times or ()}, key=problem.after_wake)
+        if taken is None:
+            note = "not recognized, so the plan cannot allow for it"
+        elif item.times:
+            note = "at your own times; the plan never moves a food or drink"
+        else:
+            rules = sorted({g.rule_id for g in problem.groups if any(f[0] == taken.id for f in g.foods)})
+            note = "no times given" + (
+                f": {', '.join(rules)} cannot be planned around it; add its times to the regimen" if rules else ""
+            )
+        out.append(
+            PlannedFood(
+                name=item.name,
+                id=taken.id if taken is not None else None,
+                times=tuple(format_minutes(m) for m in minutes),
+                note=note,
+            )
+        )
+    return out
+
+
+# -- moving a food instead -------------------------------------------------------------------------
+
+
+def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) -> list[FoodMove]:
+    """Where moving a food or drink would keep a rule the plan breaks, or let a moved dose stay put.
+
+    The new time is the nearest one of the waking day (15-minute grid and slot
+    times) that keeps this rule and every other food rule the plan keeps for
+    that food; the rest of the day stays as planned.
+    """
+    out = []
+    for g, group in enumerate(problem.groups):
+        window = group.food_window
+        if window is None or group.unplannable is not None:
+            continue
+        planned = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+        keeps = None
+        target, day = planned, times
+        if g not in score.broken:
+            own = _own_day(problem, g, times, score)
+            if own is None:
+                continue
+            day = own
+            target = {*group.subject_minutes, *(t for e in group.subject_entries for t in own[e])}
+            keeps = f"{group.subject} at {', '.join(format_minutes(t) for t in sorted(target, key=problem.after_wake))}"
+        for food_id, name, minutes in group.foods:
+            for minute in minutes:
+                if window_broken(problem.day, window, target, (minute,)) is None:
+                    continue
+                to = _nearest_food_time(problem, g, target, minute, food_id, day, score)
+                if to is None:
+                    continue
+                if keeps is None:
+                    reason = f"Moving {name} from {format_minutes(minute)} to {format_minutes(to)} would keep it."
+                else:
+                    reason = f"Or keep {keeps} and move {name} from {format_minutes(minute)} to {format_minutes(to)}."
+                out.append(
+                    FoodMove(
+                        rule_id=group.rule_id,
+                        food=name,
+                        id=food_id,
+                        time=format_minutes(minute),
+                        to=format_minutes(to),
+                        keeps=keeps,
+                        reason=reason,
+                    )
+                )
+    return out
+
+
+def _own_day(problem: Problem, g: int, times: Sequence[Sequence[int]], score: Score) -> list[list[int]] | None:
+    """The plan with the rule's doses back at the regimen's own times, when only food rules then break.
+
+    None when the plan did not move them, when an entry gave no times, when
+    the own times keep the rule anyway, or when they break another rule that
+    moving a food cannot mend (an empty-stomach rule, another dose's window).
+    """
+    group = problem.groups[g]
+    day = [list(t) for t in times]
+    for e in group.subject_entries:
+        user = problem.entries[e].user
+        if not user or len(user) != problem.entries[e].doses or set(user) == set(times[e]):
+            return None
+        day[e] = list(user)
+    newly = [h for h, other in enumerate(problem.groups) if h not in score.broken and violated(problem, other, day)]
+    if g not in newly or any(problem.groups[h].food_window is None for h in newly):
+        return None
+    return day
+
+
+def _nearest_food_time(
+    problem: Problem,
+    g: int,
+    subject: set[int],
+    minute: int,
+    food_id: str,
+    times: Sequence[Sequence[int]],
+    score: Score,
+) -> int | None:
+    group = problem.groups[g]
+    assert group.food_window is not None
+    others = [
+        (h, other)
+        for h, other in enumerate(problem.groups)
+        if h != g and h not in score.broken and other.food_window is not None and other.unplannable is None
+        if any(f[0] == food_id and minute in f[2] for f in other.foods)
+    ]
+    by_distance = sorted(problem.candidates, key=lambda c: (min((c - minute) % 1440, (minute - c) % 1440), c))
+    for candidate in by_distance:
+        if window_broken(problem.day, group.food_window, subject, (candidate,)) is not None:
+            continue
+        if all(_keeps_food(problem, other, candidate, times) for _, other in others):
+            return candidate
+    return None
+
+
+def _keeps_food(problem: Problem, group: Group, minute: int, times: Sequence[Sequence[int]]) -> bool:
+    assert group.food_window is not None
+    subject = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+    return window_broken(problem.day, group.food_window, subject, (minute,)) is None
+
+
+def _about(move: FoodMove, group: Group) -> bool:
+    return any(food_id == move.id for food_id, _, _ in group.foods)
+
+
+def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[str]:
+    """For a moved dose: the food moves that would let it keep its own time."""
+    rules = {g.rule_id for g in problem.groups if entry in g.subject_entries and g.food_window is not None}
+    return [
+        f"or keep {m.keeps} and move {m.food} to {m.to}" for m in moves if m.keeps is not None and m.rule_id in rules
+    ]
+
+
+def _untimed_food(group: Group) -> bool:
+    return any(not minutes for _, _, minutes in group.foods)
 
 
 def _splits(problem: Problem, regimen: RegimenFile) -> list[PlannedSplit]:

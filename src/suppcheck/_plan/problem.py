@@ -4,8 +4,10 @@ Built once from the resolved context (``build_context``), from the rule
 selection the checker's families read (:mod:`suppcheck._engine.select`), so
 that the planner and the checker look at the same pairs. A *group* is one
 thing the checker reports once: a separation rule for one substance against
-one partner (a substance or a medication), a timing rule for one entry's
-dose, or a per-dose limit for one substance. :func:`violated` is the plain,
+one partner (a substance or a medication), a food rule's window for one
+substance or medication against the day's foods, a timing rule for one
+entry's dose, or a per-dose limit for one substance. Medications and foods
+stay at the person's own times: they are fixed sides of a window. :func:`violated` is the plain,
 unoptimised meaning of each group; the solver's bitmask tables are checked
 against it in the tests.
 """
@@ -21,11 +23,12 @@ from typing import Literal
 
 from .. import _clock
 from .._engine.context import Context, Dose
-from .._engine.select import separation_pairs, timing_doses
+from .._engine.foods import food_times, names_of, window_advice, window_broken
+from .._engine.select import food_separation_pairs, separation_pairs, timing_doses
 from .._engine.separation import Gap, separated
 from .._engine.shared import TOLERANCE, fmt, offset, step_for, wanted, window_text
 from .._errors import InputError
-from .._kb.models import Timing
+from .._kb.models import FoodSeparation, Timing
 from .._names import in_sentence
 from .._severity import Severity
 
@@ -67,7 +70,10 @@ class Group:
     subject_entries: tuple[int, ...] = ()
     partner_entries: tuple[int, ...] = ()
     window: tuple[float, float] | None = None  # (other_before_hours, other_after_hours)
-    medication_minutes: tuple[int, ...] = ()
+    fixed_minutes: tuple[int, ...] = ()  # the partner's times when they are fixed: a medication's, or foods'
+    subject_minutes: tuple[int, ...] = ()  # the subject's fixed times, when it is a medication in a food rule
+    food_window: FoodSeparation | None = None  # a food rule's window, read as the checker reads it
+    foods: tuple[tuple[str, str, tuple[int, ...]], ...] = ()  # (id, name as written, clock minutes) per food
     timing: Timing | None = None
     limit: float = 0.0
     unit: str = ""
@@ -126,7 +132,12 @@ def build(ctx: Context) -> Problem:
                 f"regimen[{slots.entry}] ({slots.name}).per_day: {slots.doses} doses do not fit between wake "
                 f"{_clock.format_minutes(wake)} and bedtime {_clock.format_minutes(bedtime)}"
             )
-    groups = [*_separation_groups(ctx), *_timing_groups(ctx), *_per_dose_groups(ctx, splits)]
+    groups = [
+        *_separation_groups(ctx),
+        *_food_groups(ctx),
+        *_timing_groups(ctx),
+        *_per_dose_groups(ctx, splits),
+    ]
     problem = Problem(dict(ctx.day), wake, bedtime, candidates, meals, entries, tuple(groups), fixed)
     return replace(problem, groups=tuple(_clock_bound(problem, g) for g in groups))
 
@@ -143,10 +154,9 @@ def _clock_bound(problem: Problem, group: Group) -> Group:
         timing = group.timing
         ok = [t for t in problem.candidates if timing_ok(problem, timing, t)]
         why = f"no time between wake and bedtime is {wanted(timing)}"
-    elif group.kind == "separation" and group.window is not None and group.medication_minutes:
-        bad = bad_after(*group.window)
-        ok = [t for t in problem.candidates if not any(bad[(m - t) % 1440] for m in group.medication_minutes)]
-        times = ", ".join(_clock.format_minutes(m) for m in group.medication_minutes)
+    elif group.kind == "separation" and group.window is not None and group.fixed_minutes:
+        ok = [t for t in problem.candidates if not fixed_breaks(problem, group, t)]
+        times = ", ".join(_clock.format_minutes(m) for m in group.fixed_minutes)
         why = f"no time between wake and bedtime is far enough from {group.partner} at {times}"
     else:
         return group
@@ -232,7 +242,7 @@ def _separation_groups(ctx: Context) -> list[Group]:
                 medications=(med.id,),
                 partner=name,
                 requirement=window_text(*window, name, subject_name),
-                medication_minutes=tuple(sorted(set(med.times or ()))),
+                fixed_minutes=tuple(sorted(set(med.times or ()))),
                 unplannable=None if med.times else f"no time is given for {name}",
             )
         )
@@ -255,6 +265,68 @@ def _with_substance(ctx: Context, base: Group, subject: list[Dose], partner: lis
         partner_entries=tuple(sorted({d.entry for d in partner})),
         always_broken=broken,
     )
+
+
+def _food_groups(ctx: Context) -> list[Group]:
+    """One group for each food rule with a window that the foods family judges, against the foods' own times.
+
+    A supplement's doses move around the foods. A medication's do not: its
+    group is kept or broken by the person's times alone.
+    """
+    groups = []
+    for rule, subject, partners, _ in food_separation_pairs(ctx):
+        window = rule.separation
+        assert window is not None
+        food_name = names_of(partners)
+        eaten = food_times(partners)
+        group = Group(
+            kind="separation",
+            rule_id=rule.id,
+            severity=rule.severity,
+            substances=subject.substances,
+            medications=subject.medications,
+            subject=subject.name,
+            partner=food_name,
+            requirement=window_advice(window, subject.name, food_name)[1],
+            subject_entries=subject.entries,
+            window=(window.other_before_hours or 0.0, window.other_after_hours),
+            fixed_minutes=eaten or (),
+            food_window=window,
+            foods=tuple((f.id, f.name.strip(), f.times or ()) for f in partners),
+        )
+        if eaten is None:
+            untimed = names_of(f for f in partners if f.times is None)
+            group = replace(group, unplannable=f"no time is given for {untimed}")
+        elif subject.medications:
+            group = _fixed_subject(ctx, group, subject.times, eaten)
+        groups.append(group)
+    return groups
+
+
+def _fixed_subject(ctx: Context, group: Group, times: tuple[int, ...] | None, eaten: tuple[int, ...]) -> Group:
+    """A medication against foods: both at the person's times, so the group is kept or broken as it stands."""
+    if times is None:
+        return replace(group, unplannable=f"no time is given for {group.subject}")
+    assert group.food_window is not None
+    broken = window_broken(ctx.day, group.food_window, times, eaten)
+    if broken is None:
+        return replace(group, subject_minutes=times)
+    hours, at_subject, at_food = broken
+    return replace(
+        group,
+        subject_minutes=times,
+        always_broken=(
+            f"{group.subject} at {_clock.format_minutes(at_subject)} and {foods_at(group, at_food)} at "
+            f"{_clock.format_minutes(at_food)} are {fmt(hours)} h apart, both at the person's own times"
+        ),
+    )
+
+
+def foods_at(group: Group, minute: int) -> str:
+    """The group's foods taken at a clock minute, as written: ``coffee and milk``."""
+    names = [name for _, name, minutes in group.foods if minute in minutes] or [group.partner]
+    names = list(dict.fromkeys(names))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _timing_groups(ctx: Context) -> list[Group]:
@@ -313,6 +385,15 @@ def _per_dose_groups(ctx: Context, splits: dict[int, tuple[int, str]]) -> list[G
 # -- meaning of a timetable -------------------------------------------------------------------------
 
 
+def fixed_breaks(problem: Problem, group: Group, minute: int) -> bool:
+    """Whether a subject dose at ``minute`` breaks a separation group against its partner's fixed times."""
+    if group.food_window is not None:
+        return window_broken(problem.day, group.food_window, (minute,), group.fixed_minutes) is not None
+    assert group.window is not None
+    bad = bad_after(*group.window)
+    return any(bad[(m - minute) % 1440] for m in group.fixed_minutes)
+
+
 @lru_cache(maxsize=32)
 def bad_after(before_hours: float, after_hours: float) -> tuple[bool, ...]:
     """For each d in 0..1439: does a partner d minutes after the subject break the window?"""
@@ -345,12 +426,10 @@ def violated(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> 
                 at_once[t] = at_once.get(t, 0.0) + amount
         return any(a > group.limit * (1 + TOLERANCE) for a in at_once.values())
     assert group.window is not None
-    subject = {t for e in group.subject_entries for t in times[e]}
-    partner = (
-        set(group.medication_minutes)
-        if group.medication_minutes
-        else {t for e in group.partner_entries for t in times[e]}
-    )
+    subject = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+    if group.food_window is not None:
+        return window_broken(problem.day, group.food_window, subject, group.fixed_minutes) is not None
+    partner = set(group.fixed_minutes) if group.fixed_minutes else {t for e in group.partner_entries for t in times[e]}
     return any(not separated(Gap(s, p), *group.window) for s in subject for p in partner)
 
 

@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from .._report import DISCLAIMER
 from .._severity import Severity
-from .model import Plan, PlannedDose
+from .model import FoodMove, Plan, PlannedDose
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,6 +35,7 @@ def _day_order(plan: Plan) -> dict[str, int]:
     night = (wake - bedtime) % 1440
     start = (bedtime + night // 2) % 1440
     times = {d.time for d in plan.doses} | {t for m in plan.medications for t in m.times}
+    times |= {t for f in plan.foods for t in f.times}
     return {t: (_minutes(t) - start) % 1440 for t in times}
 
 
@@ -62,6 +63,9 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
     for med in plan.medications:
         for time in med.times:
             rows.append((order[time], 0, time, f"{med.name} (prescribed)", "", "fixed: " + med.note))
+    for eaten in plan.foods:
+        for time in eaten.times:
+            rows.append((order[time], 0, time, f"{eaten.name} (your food or drink)", "", "fixed: " + eaten.note))
     table = Table()
     table.add_column("Time", no_wrap=True)
     table.add_column("Take", overflow="fold")
@@ -76,14 +80,25 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
     console.print(table)
     for split in plan.splits:
         console.print(Text(f"Split: {split.name}: {split.reason}."))
-    untimed = [m for m in plan.medications if not m.times]
-    for med in untimed:
-        console.print(Text(f"{med.name}: {med.note}.", style="dim"))
+    for move in plan.food_moves:
+        console.print(Text(_move_words(move)))
+    untimed = [(m.name, m.note) for m in plan.medications if not m.times]
+    untimed += [(f.name, f.note) for f in plan.foods if not f.times]
+    for name, note in untimed:
+        console.print(Text(f"{name}: {note}.", style="dim"))
     _not_kept(console, plan)
     for clash in plan.conflicts:
         if len(clash) > 1:
             console.print(Text(f"These rules cannot all be kept at once: {', '.join(clash)}.", style="bold"))
     console.print(Text(f"\n{DISCLAIMER}", style="dim italic"))
+
+
+def _move_words(move: FoodMove) -> str:
+    """The move in one line for the terminal: keep the dose, or keep the rule, with the drink moved."""
+    change = f"have {move.food} at {move.to} instead of {move.time}"
+    if move.keeps is not None:
+        return f"Or: keep {move.keeps} and {change} ({move.rule_id})."
+    return f"To keep {move.rule_id}: {change}."
 
 
 def _what(dose: PlannedDose) -> str:

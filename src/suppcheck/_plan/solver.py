@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .._engine.shared import TOLERANCE
-from .problem import Problem, bad_after, moves, structural_problem, timing_ok
+from .problem import Problem, bad_after, fixed_breaks, moves, structural_problem, timing_ok
 
 # Work per search before it settles for the best found (the plan then says it is not proven optimal): one
 # unit per dose placed, per value scored and per entry the bound looks at, which follows the time spent
@@ -102,10 +102,8 @@ class Compiled:
             if group.kind == "timing" and group.timing is not None:
                 timing = group.timing
                 mask = sum(1 << i for i, t in enumerate(cands) if not timing_ok(problem, timing, t))
-            elif group.kind == "separation" and group.window is not None and group.medication_minutes:
-                bad = bad_after(*group.window)
-                minutes = group.medication_minutes
-                mask = sum(1 << i for i, t in enumerate(cands) if any(bad[(m - t) % 1440] for m in minutes))
+            elif group.kind == "separation" and group.window is not None and group.fixed_minutes:
+                mask = sum(1 << i for i, t in enumerate(cands) if fixed_breaks(problem, group, t))
             unary.append((mask, group.subject_entries))
         next_index = tuple(tuple(bisect.bisect_left(off, o + s.gap) for o in off) for s in problem.entries)
         return cls(problem, off, tuple(unary), next_index)
@@ -288,7 +286,7 @@ class Search:
             self.pd_count += 1
             for e, amount in group.amounts:
                 self.per_dose[e].append((g, s, amount, group.limit * (1 + TOLERANCE)))
-        elif group.kind == "timing" or group.medication_minutes:
+        elif group.kind == "timing" or group.fixed_minutes:
             mask, entries = self.compiled.unary[g]
             for e in entries:
                 self.unary[e].append((g, mask))

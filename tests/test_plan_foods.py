@@ -1,0 +1,150 @@
+"""The planner builds the day around the person's foods and drinks, and says when moving one would help."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from suppcheck import check, plan
+from suppcheck._plan.html import html_handout
+from suppcheck._plan.render import print_schedule
+from tests.test_plan import separation_findings
+
+
+def _day(regimen: list[dict[str, Any]], foods: list[Any], **profile: Any) -> dict[str, Any]:
+    return {"profile": {"age": 40, "sex": "female", **profile}, "regimen": regimen, "foods": foods}
+
+
+def _status(p: Any, rule_id: str) -> Any:
+    return next(s for s in (*p.satisfied, *p.unsatisfied) if s.rule_id == rule_id)
+
+
+def test_iron_is_moved_clear_of_the_breakfast_coffee_and_the_check_agrees() -> None:
+    p = plan(
+        _day(
+            [{"substance": "iron", "amount": "18 mg", "times": ["breakfast"]}],
+            [{"name": "coffee", "amount": "2 cups", "times": ["breakfast"]}],
+        )
+    )
+    (dose,) = p.doses
+    assert dose.time != "07:30"
+    assert "food.abs.iron.coffee_tea" in dose.keeps
+    status = _status(p, "food.abs.iron.coffee_tea")
+    assert status.satisfied
+    assert status.foods == ("coffee",)
+    assert p.all_satisfied
+    report = check(p.apply())
+    assert not separation_findings(report)
+    assert {f.code for f in report.findings if "coffee" in f.foods} == {"food.absorption"}  # kept: info only
+    assert [(f.name, f.id, f.times) for f in p.foods] == [("coffee", "coffee", ("07:30",))]
+
+
+def test_take_iron_later_or_move_the_coffee() -> None:
+    # Iron at 09:00 with coffee at 09:00: the plan moves the iron; moving the coffee to 09:30 would keep 09:00.
+    p = plan(
+        _day([{"substance": "iron", "amount": "18 mg", "times": ["09:00"]}], [{"name": "coffee", "times": ["09:00"]}])
+    )
+    (dose,) = p.doses
+    assert dose.time != "09:00"
+    assert dose.reason.startswith("moved from 09:00")
+    (move,) = p.food_moves
+    assert (move.rule_id, move.food, move.time, move.to, move.keeps) == (
+        "food.abs.iron.coffee_tea",
+        "coffee",
+        "09:00",
+        "09:30",
+        "iron at 09:00",
+    )
+    assert "or keep iron at 09:00 and move coffee to 09:30" in dose.reason
+    assert "Or keep iron at 09:00 and move coffee from 09:00 to 09:30." in _status(p, move.rule_id).reason
+    # The alternative is real: the regimen's own time with the coffee moved passes the check.
+    moved = _day(
+        [{"substance": "iron", "amount": "18 mg", "times": ["09:00"]}], [{"name": "coffee", "times": ["09:30"]}]
+    )
+    assert not separation_findings(check(moved))
+
+
+def test_no_move_is_offered_when_the_own_time_breaks_another_rule() -> None:
+    # Iron at breakfast breaks its empty-stomach advice whatever the coffee does: no "keep 07:30" offer.
+    p = plan(
+        _day(
+            [{"substance": "iron", "amount": "18 mg", "times": ["breakfast"]}],
+            [{"name": "coffee", "times": ["breakfast"]}],
+        )
+    )
+    assert p.food_moves == ()
+
+
+def test_levothyroxine_at_0700_and_coffee_at_0715_cannot_be_planned_but_the_coffee_can_move() -> None:
+    data = _day(
+        [{"substance": "vitamin D", "amount": "25 mcg"}],
+        [{"name": "coffee", "times": ["07:15"]}],
+        medications=[{"name": "levothyroxine", "times": ["07:00"]}],
+    )
+    p = plan(data)
+    assert not p.all_satisfied
+    status = _status(p, "food.abs.levothyroxine.food_or_drink")
+    assert (status.why, status.medications, status.foods) == ("always_broken", ("levothyroxine",), ("coffee",))
+    assert "levothyroxine at 07:00 and coffee at 07:15 are 0.25 h apart" in status.reason
+    (move,) = p.food_moves
+    assert (move.food, move.time, move.to, move.keeps) == ("coffee", "07:15", "07:30", None)
+    assert "Moving coffee from 07:15 to 07:30 would keep it." in status.reason
+    assert separation_findings(check(p.apply())) == {"food.abs.levothyroxine.food_or_drink"}
+    data["foods"] = [{"name": "coffee", "times": ["07:30"]}]
+    assert not separation_findings(check(data))
+
+
+def test_a_dose_before_waking_still_starts_the_day() -> None:
+    # Levothyroxine at 06:30, wake 07:00, coffee at 07:30: the dose is first in the day, an hour before coffee.
+    data = _day(
+        [{"substance": "vitamin D", "amount": "25 mcg"}],
+        [{"name": "coffee", "times": ["07:30"]}, {"name": "yogurt", "times": ["23:00"]}],
+        medications=[{"name": "levothyroxine", "times": ["06:30"]}],
+    )
+    assert _status(plan(data), "food.abs.levothyroxine.food_or_drink").why == "kept"
+    assert not separation_findings(check(data))
+
+
+def test_a_food_without_times_is_reported_and_never_makes_a_plan_all_kept() -> None:
+    p = plan(_day([{"substance": "iron", "amount": "18 mg"}], ["coffee", "pickled herring"]))
+    status = _status(p, "food.abs.iron.coffee_tea")
+    assert (status.why, status.satisfied) == ("no_food_time", False)
+    assert "no time is given for coffee" in status.reason
+    assert not p.all_satisfied
+    coffee, herring = p.foods
+    assert coffee.times == ()
+    assert "food.abs.iron.coffee_tea cannot be planned around it" in coffee.note
+    assert (herring.id, herring.note) == (None, "not recognized, so the plan cannot allow for it")
+
+
+def test_ciprofloxacin_and_milk_at_a_meal_is_no_rule_to_plan() -> None:
+    data = _day(
+        [{"substance": "vitamin C", "amount": "250 mg"}],
+        [{"name": "milk", "times": ["breakfast"]}],
+        medications=[{"name": "ciprofloxacin", "times": ["07:30"]}],
+    )
+    p = plan(data)
+    assert not any(s.rule_id == "food.abs.ciprofloxacin.dairy_alone" for s in (*p.satisfied, *p.unsatisfied))
+
+
+def test_the_outputs_show_the_foods_and_the_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "240")  # one line a row, so that the text can be searched
+    data = _day(
+        [{"substance": "iron", "amount": "18 mg", "times": ["09:00"]}], [{"name": "coffee", "times": ["09:00"]}]
+    )
+    p = plan(data)
+    out = io.StringIO()
+    print_schedule(p, "table", file=out)
+    text = out.getvalue()
+    assert "coffee (your food or drink)" in text
+    assert "Or: keep iron at 09:00 and have coffee at 09:30 instead of 09:00 (food.abs.iron.coffee_tea)." in text
+    page = html_handout(p)
+    assert "coffee (your usual time)" in page
+    assert "Or keep iron at 09:00 and have your coffee at 09:30 instead of 09:00." in page
+    assert "so that coffee is taken at least 2 hours before it or 0.5 hours after it" in page
+    dumped = json.loads(p.model_dump_json())
+    assert dumped["food_moves"][0]["to"] == "09:30"
+    assert dumped["foods"][0]["id"] == "coffee"
