@@ -34,7 +34,7 @@ def test_readme_quick_start_is_two_make_targets() -> None:
     ("name", "models"),
     [
         ("regimen-format.md", ("RegimenFile", "Profile", "RegimenEntry", "Ingredient", "MedicationUse", "Day")),
-        ("report-format.md", ("Report", "Finding", "Total", "ReferenceInfo", "PersonInfo", "EntryInfo")),
+        ("report-format.md", ("Report", "Finding", "Total", "ReferenceInfo", "PersonInfo", "EntryInfo", "FoodInfo")),
     ],
 )
 def test_docs_name_every_field_of_the_contract(name: str, models: tuple[str, ...]) -> None:

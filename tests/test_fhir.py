@@ -135,6 +135,12 @@ def test_a_regimen_with_foods_writes_a_valid_bundle_without_them_and_its_food_is
     Bundle.model_validate(issues)
     texts = [e["resource"].get("detail", "") for e in issues["entry"]]
     assert any("coffee at 07:15" in text for text in texts)
+    (food,) = [e["resource"] for e in issues["entry"] if e["resource"]["code"]["text"] == "food.separation"]
+    assert food["code"]["coding"][1] == {
+        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+        "code": "FOOD",
+        "display": "Food Interaction Alert",
+    }
 
 
 # -- DetectedIssue -------------------------------------------------------------------

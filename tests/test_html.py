@@ -24,7 +24,7 @@ from suppcheck._html import html_report
 from suppcheck._plan.html import html_handout
 
 from .test_cli import run
-from .test_golden import CASES
+from .test_golden import CASES, GOLDEN
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -79,7 +79,10 @@ def expected_markers(regimen: RegimenFile) -> int:
     kb = suppcheck.load_knowledge()
     doses = sum(len(e.times) for e in regimen.regimen if e.times is not None)
     meds = sum(len(m.times) for m in regimen.profile.medications if m.times and kb.medication(m.name) is not None)
-    return doses + meds
+    foods = sum(
+        len(f.times) for f in regimen.foods if f.times and (kb.food(f.name) or kb.food_category(f.name)) is not None
+    )
+    return doses + meds + foods
 
 
 def assert_sound(browser: Any, path: Path, tmp_path: Path) -> Page:
@@ -126,6 +129,8 @@ def test_every_golden_schedule_renders_soundly(browser: Any, case: Path, tmp_pat
     day = plan(regimen)
     for dose in day.doses:
         assert dose.time in text, dose
+    for food in day.foods:
+        assert all(t in text for t in food.times), food
     shown.close()
 
 
@@ -207,3 +212,15 @@ def test_the_day_is_drawn_at_the_times_the_report_gives() -> None:
     assert "no such pill (not recognized, so not drawn)" in page
     assert 'class="band"' in page
     assert "with doxycycline: needs" in page
+
+
+def test_foods_are_drawn_on_the_day_with_their_windows() -> None:
+    report = check(load_regimen(GOLDEN / "food-levothyroxine-coffee-0715.yaml"))
+    page = html_report(report)
+    assert page.count('data-kind="food"') == 1
+    assert "coffee 1 cup at 07:15" in page
+    assert "with coffee: needs 0.5 h, scheduled 0.25 h apart" in page  # on the levothyroxine line
+    assert "<dt>Foods and drinks</dt><dd>coffee 1 cup at 07:15</dd>" in page
+    assert "diamonds foods and drinks" in page
+    milk = check(load_regimen(GOLDEN / "food-ciprofloxacin-milk-with-a-meal.yaml"))
+    assert "with milk" not in html_report(milk)  # milk with a meal does not count against ciprofloxacin

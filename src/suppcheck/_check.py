@@ -13,7 +13,18 @@ from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._person import describe_person
 from ._regimen import RegimenFile, unit_problems
-from ._report import SEVERITY_RANK, EntryInfo, ExtraFile, Finding, MedicationInfo, Override, PersonInfo, Report, trusted
+from ._report import (
+    SEVERITY_RANK,
+    EntryInfo,
+    ExtraFile,
+    Finding,
+    FoodInfo,
+    MedicationInfo,
+    Override,
+    PersonInfo,
+    Report,
+    trusted,
+)
 from ._rules import FAMILIES
 from ._rules.dose import totals
 from ._severity import Severity
@@ -65,6 +76,7 @@ def check(regimen: RegimenFile | Mapping[str, Any], *, knowledge: KnowledgeBase 
         max_severity=worst,
         person=_person(ctx),
         entries=_entries(ctx),
+        foods=_foods(ctx),
         totals=tuple(totals(ctx)),
         findings=tuple(findings),
     )
@@ -131,6 +143,31 @@ def _entries(ctx: Context) -> tuple[EntryInfo, ...]:
         )
         for index, e in enumerate(ctx.regimen.regimen)
     )
+
+
+def _foods(ctx: Context) -> tuple[FoodInfo, ...]:
+    """Each food or drink as given, with its clock times and what it was recognized as."""
+    if not ctx.regimen.foods:
+        return ()
+    slots = ctx.regimen.profile.day.slots()
+    recognized = {f.position: f for f in ctx.foods}
+    out = []
+    for position, item in enumerate(ctx.regimen.foods):
+        taken = recognized.get(position)
+        out.append(
+            trusted(
+                FoodInfo,
+                {
+                    "name": item.name,
+                    "id": taken.id if taken is not None else None,
+                    "display": taken.display if taken is not None else None,
+                    "amount": item.amount,
+                    "times": item.times,
+                    "clock": _clock_times(item.times, slots),
+                },
+            )
+        )
+    return tuple(out)
 
 
 def _clock_times(times: tuple[str, ...] | None, slots: Mapping[str, str]) -> tuple[str, ...] | None:

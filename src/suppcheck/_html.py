@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from . import _clock
+from ._engine.foods import day_start
 from ._engine.shared import fmt
 from ._htmlpage import SEVERITY_COLOUR, badge, esc, page, shape
 from ._kb.base import KnowledgeBase
@@ -136,6 +137,8 @@ def _person(report: Report, h: int) -> str:
     rows.append(("Conditions", ", ".join(person.conditions) or "none given"))
     meds = [m.name + (f" at {', '.join(m.times)}" if m.times else " (times not given)") for m in person.medications]
     rows.append(("Medications", "; ".join(meds) or "none given"))
+    if report.foods:
+        rows.append(("Foods and drinks", "; ".join(f.as_given() for f in report.foods)))
     items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows)
     return (
         f'<section><h{h}>Person</h{h}><dl class="person">{items}</dl>'
@@ -235,9 +238,9 @@ def _bars(totals: Sequence[Total]) -> str:
 
 class _Lane(NamedTuple):
     label: str
-    kind: str  # "supplement" or "medication"
+    kind: str  # "supplement", "medication" or "food"
     times: tuple[int, ...]
-    key: str  # "entry:3" or "medication:doxycycline"
+    key: str  # "entry:3", "medication:doxycycline" or "food:0"
 
 
 class _Band(NamedTuple):
@@ -276,6 +279,15 @@ def _lanes(report: Report) -> tuple[list[_Lane], list[str]]:
             untimed.append(f"{med.name} (medication)")
         else:
             lanes.append(_Lane(med.name, "medication", _minutes(med.clock), f"medication:{med.id}"))
+    for index, food in enumerate(report.foods):
+        label = food.name + (f" {food.amount}" if food.amount else "")
+        if food.id is None:
+            if food.times:
+                untimed.append(f"{food.name} (not recognized, so not drawn)")
+        elif food.clock is None:
+            untimed.append(f"{label} (food or drink)")
+        else:
+            lanes.append(_Lane(label, "food", _minutes(food.clock), f"food:{index}"))
     return lanes, untimed
 
 
@@ -284,6 +296,9 @@ def _bands(report: Report, findings: Iterable[Finding], kb: KnowledgeBase) -> li
     bands = []
     entries = report.entries
     for finding in findings:
+        if finding.foods:
+            bands.extend(_food_bands(report, finding, kb))
+            continue
         rule = kb.rules.get(finding.rule_id)
         if rule is None or rule.separation is None or finding.hours_scheduled is None:
             continue
@@ -320,6 +335,41 @@ def _bands(report: Report, findings: Iterable[Finding], kb: KnowledgeBase) -> li
                     )
                 )
     return bands
+
+
+def _food_bands(report: Report, finding: Finding, kb: KnowledgeBase) -> list[_Band]:
+    """A food rule's window drawn around the food's times, on the lanes of the dose or medication it is about."""
+    rule = kb.food_rules.get(finding.rule_id)
+    if rule is None or rule.separation is None or finding.hours_scheduled is None:
+        return []
+    window = rule.separation
+    meals = {_clock.resolve(m, report.person.day) for m in _clock.MEAL_SLOTS}
+    eaten = [f for f in report.foods if f.id in finding.foods and f.clock]
+    # A rule about food taken alone (ciprofloxacin and dairy) leaves out the times at a meal.
+    partners = sorted({t for f in eaten for t in _minutes(f.clock or ()) if not (rule.food_taken_alone and t in meals)})
+    if not partners:
+        return []
+    lanes = [f"entry:{i}" for i in finding.entries] + [f"medication:{m}" for m in finding.medications]
+    names = ", ".join(dict.fromkeys(f.name for f in eaten))
+    broken = finding.code == "food.separation"
+    label = (
+        f"with {names}: needs {fmt(finding.hours_required or 0)} h, scheduled {fmt(finding.hours_scheduled)} h apart"
+        if broken
+        else f"with {names}: window kept"
+    )
+    colour = SEVERITY_COLOUR[finding.severity] if broken else None
+    severity = finding.severity if broken else None
+    if window.before_first_food_of_day:
+        # Any dose later than the window before the day's first food breaks it, to the end of the day.
+        bedtime = _clock.resolve("bedtime", report.person.day)
+        start = day_start({"wake": _clock.resolve("wake", report.person.day), "bedtime": bedtime})
+        first = min(partners, key=lambda t: (t - start) % 1440)
+        begin = first - round(window.other_after_hours * 60)
+        end = begin + (start - begin) % 1440
+        return [_Band(lane, begin, end, colour, label, severity) for lane in lanes]
+    before = round((window.other_before_hours or 0.0) * 60)
+    after = round(window.other_after_hours * 60)
+    return [_Band(lane, p - after, p + before, colour, label, severity) for lane in lanes for p in partners]
 
 
 def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int) -> str:
@@ -399,22 +449,32 @@ def _day(report: Report, findings: Sequence[Finding], kb: KnowledgeBase, h: int)
         for t in lane.times:
             mx, my = x(t), y + row / 2
             what = esc(f"{lane.label} at {_clock.format_minutes(t)}")
-            if lane.kind == "medication":
-                mark = (
-                    f'<rect x="{mx - 8:.1f}" y="{my - 6:.1f}" width="16" height="12" rx="6" fill="#ffffff" '
-                    'stroke="#1a1a1a" stroke-width="2"/>'
-                )
-            else:
-                mark = f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="7" fill="#3d5a80" stroke="#1a1a1a" stroke-width="1"/>'
+            mark = _marker(lane.kind, mx, my)
             out.append(f'<g class="marker" data-kind="{lane.kind}"><title>{what}</title>{mark}</g>')
     out.append("</svg>")
+    foods = ", diamonds foods and drinks" if any(lane.kind == "food" for lane in lanes) else ""
     out.append(
-        "<figcaption>Circles are supplement doses, outlined pills medications; dashed lines the meals. A band "
+        f"<figcaption>Circles are supplement doses, outlined pills medications{foods}; dashed lines the meals. A band "
         "marks where the supplement on that line would break a separation window with its partner; a band in "
         "colour is a window the schedule breaks.</figcaption></figure>"
     )
     out.extend(_day_lists(lanes, bands, index, untimed, pos))
     return heading + "".join(out) + "</section>"
+
+
+def _marker(kind: str, mx: float, my: float) -> str:
+    """A dose's mark: a circle for a supplement, an outlined pill for a medication, a diamond for a food."""
+    if kind == "medication":
+        return (
+            f'<rect x="{mx - 8:.1f}" y="{my - 6:.1f}" width="16" height="12" rx="6" fill="#ffffff" '
+            'stroke="#1a1a1a" stroke-width="2"/>'
+        )
+    if kind == "food":
+        return (
+            f'<path d="M{mx:.1f} {my - 8:.1f} L{mx + 8:.1f} {my:.1f} L{mx:.1f} {my + 8:.1f} '
+            f'L{mx - 8:.1f} {my:.1f} Z" fill="#b5651d" stroke="#1a1a1a" stroke-width="1"/>'
+        )
+    return f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="7" fill="#3d5a80" stroke="#1a1a1a" stroke-width="1"/>'
 
 
 def _hour_lines(

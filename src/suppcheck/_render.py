@@ -92,6 +92,8 @@ def render_table(console: Console, report: Report, *, source: str, min_severity:
     shown = visible(report, min_severity)
     console.print(Text(f"suppcheck: {source}", style="bold"))
     console.print(Text(f"Person: {report.person.description}"))
+    if report.foods:
+        console.print(Text(f"Foods and drinks: {foods_line(report)}"))
     console.print(Text(_verdict(report), style="dim"))
     for label, text in _trace(report):
         console.print(Text(f"{label}: {text}", style="bold yellow"))
@@ -149,10 +151,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def foods_line(report: Report) -> str:
+    """``coffee 1 cup at 07:15; wine 2 drinks at dinner``: the day's foods as given."""
+    return "; ".join(f.as_given() for f in report.foods)
+
+
 def render_markdown(report: Report, *, source: str, min_severity: Severity) -> str:
     """The report as Markdown: the person, the verdict, the totals and the findings worst first."""
     shown = visible(report, min_severity)
-    out = [f"# suppcheck: {source}", "", f"**Person:** {report.person.description}", "", _verdict(report), ""]
+    out = [f"# suppcheck: {source}", "", f"**Person:** {report.person.description}", ""]
+    if report.foods:
+        out += [f"**Foods and drinks:** {_cell(foods_line(report))}", ""]
+    out += [_verdict(report), ""]
     trace = _trace(report)
     if trace:
         out += [*(f"- **{label}:** {_cell(text)}" for label, text in trace), ""]

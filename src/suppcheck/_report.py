@@ -164,6 +164,26 @@ class EntryInfo(_Output):
     every_days: int | None = Field(default=None, description="One dose every this many days, or null")
 
 
+class FoodInfo(_Output):
+    """A food or drink of the day, as given and as recognized."""
+
+    name: str = Field(description="The name as written")
+    id: str | None = Field(default=None, description="The food (or category) id it was recognized as, or null")
+    display: str | None = Field(default=None, description="The recognized food's name, or null")
+    amount: str | None = Field(default=None, description="The amount as given ('2 cups'), or null")
+    times: tuple[str, ...] | None = Field(default=None, description="Its times as given (normalised), or none")
+    clock: tuple[str, ...] | None = Field(default=None, description="Its times as clock times (HH:MM), or none")
+
+    def as_given(self) -> str:
+        """``coffee 1 cup at 07:15``, and ``(not recognized)`` after a name the knowledge base does not know."""
+        return (
+            self.name
+            + (f" {self.amount}" if self.amount else "")
+            + (f" at {', '.join(self.times)}" if self.times else "")
+            + ("" if self.id is not None else " (not recognized)")
+        )
+
+
 class Report(_Output):
     """The result of checking one regimen."""
 
@@ -177,6 +197,7 @@ class Report(_Output):
     max_severity: Severity | None
     person: PersonInfo = Field(description="Who the regimen is for")
     entries: tuple[EntryInfo, ...] = Field(description="The regimen's entries in order: what every entries index names")
+    foods: tuple[FoodInfo, ...] = Field(default=(), description="The day's foods and drinks, in input order")
     totals: tuple[Total, ...]
     findings: tuple[Finding, ...]
     disclaimer: str = DISCLAIMER
@@ -198,4 +219,4 @@ def _plain(cls: type[BaseModel]) -> bool:
     )
 
 
-_PLAIN = frozenset(cls for cls in (Finding, Total, EntryInfo, MedicationInfo) if _plain(cls))
+_PLAIN = frozenset(cls for cls in (Finding, Total, EntryInfo, MedicationInfo, FoodInfo) if _plain(cls))

@@ -38,6 +38,7 @@ _ACT = {
     "DRG": "Drug Interaction Alert",
     "NHP": "Natural Health Product Alert",
     "DUPTHPY": "Duplicate Therapy Alert",
+    "FOOD": "Food Interaction Alert",
     "COND": "Condition Alert",
     "PREG": "Pregnancy Alert",
     "LACT": "Lactation Alert",
@@ -50,8 +51,12 @@ _NAMESPACE = uuid.UUID("6f1b2c1e-5d8a-4c1e-9a57-2f3e0c4d9b11")  # fixed: the sam
 def act_code(finding: Finding, regimen: RegimenFile | None) -> str | None:
     """The ActCode for a finding, or None where none fits (input findings, timing and absorption advice)."""
     code = finding.code
-    if code.startswith("dose."):
+    if code.startswith("dose.") or code == "food.total":
         return "DOSE"
+    if code in ("food.interaction", "food.separation", "food.depletion"):
+        return "FOOD"
+    if code == "food.condition":
+        return "COND"
     if code in ("interaction.medication", "depletion.medication"):
         return "DRG"
     if code == "interaction.supplement":
