@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import suppcheck
-from suppcheck import InputError, Report, check, load_regimen, screen
+from suppcheck import InputError, Report, Severity, check, load_regimen, screen
 from suppcheck.frames import check_frame
 
 from .test_cli import run
@@ -160,7 +160,9 @@ def test_summary_and_findings_tables_match_the_json_reports_row_for_row(tmp_path
                 assert done.returncode == 2, done.stderr
             stored = pq.read_table(parquet)
             assert stored.schema.names == names
-            assert stored.schema.metadata[b"suppcheck.schema"] == f"{shape}/1".encode()
+            assert (
+                stored.schema.metadata[b"suppcheck.schema"] == {"person": b"person/1", "finding": b"finding/2"}[shape]
+            )
             from_parquet = [(row["line"], row["id"], row[third], row["input_error"]) for row in stored.to_pylist()]
             assert from_parquet == want, (table, workers)
             read = list(csv.DictReader(io.StringIO(text.read_text(encoding="utf-8"))))
@@ -393,3 +395,29 @@ def test_the_command_line_on_a_scheduler_and_two_worker_processes(tmp_path: Path
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def test_a_local_cluster_keeps_short_debug_logs_so_a_long_batch_stays_flat(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dask keeps its last 1,000 messages per connection for debugging; ours hold a chunk of input each,
+    # so a million-line batch grew the client to 593 MiB and each worker to 210 MiB before this.
+    import dask
+    import distributed
+
+    from suppcheck import _batch
+
+    seen: list[object] = []
+    real_client = distributed.Client
+
+    def client(*args: Any, **kwargs: Any) -> Any:
+        made = real_client(*args, **kwargs)
+        seen.append(dask.config.get("distributed.admin.low-level-log-length"))
+        seen.append(sorted(made.run(lambda: dask.config.get("distributed.admin.low-level-log-length")).values()))
+        return made
+
+    monkeypatch.setattr(distributed, "Client", client)
+    stream = io.BytesIO("".join(line + "\n" for line in lines(20)).encode())
+    options = _batch.Options(extra=(), fail_on=Severity.MAJOR, allow_unknown=False, min_severity=Severity.INFO)
+    results = list(_batch._results_on_cluster(stream, options, "local", 2))
+    assert sum(len(r.outcomes) for r in results) == 20
+    assert seen == [_batch.DASK_LOG_LENGTH, [_batch.DASK_LOG_LENGTH] * 2]
+    assert dask.config.get("distributed.admin.low-level-log-length") == 1000  # the caller's config is back

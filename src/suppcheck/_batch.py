@@ -55,6 +55,7 @@ CHUNKS_PER_WORKER = 4
 # On a Dask cluster every task also costs the scheduler and the client a round trip, and on one machine
 # they share its cores with the workers: fewer, larger tasks leave the workers more of them.
 CLUSTER_CHUNK_LINES = 256
+DASK_LOG_LENGTH = 16
 
 
 # What a batch can write: full reports, or the flat screening rows of :mod:`._screen`.
@@ -387,9 +388,14 @@ def _results_on_cluster(
     """
     from contextlib import ExitStack
 
+    import dask
     from distributed import Client, LocalCluster
 
     with ExitStack() as stack:
+        # Dask keeps its last messages and transitions for debugging, 1,000 of each by default; ours
+        # carry a chunk of input (a few hundred KB), so the client, the scheduler and each worker grew by
+        # hundreds of MB over a long batch. The config reaches a LocalCluster's workers through their nannies.
+        stack.enter_context(dask.config.set({"distributed.admin.low-level-log-length": DASK_LOG_LENGTH}))
         if scheduler == "local":
             cluster = stack.enter_context(
                 LocalCluster(  # type: ignore[no-untyped-call]

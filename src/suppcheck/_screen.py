@@ -5,7 +5,7 @@ command line's worker pool, pandas and polars frames, Dask partitions, a
 Spark ``mapInPandas``: a pure, picklable function of the records and the
 knowledge base, so the same input gives the same rows wherever it runs.
 
-The rows follow a documented, versioned flat schema (``SCHEMA_VERSION``) with
+The rows follow a documented, versioned flat schema (``SCHEMA_VERSIONS``) with
 Arrow types (:func:`arrow_schema`), so that a million people fit in a Parquet
 file of a few hundred bytes each instead of a 10 KB JSON report each. A
 record that cannot be checked keeps its place as a row with ``input_error``
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FINDING_COLUMNS",
     "PERSON_COLUMNS",
-    "SCHEMA_VERSION",
+    "SCHEMA_VERSIONS",
     "Shape",
     "arrow_schema",
     "columns",
@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 Shape = Literal["person", "finding"]
-SCHEMA_VERSION = 1
+# Each shape's version; a change a reader of the old one could trip on bumps it (finding/2 added foods).
+SCHEMA_VERSIONS: dict[str, int] = {"person": 1, "finding": 2}
 _SEVERITIES = tuple(reversed(Severity))  # worst first
 
 # (name, Arrow type, meaning): the contract of each shape, in column order.
@@ -68,6 +69,7 @@ FINDING_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("substances", "list<string>", "substance ids"),
     ("medications", "list<string>", "medication ids"),
     ("conditions", "list<string>", "condition ids"),
+    ("foods", "list<string>", "food ids (food findings)"),
     ("entries", "list<int32>", "zero-based regimen entries"),
     ("input_error", "string", "why the record could not be checked, or null (one such row per bad record)"),
 )
@@ -112,7 +114,7 @@ def arrow_schema(shape: Shape) -> pyarrow.Schema:
         "list<int32>": pa.list_(pa.int32()),
     }
     fields = [pa.field(name, types[kind]) for name, kind, _ in columns(shape)]
-    return pa.schema(fields, metadata={b"suppcheck.schema": f"{shape}/{SCHEMA_VERSION}".encode()})
+    return pa.schema(fields, metadata={b"suppcheck.schema": f"{shape}/{SCHEMA_VERSIONS[shape]}".encode()})
 
 
 def screen(
@@ -168,6 +170,7 @@ def rows_of(report: Report, *, line: int, shape: Shape) -> Iterator[dict[str, An
                 "substances": list(f.substances),
                 "medications": list(f.medications),
                 "conditions": list(f.conditions),
+                "foods": list(f.foods),
                 "entries": list(f.entries),
                 "input_error": None,
             }
@@ -196,7 +199,7 @@ def _error_rows(shape: Shape, line: int, ident: str | None, problem: str) -> Ite
         row.update(complete=False, codes=[], rule_ids=[], over_upper_limit=[])
         row.update({f"n_{s.value}": 0 for s in _SEVERITIES})
     else:
-        row.update(substances=[], medications=[], conditions=[], entries=[])
+        row.update(substances=[], medications=[], conditions=[], foods=[], entries=[])
     yield row
 
 
