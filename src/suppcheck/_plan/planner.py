@@ -73,8 +73,12 @@ def plan(
         clashes = conflicts(problem, score.broken)
     else:  # the broken rules may be avoidable after all; only those no time keeps are named
         clashes = [(g,) for g in sorted(score.broken) if problem.groups[g].always_broken is not None]
-    moves = _food_moves(problem, result.times, score)
-    statuses = [_status(problem, g, result.times, score, clashes, moves) for g in range(len(problem.groups))]
+    moved = _food_moves(problem, result.times, score)
+    statuses = [
+        _status(problem, g, result.times, score, clashes, [m for h, m in moved if h == g])
+        for g in range(len(problem.groups))
+    ]
+    moves = [m for _, m in moved]
     made = Plan(
         suppcheck_version=__version__,
         knowledge_version=kb.version,
@@ -236,7 +240,7 @@ def _status(
             )
         elif why == "broken":
             reason += " Keeping it would break a more severe rule, or more rules."
-    reason += "".join(f" {m.reason}" for m in moves if m.rule_id == group.rule_id and _about(m, group))
+    reason += "".join(f" {m.reason}" for m in moves)
     return RuleStatus(
         rule_id=group.rule_id,
         kind=group.kind,
@@ -334,8 +338,8 @@ def _foods(ctx: Context, problem: Problem) -> list[PlannedFood]:
 # -- moving a food instead -------------------------------------------------------------------------
 
 
-def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) -> list[FoodMove]:
-    """Where moving a food or drink would keep a rule the plan breaks, or let a moved dose stay put.
+def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) -> list[tuple[int, FoodMove]]:
+    """Where moving a food or drink would keep a rule the plan breaks, or let a moved dose stay put (by group).
 
     The new time is the nearest one of the waking day (15-minute grid and slot
     times) that keeps this rule and every other food rule the plan keeps for
@@ -368,14 +372,17 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
                 else:
                     reason = f"Or keep {keeps} and move {name} from {format_minutes(minute)} to {format_minutes(to)}."
                 out.append(
-                    FoodMove(
-                        rule_id=group.rule_id,
-                        food=name,
-                        id=food_id,
-                        time=format_minutes(minute),
-                        to=format_minutes(to),
-                        keeps=keeps,
-                        reason=reason,
+                    (
+                        g,
+                        FoodMove(
+                            rule_id=group.rule_id,
+                            food=name,
+                            id=food_id,
+                            time=format_minutes(minute),
+                            to=format_minutes(to),
+                            keeps=keeps,
+                            reason=reason,
+                        ),
                     )
                 )
     return out
@@ -431,10 +438,6 @@ def _keeps_food(problem: Problem, group: Group, minute: int, times: Sequence[Seq
     assert group.food_window is not None
     subject = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
     return window_broken(problem.day, group.food_window, subject, (minute,)) is None
-
-
-def _about(move: FoodMove, group: Group) -> bool:
-    return any(food_id == move.id for food_id, _, _ in group.foods)
 
 
 def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[str]:
