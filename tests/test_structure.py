@@ -332,17 +332,19 @@ def test_name_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_trusted_construction_is_model_construct() -> None:
-    from suppcheck import EntryInfo, Finding, MedicationInfo, Total
+    from suppcheck import EntryInfo, Finding, FoodInfo, MedicationInfo, Total
     from suppcheck._report import _PLAIN, trusted
 
-    assert {Finding, Total, EntryInfo, MedicationInfo} == _PLAIN, (
+    assert {Finding, Total, EntryInfo, MedicationInfo, FoodInfo} == _PLAIN, (
         "an output model grew aliases, private attributes or a post-init hook"
     )
-    report = check(BUSY)
+    report = check({**BUSY, "foods": [{"name": "coffee", "amount": "2 cups", "times": ["breakfast"]}, "lemonade"]})
     assert report.findings
     assert report.totals
     assert report.person.medications
-    for model in (*report.findings, *report.totals, *report.entries, *report.person.medications):
+    assert [f.id for f in report.foods] == ["coffee", None]
+    models = (*report.findings, *report.totals, *report.entries, *report.person.medications, *report.foods)
+    for model in models:
         values = dict(model.__dict__)
         fast = trusted(type(model), dict(values))
         slow = type(model).model_construct(**values)
