@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -333,3 +334,13 @@ def test_unknown_names_in_json_exit_2_with_suggestions(tmp_path: Path) -> None:
     result = run(["explain", "ul.magnesum", "--format", "json"], cwd=tmp_path)
     assert result.returncode == 2
     assert json.loads(result.stdout)["found"] is None
+
+
+def test_json_lines_whose_first_line_is_too_deep_to_parse_are_an_input_error_naming_the_line() -> None:
+    # Found by the fuzzer: telling the format apart parsed the first line without the depth limit.
+    deep = '{"regimen": ' + "[" * 5000 + "]" * 5000 + "}\n" + '{"regimen": []}\n'
+    assert sniff(deep) == "jsonl"
+    first, second = read_regimens(deep.encode(), name="<stdin>")
+    assert isinstance(first.error, InputError)
+    assert re.match(r"<stdin> line 1: invalid JSON: column \d+: nested deeper than 64 levels", str(first.error))
+    assert second.error is not None  # each line keeps its own place and error

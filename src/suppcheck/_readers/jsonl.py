@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import InputError
-from .._reading import Limits, loads_json
+from .._reading import KNOWLEDGE_DEPTH, Limits, check_depth, loads_json
 
 
 class _JsonLines:
@@ -20,6 +20,8 @@ class _JsonLines:
         lines = [line for line in text.lstrip().splitlines()[:2] if line.strip()]
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
             return False
+        if check_depth(lines[0].encode("utf-8", "surrogatepass"), KNOWLEDGE_DEPTH) is not None:
+            return True  # a line of JSON too deep to parse here: reading it says so, naming the line
         try:
             return isinstance(json.loads(lines[0]), dict)
         except ValueError:
