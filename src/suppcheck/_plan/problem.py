@@ -7,9 +7,9 @@ thing the checker reports once: a separation rule for one substance against
 one partner (a substance or a medication), a food rule's window for one
 substance or medication against the day's foods, a timing rule for one
 entry's dose, or a per-dose limit for one substance. Medications and foods
-stay at the person's own times: they are fixed sides of a window. :func:`violated` is the plain,
-unoptimised meaning of each group; the solver's bitmask tables are checked
-against it in the tests.
+stay at the person's own times: they are fixed sides of a window.
+:func:`violated` is the plain, unoptimised meaning of each group; the
+solver's bitmask tables are checked against it in the tests.
 """
 
 from __future__ import annotations
