@@ -148,3 +148,22 @@ def test_forking_while_another_thread_checks_leaves_no_child_waiting() -> None:
 def test_the_readme_documents_preload() -> None:
     readme = Path(ROOT / "README.md").read_text(encoding="utf-8")
     assert "suppcheck.preload()" in readme
+
+
+def test_the_batch_fork_server_preload_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The fork server imports suppcheck._forkserver before forking workers; a failure there must only
+    # mean that each worker loads the knowledge base itself, never a dead fork server.
+    import gc
+    import importlib
+
+    import suppcheck._forkserver as forkserver
+    import suppcheck._preload
+
+    def broken() -> None:
+        raise OSError("the knowledge-base cache cannot be read")
+
+    monkeypatch.setattr(suppcheck._preload, "preload", broken)
+    try:
+        importlib.reload(forkserver)
+    finally:
+        gc.unfreeze()

@@ -483,6 +483,9 @@ class _Pool:
         # forkserver: forking a process that may hold threads (progress bar, pytest) can deadlock.
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         self._context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # Workers forked from a server that loaded the knowledge base share its pages.
+            self._context.set_forkserver_preload(["suppcheck._forkserver"])
         self._workers = workers
         self._spool = spool
         self._options = options
