@@ -28,6 +28,7 @@ __all__ = [
     "day_start",
     "food_partners",
     "food_times",
+    "listed",
     "names_of",
     "resolve_foods",
     "rule_pairs",
@@ -182,8 +183,17 @@ def food_times(foods: Iterable[FoodTaken]) -> tuple[int, ...] | None:
 
 def names_of(foods: Iterable[FoodTaken]) -> str:
     """``coffee and milk``: the foods as written, in their order, each once."""
-    names = list(dict.fromkeys(f.name.strip() for f in foods))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed(f.name.strip() for f in foods)
+
+
+def listed(names: Iterable[str]) -> str:
+    """``coffee, tea and milk``: the names in their order, each once.
+
+    >>> listed(["coffee"]), listed(["coffee", "tea", "coffee", "milk"])
+    ('coffee', 'coffee, tea and milk')
+    """
+    unique = list(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
 def window_advice(window: FoodSeparation, subject: str, foods: str) -> tuple[float, str]:

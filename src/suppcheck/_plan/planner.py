@@ -17,7 +17,7 @@ from .._kb.loader import default_knowledge
 from .._regimen import RegimenFile, unit_problems
 from .._version import __version__
 from .model import FoodMove, Plan, PlannedDose, PlannedFood, PlannedMedication, PlannedSplit, Prefer, RuleStatus
-from .problem import Group, Problem, Score, build, evaluate, foods_at, violated
+from .problem import Group, Problem, Score, build, evaluate, foods_at, subject_times, violated
 from .solver import conflicts, solve
 
 
@@ -256,7 +256,7 @@ def _status(
 
 
 def _detail(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> str:
-    subject = sorted({t for e in group.subject_entries for t in times[e]}, key=problem.after_wake)
+    subject = sorted(subject_times(group, times), key=problem.after_wake)
     if group.kind == "timing":
         return f"{group.subject} at {', '.join(format_minutes(t) for t in subject)}"
     if group.kind == "per_dose":
@@ -267,7 +267,6 @@ def _detail(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> s
         minute, most = max(at_once.items(), key=lambda item: (item[1], -problem.after_wake(item[0])))
         return f"the most at once is {fmt(most)} {group.unit} ({format_minutes(minute)})"
     assert group.window is not None
-    subject = sorted({*group.subject_minutes, *subject}, key=problem.after_wake)
     partner = list(group.fixed_minutes) or [t for e in group.partner_entries for t in times[e]]
     if group.food_window is not None:
         broken = window_broken(problem.day, group.food_window, subject, partner)
@@ -350,7 +349,7 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
         window = group.food_window
         if window is None or group.unplannable is not None:
             continue
-        planned = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+        planned = subject_times(group, times)
         keeps = None
         target, day = planned, times
         if g not in score.broken:
@@ -358,7 +357,7 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
             if own is None:
                 continue
             day = own
-            target = {*group.subject_minutes, *(t for e in group.subject_entries for t in own[e])}
+            target = subject_times(group, own)
             keeps = f"{group.subject} at {', '.join(format_minutes(t) for t in sorted(target, key=problem.after_wake))}"
         for food_id, name, minutes in group.foods:
             for minute in minutes:
@@ -436,8 +435,7 @@ def _nearest_food_time(
 
 def _keeps_food(problem: Problem, group: Group, minute: int, times: Sequence[Sequence[int]]) -> bool:
     assert group.food_window is not None
-    subject = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
-    return window_broken(problem.day, group.food_window, subject, (minute,)) is None
+    return window_broken(problem.day, group.food_window, subject_times(group, times), (minute,)) is None
 
 
 def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[str]:

@@ -23,7 +23,7 @@ from typing import Literal
 
 from .. import _clock
 from .._engine.context import Context, Dose
-from .._engine.foods import food_times, names_of, window_advice, window_broken
+from .._engine.foods import food_times, listed, names_of, window_advice, window_broken
 from .._engine.select import food_separation_pairs, separation_pairs, timing_doses
 from .._engine.separation import Gap, separated
 from .._engine.shared import TOLERANCE, fmt, offset, step_for, wanted, window_text
@@ -324,9 +324,7 @@ def _fixed_subject(ctx: Context, group: Group, times: tuple[int, ...] | None, ea
 
 def foods_at(group: Group, minute: int) -> str:
     """The group's foods taken at a clock minute, as written: ``coffee and milk``."""
-    names = [name for _, name, minutes in group.foods if minute in minutes] or [group.partner]
-    names = list(dict.fromkeys(names))
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed([name for _, name, minutes in group.foods if minute in minutes] or [group.partner])
 
 
 def _timing_groups(ctx: Context) -> list[Group]:
@@ -385,6 +383,11 @@ def _per_dose_groups(ctx: Context, splits: dict[int, tuple[int, str]]) -> list[G
 # -- meaning of a timetable -------------------------------------------------------------------------
 
 
+def subject_times(group: Group, times: Sequence[Sequence[int]]) -> set[int]:
+    """The clock minutes of a group's subject in a timetable: its entries' doses and its fixed times."""
+    return {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+
+
 def fixed_breaks(problem: Problem, group: Group, minute: int) -> bool:
     """Whether a subject dose at ``minute`` breaks a separation group against its partner's fixed times."""
     if group.food_window is not None:
@@ -426,7 +429,7 @@ def violated(problem: Problem, group: Group, times: Sequence[Sequence[int]]) -> 
                 at_once[t] = at_once.get(t, 0.0) + amount
         return any(a > group.limit * (1 + TOLERANCE) for a in at_once.values())
     assert group.window is not None
-    subject = {*group.subject_minutes, *(t for e in group.subject_entries for t in times[e])}
+    subject = subject_times(group, times)
     if group.food_window is not None:
         return window_broken(problem.day, group.food_window, subject, group.fixed_minutes) is not None
     partner = set(group.fixed_minutes) if group.fixed_minutes else {t for e in group.partner_entries for t in times[e]}
