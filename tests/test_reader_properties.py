@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suppcheck import InputError, RegimenFile
-from suppcheck._reading import DEFAULT_LIMITS
+from suppcheck._reading import DEFAULT_LIMITS, Limits, check_tree, loads_json
 
 from .fuzz.targets import TARGETS, run_one
 
@@ -185,3 +185,64 @@ def test_memory_stays_bounded_for_the_largest_inputs_the_limits_let_in(data: byt
         tracemalloc.stop()
     # A megabyte of input may cost tens of megabytes decoded; without limits, gigabytes.
     assert peak < 300_000_000
+
+
+def _sizes(value: Any) -> tuple[int, int, int, int]:
+    """A decoded document's longest string or key, longest list, largest mapping or entries, and value count."""
+    longest = items = values = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        values += 1
+        if isinstance(node, str):
+            longest = max(longest, len(node))
+        elif isinstance(node, dict):
+            items = max(items, len(node))
+            longest = max([longest, *map(len, node)])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            items = max(items, len(node))
+            stack.extend(node)
+    return longest, items, items, values
+
+
+# The most values, items and characters a text of its size can hold: one-digit lists, bare strings.
+dense = st.one_of(
+    st.lists(st.integers(0, 9), max_size=12),
+    st.lists(st.lists(st.integers(0, 9), max_size=3), max_size=6),
+    st.dictionaries(st.text("ab", max_size=1), st.integers(0, 9), max_size=3),
+    st.text(max_size=12),
+)
+
+
+@st.composite
+def limits_near(draw: st.DrawFn, value: Any, size: int) -> Limits:
+    """Limits at the bound the text's length implies, but for one at, under or over what the document holds."""
+    implied = (size, (size - 1) // 2, (size - 1) // 2, size)
+    near = [max(0, draw(st.sampled_from([bound - 1, bound, bound, 10**6]))) for bound in implied]
+    tight = draw(st.integers(0, 3))  # one limit near what the document holds, where it passes or fails
+    near[tight] = max(0, _sizes(value)[tight] + draw(st.sampled_from([-1, 0, 1])))
+    return Limits(max_string=near[0], max_items=near[1], max_entries=near[2], max_values=near[3])
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), value=st.one_of(documents, dense), compact=st.booleans(), ascii=st.booleans())
+def test_a_document_skipped_for_its_size_breaks_no_limit(
+    data: st.DataObject, value: Any, compact: bool, ascii: bool
+) -> None:
+    """The size shortcut of ``loads_json`` decides exactly as the full walk would, at the tightest spellings."""
+    if isinstance(value, list) and data.draw(st.booleans()):
+        value = {"regimen": value}  # the entries limit, too
+    text = json.dumps(value, ensure_ascii=ascii, allow_nan=True, separators=(",", ":") if compact else None)
+    limits = data.draw(limits_near(value, len(text.encode("utf-8", "surrogatepass"))))
+    try:
+        check_tree(json.loads(text), limits, source=None)
+        walked = None
+    except InputError as exc:
+        walked = exc.problems
+    try:
+        loads_json(text, source=None, limits=limits)
+        read = None
+    except InputError as exc:
+        read = exc.problems
+    assert read == walked
