@@ -148,3 +148,55 @@ def test_the_outputs_show_the_foods_and_the_move(monkeypatch: pytest.MonkeyPatch
     dumped = json.loads(p.model_dump_json())
     assert dumped["food_moves"][0]["to"] == "09:30"
     assert dumped["foods"][0]["id"] == "coffee"
+
+
+def _iron_with_coffee_and_milk(coffee: str = "09:00", milk: str = "09:00") -> dict[str, Any]:
+    return _day(
+        [{"substance": "iron", "amount": "18 mg", "times": ["09:00"]}],
+        [{"name": "coffee", "times": [coffee]}, {"name": "milk", "times": [milk]}],
+    )
+
+
+def test_two_drinks_in_the_way_of_one_dose_are_one_alternative(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Iron at 09:00 with coffee and milk at 09:00: keeping 09:00 needs both drinks moved, and every output says so once.
+    monkeypatch.setenv("COLUMNS", "240")
+    p = plan(_iron_with_coffee_and_milk())
+    assert [(m.rule_id, m.food, m.to, m.keeps, m.option) for m in p.food_moves] == [
+        ("food.abs.iron.coffee_tea", "coffee", "09:30", "iron at 09:00", 1),
+        ("food.abs.iron.dairy", "milk", "09:30", "iron at 09:00", 1),
+    ]
+    both = "Or keep iron at 09:00 and move coffee from 09:00 to 09:30 and milk from 09:00 to 09:30."
+    assert {m.reason for m in p.food_moves} == {both}
+    for rule in ("food.abs.iron.coffee_tea", "food.abs.iron.dairy"):
+        assert _status(p, rule).reason.count(both) == 1
+    (dose,) = p.doses
+    assert dose.reason.endswith("or keep iron at 09:00 and move coffee to 09:30 and milk to 09:30")
+    out = io.StringIO()
+    print_schedule(p, "table", file=out)
+    text = out.getvalue()
+    assert text.count("Or: keep iron at 09:00") == 1
+    assert (
+        "Or: keep iron at 09:00 and have coffee at 09:30 instead of 09:00 and milk at 09:30 instead of 09:00 "
+        "(food.abs.iron.coffee_tea, food.abs.iron.dairy)." in text
+    )
+    page = html_handout(p)
+    assert page.count("Or keep iron at 09:00 and have") == 1  # the handout; the clinician table has each rule
+    assert "Or keep iron at 09:00 and have your coffee at 09:30 instead of 09:00 and your milk at 09:30" in page
+    # Both moves are needed: with the coffee moved alone the milk still breaks the dairy rule.
+    assert not separation_findings(check(_iron_with_coffee_and_milk("09:30", "09:30")))
+    assert separation_findings(check(_iron_with_coffee_and_milk("09:30", "09:00"))) == {"food.abs.iron.dairy"}
+
+
+def test_an_alternative_is_offered_whole_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    # When the milk has nowhere to go, moving the coffee alone would keep nothing: no move is offered.
+    from suppcheck._plan import planner
+
+    nearest = planner._nearest_food_time
+
+    def nowhere_for_milk(problem: Any, g: int, subject: Any, minute: int, food_id: str, *rest: Any) -> int | None:
+        return None if food_id == "milk" else nearest(problem, g, subject, minute, food_id, *rest)
+
+    monkeypatch.setattr(planner, "_nearest_food_time", nowhere_for_milk)
+    p = plan(_iron_with_coffee_and_milk())
+    assert p.food_moves == ()
+    assert "or keep" not in p.doses[0].reason

@@ -16,7 +16,7 @@ from .._kb.loader import default_knowledge
 from .._kb.models import FoodSeparation, Rule, Separation
 from .._regimen import RegimenFile
 from .._report import DISCLAIMER
-from .model import FoodMove, Plan, PlannedDose, RuleStatus
+from .model import FoodMove, Plan, PlannedDose, RuleStatus, alternatives
 
 __all__ = ["html_handout"]
 
@@ -208,8 +208,8 @@ def _patient(plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> str:
             f"<p>{esc(', '.join(untimed))}: take as prescribed. Tell your pharmacist when you take "
             f"{'them' if len(untimed) > 1 else 'it'}, so the plan can allow for it.</p>"
         )
-    for move in plan.food_moves:
-        notes.append(f"<p>{esc(_move_words(move))}</p>")
+    for together in alternatives(plan.food_moves):
+        notes.append(f"<p>{esc(_move_words(together))}</p>")
     if not plan.all_satisfied:
         notes.append(
             "<p><strong>Some advice could not all be kept in one day.</strong> Your pharmacist has the details "
@@ -221,11 +221,13 @@ def _patient(plan: Plan, regimen: RegimenFile | None, kb: KnowledgeBase) -> str:
     )
 
 
-def _move_words(move: FoodMove) -> str:
-    """The move in words for the person: keep the dose, have the drink at another time."""
-    if move.keeps is not None:
-        return f"Or keep {move.keeps} and have your {move.food} at {move.to} instead of {move.time}."
-    return f"Have your {move.food} at {move.to} instead of {move.time}: this keeps it apart from your medicine."
+def _move_words(together: tuple[FoodMove, ...]) -> str:
+    """One alternative in words for the person: keep the dose, have the drinks at other times."""
+    change = " and ".join(dict.fromkeys(f"your {m.food} at {m.to} instead of {m.time}" for m in together))
+    if together[0].keeps is not None:
+        return f"Or keep {together[0].keeps} and have {change}."
+    apart = "them" if len({m.food for m in together}) > 1 else "it"
+    return f"Have {change}: this keeps {apart} apart from your medicine."
 
 
 def _minutes(text: str) -> int:

@@ -59,7 +59,8 @@ class FoodMove(_Output):
     the food instead would let that dose stay at the regimen's own time. With
     ``keeps`` null, the plan cannot keep the rule (a medication and a drink
     both at the person's own times, or a clash with other rules), and moving
-    the food would.
+    the food would. When several foods stand in the way, the alternative
+    moves them all: its moves share one ``option`` and one reason.
     """
 
     rule_id: str
@@ -70,7 +71,18 @@ class FoodMove(_Output):
     keeps: str | None = Field(
         default=None, description="The dose that could stay at its own time instead, e.g. 'iron at 07:30'"
     )
+    option: int = Field(
+        default=1, ge=1, description="Moves with the same option are one alternative: all of them are needed"
+    )
     reason: str
+
+
+def alternatives(moves: tuple[FoodMove, ...]) -> list[tuple[FoodMove, ...]]:
+    """A plan's food moves gathered by ``option``: each alternative with every move it needs, in order."""
+    options: dict[int, list[FoodMove]] = {}
+    for move in moves:
+        options.setdefault(move.option, []).append(move)
+    return [tuple(together) for together in options.values()]
 
 
 class PlannedSplit(_Output):

@@ -240,7 +240,7 @@ def _status(
             )
         elif why == "broken":
             reason += " Keeping it would break a more severe rule, or more rules."
-    reason += "".join(f" {m.reason}" for m in moves)
+    reason += "".join(f" {text}" for text in dict.fromkeys(m.reason for m in moves))
     return RuleStatus(
         rule_id=group.rule_id,
         kind=group.kind,
@@ -338,57 +338,84 @@ def _foods(ctx: Context, problem: Problem) -> list[PlannedFood]:
 
 
 def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) -> list[tuple[int, FoodMove]]:
-    """Where moving a food or drink would keep a rule the plan breaks, or let a moved dose stay put (by group).
+    """Where moving foods or drinks would keep a rule the plan breaks, or let a moved dose stay put (by group).
 
-    The new time is the nearest one of the waking day (15-minute grid and slot
-    times) that keeps this rule and every other food rule the plan keeps for
-    that food; the rest of the day stays as planned.
+    Each alternative is offered whole or not at all: every food time that
+    stands in its way gets the nearest time of the waking day (15-minute grid
+    and slot times) that keeps its rule and every other food rule the plan
+    keeps for that food; the rest of the day stays as planned. The moves of
+    one alternative share its ``option`` number and its reason.
     """
-    out = []
+    out: list[tuple[int, FoodMove]] = []
+    offered: set[tuple[tuple[int, ...], ...]] = set()
     for g, group in enumerate(problem.groups):
-        window = group.food_window
-        if window is None or group.unplannable is not None:
+        if group.food_window is None or group.unplannable is not None:
             continue
-        planned = subject_times(group, times)
-        keeps = None
-        target, day = planned, times
-        if g not in score.broken:
+        if g in score.broken:
+            wanted = _moved_foods(problem, [g], times, score)
+            keeps = None
+        else:
             own = _own_day(problem, g, times, score)
             if own is None:
                 continue
-            day = own
-            target = subject_times(group, own)
+            day, newly = own
+            key = tuple(tuple(t) for t in day)
+            if key in offered:
+                continue  # the same doses back at their own times, offered from another of its rules
+            offered.add(key)
+            wanted = _moved_foods(problem, newly, day, score)
+            target = subject_times(group, day)
             keeps = f"{group.subject} at {', '.join(format_minutes(t) for t in sorted(target, key=problem.after_wake))}"
-        for food_id, name, minutes in group.foods:
-            for minute in minutes:
-                if window_broken(problem.day, window, target, (minute,)) is None:
-                    continue
-                to = _nearest_food_time(problem, g, target, minute, food_id, day, score)
-                if to is None:
-                    continue
-                if keeps is None:
-                    reason = f"Moving {name} from {format_minutes(minute)} to {format_minutes(to)} would keep it."
-                else:
-                    reason = f"Or keep {keeps} and move {name} from {format_minutes(minute)} to {format_minutes(to)}."
-                out.append(
-                    (
-                        g,
-                        FoodMove(
-                            rule_id=group.rule_id,
-                            food=name,
-                            id=food_id,
-                            time=format_minutes(minute),
-                            to=format_minutes(to),
-                            keeps=keeps,
-                            reason=reason,
-                        ),
-                    )
-                )
+        if not wanted:
+            continue
+        option = len({m.option for _, m in out}) + 1
+        # A food in the way of two rules moves once, to the one time that keeps both.
+        moves = " and ".join(
+            dict.fromkeys(f"{name} from {format_minutes(m)} to {format_minutes(to)}" for _, _, name, m, to in wanted)
+        )
+        reason = f"Moving {moves} would keep it." if keeps is None else f"Or keep {keeps} and move {moves}."
+        for h, food_id, name, minute, to in wanted:
+            move = FoodMove(
+                rule_id=problem.groups[h].rule_id,
+                food=name,
+                id=food_id,
+                time=format_minutes(minute),
+                to=format_minutes(to),
+                keeps=keeps,
+                option=option,
+                reason=reason,
+            )
+            out.append((h, move))
     return out
 
 
-def _own_day(problem: Problem, g: int, times: Sequence[Sequence[int]], score: Score) -> list[list[int]] | None:
-    """The plan with the rule's doses back at the regimen's own times, when only food rules then break.
+def _moved_foods(
+    problem: Problem, groups: Sequence[int], day: Sequence[Sequence[int]], score: Score
+) -> list[tuple[int, str, str, int, int]]:
+    """(group, food id, name, time, new time) for each food time that breaks these rules on ``day``.
+
+    Empty when one of them has no time to go to: half an alternative keeps nothing.
+    """
+    wanted = []
+    for g in groups:
+        group = problem.groups[g]
+        assert group.food_window is not None
+        target = subject_times(group, day)
+        for food_id, name, minutes in group.foods:
+            for minute in minutes:
+                if window_broken(problem.day, group.food_window, target, (minute,)) is None:
+                    continue
+                to = _nearest_food_time(problem, g, target, minute, food_id, day, score)
+                if to is None:
+                    return []
+                wanted.append((g, food_id, name, minute, to))
+    return wanted
+
+
+def _own_day(
+    problem: Problem, g: int, times: Sequence[Sequence[int]], score: Score
+) -> tuple[list[list[int]], list[int]] | None:
+    """The plan with the rule's doses back at the regimen's own times, and the food rules that then break.
 
     None when the plan did not move them, when an entry gave no times, when
     the own times keep the rule anyway, or when they break another rule that
@@ -402,9 +429,11 @@ def _own_day(problem: Problem, g: int, times: Sequence[Sequence[int]], score: Sc
             return None
         day[e] = list(user)
     newly = [h for h, other in enumerate(problem.groups) if h not in score.broken and violated(problem, other, day)]
-    if g not in newly or any(problem.groups[h].food_window is None for h in newly):
+    if g not in newly or any(
+        problem.groups[h].food_window is None or problem.groups[h].unplannable is not None for h in newly
+    ):
         return None
-    return day
+    return day, newly
 
 
 def _nearest_food_time(
@@ -441,8 +470,11 @@ def _keeps_food(problem: Problem, group: Group, minute: int, times: Sequence[Seq
 def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[str]:
     """For a moved dose: the food moves that would let it keep its own time."""
     rules = {g.rule_id for g in problem.groups if entry in g.subject_entries and g.food_window is not None}
+    options = {m.option for m in moves if m.keeps is not None and m.rule_id in rules}
     return [
-        f"or keep {m.keeps} and move {m.food} to {m.to}" for m in moves if m.keeps is not None and m.rule_id in rules
+        f"or keep {together[0].keeps} and move " + " and ".join(f"{m.food} to {m.to}" for m in together)
+        for option in sorted(options)
+        for together in [[m for m in moves if m.option == option]]
     ]
 
 

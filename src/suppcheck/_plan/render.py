@@ -8,7 +8,7 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from .._report import DISCLAIMER
 from .._severity import Severity
-from .model import FoodMove, Plan, PlannedDose
+from .model import FoodMove, Plan, PlannedDose, alternatives
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -80,8 +80,8 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
     console.print(table)
     for split in plan.splits:
         console.print(Text(f"Split: {split.name}: {split.reason}."))
-    for move in plan.food_moves:
-        console.print(Text(_move_words(move)))
+    for together in alternatives(plan.food_moves):
+        console.print(Text(_move_words(together)))
     untimed = [(m.name, m.note) for m in plan.medications if not m.times]
     untimed += [(f.name, f.note) for f in plan.foods if not f.times]
     for name, note in untimed:
@@ -93,12 +93,13 @@ def render_table(console: Console, plan: Plan, *, source: str = "") -> None:
     console.print(Text(f"\n{DISCLAIMER}", style="dim italic"))
 
 
-def _move_words(move: FoodMove) -> str:
-    """The move in one line for the terminal: keep the dose, or keep the rule, with the drink moved."""
-    change = f"have {move.food} at {move.to} instead of {move.time}"
-    if move.keeps is not None:
-        return f"Or: keep {move.keeps} and {change} ({move.rule_id})."
-    return f"To keep {move.rule_id}: {change}."
+def _move_words(together: tuple[FoodMove, ...]) -> str:
+    """One alternative in one line for the terminal: keep the dose, or keep the rule, with the drinks moved."""
+    change = "have " + " and ".join(dict.fromkeys(f"{m.food} at {m.to} instead of {m.time}" for m in together))
+    rules = ", ".join(dict.fromkeys(m.rule_id for m in together))
+    if together[0].keeps is not None:
+        return f"Or: keep {together[0].keeps} and {change} ({rules})."
+    return f"To keep {rules}: {change}."
 
 
 def _what(dose: PlannedDose) -> str:
