@@ -206,17 +206,19 @@ def error_rows(shape: Shape, number: int, line: bytes, problem: str) -> list[dic
 
 
 def encode_rows(rows: list[dict[str, object]], options: Options) -> bytes:
-    """Rows as CSV lines (lists joined with ``;``, no header), or for Parquet as one JSON array of row arrays.
+    """Rows as CSV lines (lists joined with ``;``, no header), or for Parquet as JSON lines of row objects.
 
-    The Parquet file's Arrow batches are built by the process that writes it:
-    a worker that built them would import pyarrow, and with it pandas, and
-    carry both for the rest of its life.
+    The Parquet file's Arrow batches are built by the process that writes it,
+    with Arrow's own JSON reader: a worker that built them would import
+    pyarrow and carry it for the rest of its life.
     """
     from ._screen import columns
 
-    names = [name for name, _, _ in columns(options.shape)]
     if options.parquet:
-        return json.dumps([[row[name] for name in names] for row in rows], ensure_ascii=False).encode("utf-8")
+        return b"".join(
+            json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n" for row in rows
+        )
+    names = [name for name, _, _ in columns(options.shape)]
     import csv
     import io
 
@@ -733,20 +735,20 @@ class _ParquetFrom:
             raise OutputError(target, exc) from None
 
     def write(self, data: bytes) -> None:
-        import pyarrow as pa
+        import io
 
-        rows = json.loads(data)
-        if rows:
-            self._pending.append(
-                pa.record_batch(
-                    [
-                        pa.array(column, type=field.type)
-                        for column, field in zip(zip(*rows, strict=True), self._schema, strict=True)
-                    ],
-                    schema=self._schema,
-                )
+        import pyarrow.json as pj
+
+        if data:
+            # Arrow's JSON reader, not pyarrow.array() over Python lists: that imports
+            # pandas the first time (0.7 s and 90 MiB in this process), and is slower.
+            table = pj.read_json(
+                io.BytesIO(data),
+                read_options=pj.ReadOptions(use_threads=False, block_size=max(len(data), 1 << 20)),
+                parse_options=pj.ParseOptions(explicit_schema=self._schema, unexpected_field_behavior="error"),
             )
-            self._rows += len(rows)
+            self._pending.append(table)
+            self._rows += table.num_rows
         if self._rows >= self.ROW_GROUP:
             self._write_pending()
 
@@ -756,7 +758,7 @@ class _ParquetFrom:
         if not self._pending:
             return
         try:
-            self._writer.write_table(pa.Table.from_batches(self._pending))
+            self._writer.write_table(pa.concat_tables(self._pending))
         except OSError as exc:  # pyarrow's IO errors are OSErrors
             raise OutputError(self._target, exc) from None
         self._pending, self._rows = [], 0
