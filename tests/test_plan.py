@@ -15,11 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suppcheck import InputError, KnowledgeBase, RegimenFile, Report, check, load_knowledge
+from suppcheck import InputError, KnowledgeBase, RegimenFile, Report, _clock, check, load_knowledge
 from suppcheck._engine.context import build_context
 from suppcheck._files import load_regimen
 from suppcheck._plan import Plan, plan
 from suppcheck._plan.ics import fold, to_ics
+from suppcheck._plan.model import alternatives
 from suppcheck._plan.problem import GRID, Problem, build, evaluate, structural_problem, violated
 from suppcheck._plan.render import print_schedule, to_json
 from suppcheck._plan.solver import solve
@@ -610,6 +611,25 @@ def test_planned_times_pass_the_checker(data: dict[str, Any]) -> None:
     assert [(t.substance, t.daily_amount) for t in report.totals] == [
         (t.substance, t.daily_amount) for t in original.totals
     ]
+    # A food move offered where the plan breaks a rule keeps that rule and breaks nothing new, says the check.
+    for together in alternatives(p.food_moves):
+        if together[0].keeps is None:
+            moved = check(_with_foods_moved(p, together))
+            assert separation_findings(moved) <= broken - {m.rule_id for m in together}
+
+
+def _with_foods_moved(p: Plan, together: tuple[Any, ...]) -> RegimenFile:
+    """The plan's regimen with the foods of one alternative at their new times, from the moves' own fields."""
+    regimen = p.apply()
+    slots = regimen.profile.day.slots()
+    foods = []
+    for item in regimen.foods:
+        to = {m.time: m.to for m in together if m.food == item.name}
+        times = item.times
+        if times is not None:
+            times = tuple(to.get(_clock.format_minutes(_clock.resolve(t, slots)), t) for t in times)
+        foods.append(item.model_copy(update={"times": times}))
+    return regimen.model_copy(update={"foods": tuple(foods)})
 
 
 def _valid_times(problem: Problem, entry: int, rnd: Any) -> list[int]:

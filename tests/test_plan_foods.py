@@ -200,3 +200,27 @@ def test_an_alternative_is_offered_whole_or_not_at_all(monkeypatch: pytest.Monke
     p = plan(_iron_with_coffee_and_milk())
     assert p.food_moves == ()
     assert "or keep" not in p.doses[0].reason
+
+
+@pytest.mark.parametrize("cipro", ["06:30", "07:00"])
+def test_a_food_moved_away_from_a_meal_is_judged_taken_alone(cipro: str) -> None:
+    # Milk at breakfast is part of a meal, so ciprofloxacin's dairy-alone rule does not apply to it. Moving it
+    # to 07:00 to keep iron at 09:00 would make it milk taken alone beside ciprofloxacin: not offered.
+    def day(milk: str) -> dict[str, Any]:
+        return _day(
+            [{"substance": "iron", "amount": "18 mg", "times": ["09:00"]}],
+            [{"name": "milk", "times": [milk]}],
+            medications=[{"name": "ciprofloxacin", "times": [cipro]}],
+        )
+
+    assert "food.abs.ciprofloxacin.dairy_alone" in separation_findings(check(day("07:00")))
+    p = plan(day("breakfast"))
+    assert p.food_moves == ()
+    assert p.all_satisfied
+    # With the ciprofloxacin in the evening the same move is offered, and the check agrees with it.
+    evening = day("breakfast")
+    evening["profile"]["medications"] = [{"name": "ciprofloxacin", "times": ["21:00"]}]
+    (move,) = plan(evening).food_moves
+    assert (move.food, move.time, move.to, move.keeps) == ("milk", "07:30", "07:00", "iron at 09:00")
+    evening["foods"] = [{"name": "milk", "times": ["07:00"]}]
+    assert not separation_findings(check(evening))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -161,15 +162,20 @@ class Plan(_Output):
         """
         if self._regimen is None:
             raise ValueError("this Plan was not made by suppcheck.plan() (it was loaded from JSON): nothing to apply")
-        factors = {s.entry: s.factor for s in self.splits}
-        by_entry: dict[int, list[PlannedDose]] = {}
-        for dose in self.doses:
-            by_entry.setdefault(dose.entry, []).append(dose)
-        entries = []
-        for index, entry in enumerate(self._regimen.regimen):
-            doses = sorted(by_entry.get(index, []), key=lambda d: d.dose)
-            entries.append(_applied(entry, doses, factors.get(index, 1)))
-        return self._regimen.model_copy(update={"regimen": tuple(entries)})
+        return applied(self._regimen, self.doses, self.splits)
+
+
+def applied(regimen: RegimenFile, doses: Sequence[PlannedDose], splits: Sequence[PlannedSplit]) -> RegimenFile:
+    """``regimen`` with these doses' times and these splits filled in (see :meth:`Plan.apply`)."""
+    factors = {s.entry: s.factor for s in splits}
+    by_entry: dict[int, list[PlannedDose]] = {}
+    for dose in doses:
+        by_entry.setdefault(dose.entry, []).append(dose)
+    entries = []
+    for index, entry in enumerate(regimen.regimen):
+        taken = sorted(by_entry.get(index, []), key=lambda d: d.dose)
+        entries.append(_applied(entry, taken, factors.get(index, 1)))
+    return regimen.model_copy(update={"regimen": tuple(entries)})
 
 
 def _applied(entry: RegimenEntry, doses: list[PlannedDose], factor: int) -> RegimenEntry:

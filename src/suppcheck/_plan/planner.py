@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import _clock
@@ -16,7 +16,17 @@ from .._kb.base import KnowledgeBase
 from .._kb.loader import default_knowledge
 from .._regimen import RegimenFile, unit_problems
 from .._version import __version__
-from .model import FoodMove, Plan, PlannedDose, PlannedFood, PlannedMedication, PlannedSplit, Prefer, RuleStatus
+from .model import (
+    FoodMove,
+    Plan,
+    PlannedDose,
+    PlannedFood,
+    PlannedMedication,
+    PlannedSplit,
+    Prefer,
+    RuleStatus,
+    applied,
+)
 from .problem import Group, Problem, Score, build, evaluate, foods_at, subject_times, violated
 from .solver import conflicts, solve
 
@@ -73,7 +83,7 @@ def plan(
         clashes = conflicts(problem, score.broken)
     else:  # the broken rules may be avoidable after all; only those no time keeps are named
         clashes = [(g,) for g in sorted(score.broken) if problem.groups[g].always_broken is not None]
-    moved = _food_moves(problem, result.times, score)
+    moved = _food_moves(problem, result.times, score, _checker_agrees(problem, parsed, result.times, score, kb))
     statuses = [
         _status(problem, g, result.times, score, clashes, [m for h, m in moved if h == g])
         for g in range(len(problem.groups))
@@ -337,14 +347,25 @@ def _foods(ctx: Context, problem: Problem) -> list[PlannedFood]:
 # -- moving a food instead -------------------------------------------------------------------------
 
 
-def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) -> list[tuple[int, FoodMove]]:
+# One food time moved: (group, food id, name, minute, new minute).
+_Moved = tuple[int, str, str, int, int]
+# Whether the checker agrees that an alternative (the day, its food times moved, the dose it keeps) breaks
+# nothing the plan keeps and keeps what it is offered for.
+Agrees = Callable[[Sequence[Sequence[int]], Sequence[_Moved], str | None], bool]
+
+
+def _food_moves(
+    problem: Problem, times: Sequence[Sequence[int]], score: Score, agrees: Agrees
+) -> list[tuple[int, FoodMove]]:
     """Where moving foods or drinks would keep a rule the plan breaks, or let a moved dose stay put (by group).
 
     Each alternative is offered whole or not at all: every food time that
     stands in its way gets the nearest time of the waking day (15-minute grid
     and slot times) that keeps its rule and every other food rule the plan
-    keeps for that food; the rest of the day stays as planned. The moves of
-    one alternative share its ``option`` number and its reason.
+    keeps for that food; the rest of the day stays as planned. The checker
+    then judges the day so changed, since a food moved away from a meal can
+    start a rule that only applies to it taken alone. The moves of one
+    alternative share its ``option`` number and its reason.
     """
     out: list[tuple[int, FoodMove]] = []
     offered: set[tuple[tuple[int, ...], ...]] = set()
@@ -352,6 +373,7 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
         if group.food_window is None or group.unplannable is not None:
             continue
         if g in score.broken:
+            day: Sequence[Sequence[int]] = times
             wanted = _moved_foods(problem, [g], times, score)
             keeps = None
         else:
@@ -366,7 +388,7 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
             wanted = _moved_foods(problem, newly, day, score)
             target = subject_times(group, day)
             keeps = f"{group.subject} at {', '.join(format_minutes(t) for t in sorted(target, key=problem.after_wake))}"
-        if not wanted:
+        if not wanted or not agrees(day, wanted, keeps):
             continue
         option = len({m.option for _, m in out}) + 1
         # A food in the way of two rules moves once, to the one time that keeps both.
@@ -389,9 +411,46 @@ def _food_moves(problem: Problem, times: Sequence[Sequence[int]], score: Score) 
     return out
 
 
-def _moved_foods(
-    problem: Problem, groups: Sequence[int], day: Sequence[Sequence[int]], score: Score
-) -> list[tuple[int, str, str, int, int]]:
+def _checker_agrees(
+    problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score, kb: KnowledgeBase
+) -> Agrees:
+    """The checker's judgement of an alternative, against its judgement of the plan itself."""
+    from .._check import check
+
+    splits = _splits(problem, regimen)
+    planned: list[set[str]] = []
+
+    def separations(day: Sequence[Sequence[int]], wanted: Sequence[_Moved]) -> set[str]:
+        changed = _foods_moved(applied(regimen, _doses(problem, regimen, day, score, ()), splits), wanted)
+        report = check(changed, knowledge=kb)
+        return {f.rule_id for f in report.findings if f.code in ("timing.separation", "food.separation")}
+
+    def agrees(day: Sequence[Sequence[int]], wanted: Sequence[_Moved], keeps: str | None) -> bool:
+        if not planned:
+            planned.append(separations(times, ()))
+        allowed = planned[0] if keeps is not None else planned[0] - {problem.groups[g].rule_id for g, *_ in wanted}
+        return separations(day, wanted) <= allowed
+
+    return agrees
+
+
+def _foods_moved(regimen: RegimenFile, wanted: Sequence[_Moved]) -> RegimenFile:
+    """``regimen`` with each moved food time (by the food's name as written) at its new time."""
+    slots = regimen.profile.day.slots()
+    foods = []
+    for item in regimen.foods:
+        to = {minute: new for _, _, name, minute, new in wanted if name == item.name}
+        if not to or item.times is None:
+            foods.append(item)
+            continue
+        times = tuple(
+            format_minutes(to[minute]) if (minute := _clock.resolve(t, slots)) in to else t for t in item.times
+        )
+        foods.append(item.model_copy(update={"times": times}))
+    return regimen.model_copy(update={"foods": tuple(foods)})
+
+
+def _moved_foods(problem: Problem, groups: Sequence[int], day: Sequence[Sequence[int]], score: Score) -> list[_Moved]:
     """(group, food id, name, time, new time) for each food time that breaks these rules on ``day``.
 
     Empty when one of them has no time to go to: half an alternative keeps nothing.
