@@ -224,3 +224,21 @@ def test_foods_are_drawn_on_the_day_with_their_windows() -> None:
     assert "diamonds foods and drinks" in page
     milk = check(load_regimen(GOLDEN / "food-ciprofloxacin-milk-with-a-meal.yaml"))
     assert "with milk" not in html_report(milk)  # milk with a meal does not count against ciprofloxacin
+
+
+def test_a_food_listed_with_a_meal_gets_no_taken_alone_band() -> None:
+    # Milk at 10:30 beside a listed meal is part of it, as the check counts it; only the 15:00 milk, taken
+    # alone, is drawn against ciprofloxacin's dairy-alone window.
+    report = check(
+        {
+            "profile": {"age": 30, "sex": "male", "medications": [{"name": "ciprofloxacin", "times": ["20:00"]}]},
+            "regimen": [{"substance": "vitamin d", "amount": "1000 IU", "times": ["dinner"]}],
+            "foods": [{"name": "meal", "times": ["10:30"]}, {"name": "milk", "times": ["10:30", "15:00"]}],
+        }
+    )
+    assert [(f.name, f.with_meal) for f in report.foods] == [("meal", (True,)), ("milk", (True, False))]
+    (finding,) = [f for f in report.findings if f.rule_id == "food.abs.ciprofloxacin.dairy_alone"]
+    assert finding.code == "food.separation"
+    page = html_report(report)
+    assert page.count('<rect class="band"') == 1
+    assert "<title>with milk: needs 6 h, scheduled 5 h apart</title>" in page

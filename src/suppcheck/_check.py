@@ -164,6 +164,7 @@ def _foods(ctx: Context) -> tuple[FoodInfo, ...]:
                     "amount": item.amount,
                     "times": item.times,
                     "clock": _clock_times(item.times, slots),
+                    "with_meal": taken.with_meal if taken is not None else None,
                 },
             )
         )

@@ -19,7 +19,7 @@ from ._htmlpage import SEVERITY_COLOUR, badge, esc, page, shape
 from ._kb.base import KnowledgeBase
 from ._kb.loader import default_knowledge
 from ._outcome import visible
-from ._report import EntryInfo, Finding, Report, Total
+from ._report import EntryInfo, Finding, FoodInfo, Report, Total
 from ._severity import Severity
 
 __all__ = ["html_report", "html_reports", "report_sections"]
@@ -337,16 +337,26 @@ def _bands(report: Report, findings: Iterable[Finding], kb: KnowledgeBase) -> li
     return bands
 
 
+def _no_meals(food: FoodInfo) -> tuple[bool, ...]:
+    return tuple(False for _ in food.clock or ())
+
+
 def _food_bands(report: Report, finding: Finding, kb: KnowledgeBase) -> list[_Band]:
     """A food rule's window drawn around the food's times, on the lanes of the dose or medication it is about."""
     rule = kb.food_rules.get(finding.rule_id)
     if rule is None or rule.separation is None or finding.hours_scheduled is None:
         return []
     window = rule.separation
-    meals = {_clock.resolve(m, report.person.day) for m in _clock.MEAL_SLOTS}
     eaten = [f for f in report.foods if f.id in finding.foods and f.clock]
-    # A rule about food taken alone (ciprofloxacin and dairy) leaves out the times at a meal.
-    partners = sorted({t for f in eaten for t in _minutes(f.clock or ()) if not (rule.food_taken_alone and t in meals)})
+    # A rule about food taken alone (ciprofloxacin and dairy) leaves out the times at a meal, as the check did.
+    partners = sorted(
+        {
+            t
+            for f in eaten
+            for t, meal in zip(_minutes(f.clock or ()), f.with_meal or _no_meals(f), strict=True)
+            if not (rule.food_taken_alone and meal)
+        }
+    )
     if not partners:
         return []
     lanes = [f"entry:{i}" for i in finding.entries] + [f"medication:{m}" for m in finding.medications]

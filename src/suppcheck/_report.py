@@ -173,6 +173,11 @@ class FoodInfo(_Output):
     amount: str | None = Field(default=None, description="The amount as given ('2 cups'), or null")
     times: tuple[str, ...] | None = Field(default=None, description="Its times as given (normalised), or none")
     clock: tuple[str, ...] | None = Field(default=None, description="Its times as clock times (HH:MM), or none")
+    with_meal: tuple[bool, ...] | None = Field(
+        default=None,
+        description="Per time: part of a meal (at breakfast, lunch or dinner, or listed with a meal at that time), "
+        "or none",
+    )
 
     def as_given(self) -> str:
         """``coffee 1 cup at 07:15``, and ``(not recognized)`` after a name the knowledge base does not know."""
