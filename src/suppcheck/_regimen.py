@@ -924,7 +924,14 @@ def _kind_of(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return "text"
-    return "nothing" if value is None else f"a {type(value).__name__}"
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def _echoed(value: Any) -> Any:

@@ -206,11 +206,12 @@ def _error_rows(shape: Shape, line: int, ident: str | None, problem: str) -> Ite
 def _regimen(record: Mapping[str, Any] | RegimenFile | str | bytes, knowledge: KnowledgeBase | None) -> RegimenFile:
     if isinstance(record, RegimenFile):
         return record
+    context = {"knowledge": knowledge} if knowledge is not None else None
     if isinstance(record, (str, bytes, bytearray)):
-        record = _decoded(record)
+        # Whatever the text holds, validation names it, in the words a batch line's error uses.
+        return RegimenFile.model_validate(_decoded(record), context=context)
     if not isinstance(record, Mapping):
         raise InputError(f"a record is a regimen mapping or a JSON object, not {type(record).__name__}")
-    context = {"knowledge": knowledge} if knowledge is not None else None
     return RegimenFile.model_validate(record, context=context)
 
 
