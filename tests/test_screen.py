@@ -22,6 +22,7 @@ import pytest
 
 import suppcheck
 from suppcheck import InputError, Report, Severity, check, load_regimen, screen
+from suppcheck._screen import screen_table
 from suppcheck.frames import check_frame
 
 from .test_cli import run
@@ -202,6 +203,84 @@ def test_a_parquet_table_holds_every_column_of_screen_and_the_writer_leaves_pand
     want = list(screen(path.read_bytes().splitlines(), shape=shape))  # type: ignore[arg-type]
     assert stored.to_pylist() == want
     assert any(row["input_error"] for row in want)
+
+
+def _screened(tmp_path: Path, source: Path, workers: str = "1", fmt: str = "summary-parquet") -> list[dict[str, Any]]:
+    out = tmp_path / f"out-{workers}.parquet"
+    done = run(
+        ["check", "--batch", str(source), "--format", fmt, "--output", str(out), "--workers", workers], cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr  # each input holds a bad regimen
+    rows: list[dict[str, Any]] = pq.read_table(out).to_pylist()
+    return rows
+
+
+def test_a_parquet_column_of_regimens_is_screened_row_for_row(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    cells: list[str | None] = [*lines(40), None, "{not json", "  "]
+    source = tmp_path / "members.parquet"
+    pq.write_table(pa.table({"_member": list(range(len(cells))), "regimen": cells}), source, row_group_size=16)
+    want = list(screen(["null" if not (c or "").strip() else c for c in cells]))  # type: ignore[misc]
+    for workers in ("1", "2"):
+        assert _screened(tmp_path, source, workers) == want
+    assert [r["input_error"] for r in want[-3:]] == [
+        "a regimen is a mapping with 'profile' and 'regimen', not nothing",
+        "invalid JSON at column 2: Expecting property name enclosed in double quotes",
+        "a regimen is a mapping with 'profile' and 'regimen', not nothing",
+    ]
+    # Regimens stored as structs (a null field is one not given), and bytes that are not UTF-8, are read
+    # as a JSONL line would be.
+    records = [json.loads(line) for line in lines(30)]
+    structs = tmp_path / "structs.parquet"
+    pq.write_table(pa.table({"regimen": pa.array(records)}), structs)
+    assert _screened(tmp_path, structs) == list(screen(records))
+    binary = tmp_path / "binary.parquet"
+    pq.write_table(pa.table({"regimen": pa.array([lines(1)[0].encode(), b"\xff{}"], pa.binary())}), binary)
+    rows = _screened(tmp_path, binary, fmt="findings-parquet")
+    assert rows[-1]["line"] == 2
+    assert rows[-1]["input_error"] == "not UTF-8 text: invalid start byte at byte 1 of the line"
+
+
+def test_a_parquet_table_layout_is_screened_as_check_frame_screens_it(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["m-1", "m-2", "m-1", "m-3"],
+            "age": [58, 40, None, 30],
+            "medications": ["doxycycline", None, None, None],
+            "substance": ["magnesium", "zinc", "vitamin D", "iron"],
+            "amount": ["400 mg", "15 mg", "1000 IU", "lots"],
+        }
+    )
+    source = tmp_path / "export.parquet"
+    frame.to_parquet(source)
+    rows = _screened(tmp_path, source)
+    assert rows == list(screen_table(frame.to_dict("records")))  # what check_frame(frame) screens
+    assert [(r["id"], r["line"], r["max_severity"]) for r in rows] == [
+        ("m-1", 1, "moderate"),
+        ("m-2", 2, None),
+        ("m-3", 4, None),
+    ]
+    assert rows[2]["input_error"] == "regimen[0] (iron).amount: 'lots' is not an amount such as '400 mg'"
+
+
+def test_a_parquet_file_that_cannot_be_screened_is_refused_before_any_output(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    wrong = tmp_path / "wrong.parquet"
+    pq.write_table(pa.table({"patient": ["m-1"]}), wrong)
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("id,substance\n", encoding="utf-8")
+    for source, problems in (
+        (wrong, [f"{wrong}: column 'patient': unknown column", f"{wrong}: or give a 'regimen' column"]),
+        (broken, [f"{broken}: not a readable Parquet file"]),
+    ):
+        out = tmp_path / "out.parquet"
+        done = run(["check", "--batch", str(source), "--format", "summary-parquet", "--output", str(out)], cwd=tmp_path)
+        assert done.returncode == 2
+        for problem in problems:
+            assert problem in done.stderr
+        assert not out.exists()  # nothing half-written
 
 
 def test_parquet_needs_an_output_file(tmp_path: Path) -> None:

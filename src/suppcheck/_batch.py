@@ -27,7 +27,7 @@ import json
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from ._errors import OutputError, SuppcheckError
@@ -675,9 +675,16 @@ def run(path: str, *, output: str | None, workers: int, options: Options, schedu
     from contextlib import ExitStack
 
     target = "standard output" if output is None else output
+    total = None if path == "-" else _size(path)
     with ExitStack() as files:
         source: Iterable[bytes] | NumberedLines
-        if options.table:
+        if path != "-" and path.lower().endswith(".parquet"):
+            from ._parquet_input import parquet_lines
+
+            source, grouped = parquet_lines(path)
+            options = replace(options, table=grouped)
+            total = None  # the bar counts JSON bytes, which a compressed file's size does not foretell
+        elif options.table:
             source = table_lines(path)
         else:
             source = _byte_lines(sys.stdin) if path == "-" else files.enter_context(open(path, "rb"))
@@ -691,9 +698,7 @@ def run(path: str, *, output: str | None, workers: int, options: Options, schedu
         if options.output.endswith("csv"):
             sink.write(_csv_header(options))
         table = _ParquetFrom(out, options, target) if options.parquet else sink
-        summary = _stream(
-            source, table, options, workers, total=None if path == "-" else _size(path), scheduler=scheduler
-        )
+        summary = _stream(source, table, options, workers, total=total, scheduler=scheduler)
     print(summary.text(), file=sys.stderr)
     return 2 if summary.errors else summary.code
 

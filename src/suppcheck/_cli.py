@@ -220,7 +220,11 @@ def _add_check(commands: Any) -> None:
         help="FHIR input: the date that turns birthDate into an age, and of each DetectedIssue (default: today)",
     )
     _rules_option(p)
-    p.add_argument("--batch", metavar="FILE.jsonl", help="check one JSON regimen per line ('-': standard input)")
+    p.add_argument(
+        "--batch",
+        metavar="FILE.jsonl",
+        help="check one JSON regimen per line ('-': standard input), or the regimens of a CSV export or a Parquet file",
+    )
     p.add_argument(
         "--workers",
         type=_workers,
@@ -526,6 +530,8 @@ def _check_batch(args: argparse.Namespace) -> int:
         _need_frames(args.parser, "--format " + output)
         if args.output is None:
             args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
+    if args.batch.lower().endswith(".parquet"):
+        _need_frames(args.parser, "--batch FILE.parquet")
     _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
     extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd
     files: tuple[tuple[str, bytes], ...] = ()
