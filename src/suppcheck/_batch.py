@@ -746,7 +746,7 @@ class _ParquetFrom:
 
         if data:
             # Arrow's JSON reader, not pyarrow.array() over Python lists: that imports
-            # pandas the first time (0.7 s and 90 MiB in this process), and is slower.
+            # pandas into the writing process the first time it runs.
             table = pj.read_json(
                 io.BytesIO(data),
                 read_options=pj.ReadOptions(use_threads=False, block_size=max(len(data), 1 << 20)),

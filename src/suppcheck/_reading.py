@@ -287,7 +287,7 @@ def too_small_to_break(size: int, limits: Limits) -> bool:
     Every value starts at a byte of its own, a string decodes to no more
     characters than the bytes that spell it, and a list or mapping of k items
     takes at least 2k + 1 bytes; so a regimen line of a few hundred bytes
-    needs no walk of its decoded tree (which cost a tenth of a batch line's time).
+    needs no walk of its decoded tree.
 
         >>> too_small_to_break(2_000, DEFAULT_LIMITS), too_small_to_break(2_002, DEFAULT_LIMITS)
         (True, False)

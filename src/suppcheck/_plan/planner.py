@@ -351,11 +351,11 @@ def _foods(ctx: Context, problem: Problem) -> list[PlannedFood]:
 _Moved = tuple[int, str, str, int, int]
 # Whether the checker agrees that an alternative (the day, its food times moved, the dose it keeps) breaks
 # nothing the plan keeps and keeps what it is offered for.
-Agrees = Callable[[Sequence[Sequence[int]], Sequence[_Moved], str | None], bool]
+_Agrees = Callable[[Sequence[Sequence[int]], Sequence[_Moved], str | None], bool]
 
 
 def _food_moves(
-    problem: Problem, times: Sequence[Sequence[int]], score: Score, agrees: Agrees
+    problem: Problem, times: Sequence[Sequence[int]], score: Score, agrees: _Agrees
 ) -> list[tuple[int, FoodMove]]:
     """Where moving foods or drinks would keep a rule the plan breaks, or let a moved dose stay put (by group).
 
@@ -413,7 +413,7 @@ def _food_moves(
 
 def _checker_agrees(
     problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score, kb: KnowledgeBase
-) -> Agrees:
+) -> _Agrees:
     """The checker's judgement of an alternative, against its judgement of the plan itself."""
     from .._check import check
 
@@ -531,7 +531,7 @@ def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[st
     rules = {g.rule_id for g in problem.groups if entry in g.subject_entries and g.food_window is not None}
     options = {m.option for m in moves if m.keeps is not None and m.rule_id in rules}
     return [
-        f"or keep {together[0].keeps} and move " + " and ".join(f"{m.food} to {m.to}" for m in together)
+        f"or keep {together[0].keeps} and move " + " and ".join(dict.fromkeys(f"{m.food} to {m.to}" for m in together))
         for option in sorted(options)
         for together in [[m for m in moves if m.option == option]]
     ]
