@@ -184,7 +184,7 @@ def test_a_parquet_table_holds_every_column_of_screen_and_the_writer_leaves_pand
     tmp_path: Path, shape: str
 ) -> None:
     # Every column and type as screen() gives it, through the writer process that builds the Arrow batches;
-    # that process must not import pandas (0.7 s and 90 MiB) to do it.
+    # that process must not import pandas, a heavy import, to do it.
     path = tmp_path / "in.jsonl"
     path.write_text("\n".join(lines(120)) + "\n", encoding="utf-8")
     out = tmp_path / "out.parquet"
