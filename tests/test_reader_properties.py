@@ -246,3 +246,20 @@ def test_a_document_skipped_for_its_size_breaks_no_limit(
     except InputError as exc:
         read = exc.problems
     assert read == walked
+
+
+@pytest.mark.parametrize(
+    ("text", "limits", "problem"),
+    [
+        ('"abcd"', Limits(max_string=3), "a string of 4 characters, more than 3 (limit max_string)"),
+        ("[1,2,3]", Limits(max_items=2), "3 items, more than 2 (limit max_items)"),
+        ('{"regimen":[1,2]}', Limits(max_entries=1), "2 entries, more than 1 (limit max_entries)"),
+        ("[1,2]", Limits(max_values=2), "more than 2 values in the document"),
+        ("7", Limits(max_values=0), "more than 0 values in the document"),
+    ],
+)
+def test_the_densest_texts_just_over_a_limit_are_refused(text: str, limits: Limits, problem: str) -> None:
+    # The tightest spellings: a bare string is 2 bytes longer than its text, and k one-digit items take 2k + 1.
+    with pytest.raises(InputError) as raised:
+        loads_json(text, source=None, limits=limits)
+    assert problem in str(raised.value)
