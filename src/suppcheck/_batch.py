@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from rich.progress import Progress
 
+    from ._readers import Document
     from ._report import Report
     from ._screen import Shape
 
@@ -314,18 +315,25 @@ def table_lines(path: str) -> NumberedLines:
     # The file as a whole is not bounded by max_bytes (a batch may be any size); each regimen is, by the reader.
     limits = configured_limits()
 
-    def numbered() -> Iterator[tuple[int, bytes]]:
-        for document in READER.documents(text, source=path, limits=limits):
-            assert document.line is not None
-            if document.error is not None:
-                record: dict[str, object] = {TABLE_PROBLEMS: list(document.error.problems)}
-                if document.id is not None:
-                    record["id"] = document.id
-            else:
-                record = document.raw
-            yield document.line, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return NumberedLines(numbered_lines(READER.documents(text, source=path, limits=limits)))
 
-    return NumberedLines(numbered())
+
+def numbered_lines(documents: Iterable[Document]) -> Iterator[tuple[int, bytes]]:
+    """A table's documents as JSON lines at their rows; one that could not be read carries its problems and id."""
+    for document in documents:
+        assert document.line is not None
+        if document.error is not None:
+            record: dict[str, object] = {TABLE_PROBLEMS: list(document.error.problems)}
+            if document.id is not None:
+                record["id"] = document.id
+        else:
+            record = document.raw
+        yield document.line, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def parquet_input(path: str) -> bool:
+    """Whether the batch reads ``path`` as a Parquet file (by its suffix, as CSV is known by its own)."""
+    return path != "-" and path.lower().endswith(".parquet")
 
 
 def _chunks(stream: Iterable[bytes] | NumberedLines, size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
@@ -678,7 +686,7 @@ def run(path: str, *, output: str | None, workers: int, options: Options, schedu
     total = None if path == "-" else _size(path)
     with ExitStack() as files:
         source: Iterable[bytes] | NumberedLines
-        if path != "-" and path.lower().endswith(".parquet"):
+        if parquet_input(path):
             from ._parquet_input import parquet_lines
 
             source, grouped = parquet_lines(path)

@@ -530,7 +530,7 @@ def _check_batch(args: argparse.Namespace) -> int:
         _need_frames(args.parser, "--format " + output)
         if args.output is None:
             args.parser.error(f"--format {output} writes a binary file: give --output FILE.parquet")
-    if args.batch.lower().endswith(".parquet"):
+    if _batch.parquet_input(args.batch):
         _need_frames(args.parser, "--batch FILE.parquet")
     _kb_or_bundled(args.rules)  # a broken knowledge base is reported once here, not once per line
     extra = tuple(str(Path(p).resolve()) for p in args.rules)  # worker processes need not share our cwd

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._batch import TABLE_PROBLEMS, NumberedLines
+from ._batch import NumberedLines, numbered_lines
 from ._errors import InputError, Problem
-from ._reading import check_tree, configured_limits
-from ._tablelayout import check_columns, regimens_from_rows
+from ._readers.csv import table_documents
+from ._reading import configured_limits
+from ._tablelayout import check_columns
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
 __all__ = ["REGIMEN_COLUMN", "parquet_lines"]
@@ -56,11 +58,10 @@ def parquet_lines(path: str) -> tuple[NumberedLines, bool]:
     return NumberedLines(_table(handle, path)), True
 
 
-def _batches(handle: pq.ParquetFile, path: str, columns: list[str] | None) -> Iterator[list[Any]]:
-    """The rows of each record batch: cells of one column, or mappings of the named columns."""
+def _batches(handle: pq.ParquetFile, path: str, columns: list[str] | None) -> Iterator[pa.RecordBatch]:
+    """The file's record batches, of these columns (None: all); a file that breaks off is an input error."""
     try:
-        for batch in handle.iter_batches(batch_size=_BATCH_ROWS, columns=columns):
-            yield batch.column(0).to_pylist() if columns == [REGIMEN_COLUMN] else batch.to_pylist()
+        yield from handle.iter_batches(batch_size=_BATCH_ROWS, columns=columns)
     except (OSError, ValueError) as exc:
         raise InputError(
             Problem(f"the Parquet file cannot be read on: {exc}", "parquet_invalid"), source=path
@@ -69,8 +70,8 @@ def _batches(handle: pq.ParquetFile, path: str, columns: list[str] | None) -> It
 
 def _cells(handle: pq.ParquetFile, path: str) -> Iterator[tuple[int, bytes]]:
     row = 0
-    for cells in _batches(handle, path, [REGIMEN_COLUMN]):
-        for cell in cells:
+    for batch in _batches(handle, path, [REGIMEN_COLUMN]):
+        for cell in batch.column(0).to_pylist():
             row += 1
             yield row, _line(cell)
 
@@ -94,23 +95,6 @@ def _present(value: object) -> object:
 
 
 def _table(handle: pq.ParquetFile, path: str) -> Iterator[tuple[int, bytes]]:
-    limits = configured_limits()
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for batch in _batches(handle, path, None):
-            yield from batch
-
-    for group in regimens_from_rows(rows()):
-        record: dict[str, Any] = group.record
-        problem: str | None = group.problem
-        if problem is None:
-            label = f"{path} row {group.first_row}"
-            try:
-                check_tree(record, limits, source=label)
-            except InputError as exc:
-                problem = exc.problems[0]
-        if problem is not None:
-            record = {TABLE_PROBLEMS: [problem]}
-            if group.id:
-                record["id"] = group.id
-        yield group.first_row, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    rows = (row for batch in _batches(handle, path, None) for row in batch.to_pylist())
+    documents = table_documents(rows, source=path, limits=configured_limits(), kind="parquet_cell")
+    return numbered_lines(documents)

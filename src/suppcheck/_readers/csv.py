@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .._errors import InputError, Problem
@@ -32,7 +32,6 @@ class _Csv:
         return "id" in names and len(names & set(COLUMNS)) >= 2
 
     def documents(self, text: str, *, source: str, limits: Limits) -> Iterator[Any]:
-        from . import Document
 
         # strict: a quote still open at the end is a file cut short, not a cell that runs to its end.
         reader = csv.DictReader(io.StringIO(text, newline=""), restkey="\0extra", strict=True)
@@ -65,19 +64,38 @@ class _Csv:
             raise InputError(problem, source=source) from None
         if extra:
             raise InputError(extra, source=source)
-        for group in regimens_from_rows(rows, row_numbers=numbers):
-            line = numbers[group.first_row - 1] if numbers else group.first_row
-            label = f"{source} row {line}" + (f" ({group.id})" if group.id else "")
-            if group.problem is not None:
-                error = InputError(Problem(group.problem, "csv_cell"), source=source)
-                yield Document(label, None, error, line, group.id or None)
-                continue
-            try:
-                check_tree(group.record, limits, source=label)
-            except InputError as exc:
-                yield Document(label, None, exc, line, group.id or None)
-                continue
-            yield Document(label, group.record, None, line, group.id or None)
+        yield from table_documents(rows, source=source, limits=limits, row_numbers=numbers)
+
+
+def table_documents(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    source: str,
+    limits: Limits,
+    row_numbers: Sequence[int] | None = None,
+    kind: str = "csv_cell",
+) -> Iterator[Any]:
+    """Rows in the table layout as one document per id, each bounded by ``limits``, at the row it starts on.
+
+    Rows are numbered as ``row_numbers`` gives them (a CSV file's, the header
+    being row 1), else from 1; a regimen whose cells cannot be read is a
+    document with its error (of type ``kind``), never dropped.
+    """
+    from . import Document
+
+    for group in regimens_from_rows(rows, row_numbers=row_numbers):
+        line = row_numbers[group.first_row - 1] if row_numbers else group.first_row
+        label = f"{source} row {line}" + (f" ({group.id})" if group.id else "")
+        if group.problem is not None:
+            error = InputError(Problem(group.problem, kind), source=source)
+            yield Document(label, None, error, line, group.id or None)
+            continue
+        try:
+            check_tree(group.record, limits, source=label)
+        except InputError as exc:
+            yield Document(label, None, exc, line, group.id or None)
+            continue
+        yield Document(label, group.record, None, line, group.id or None)
 
 
 READER = _Csv()
