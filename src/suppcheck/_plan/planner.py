@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from .. import _clock
@@ -25,6 +26,7 @@ from .model import (
     PlannedSplit,
     Prefer,
     RuleStatus,
+    alternatives,
     applied,
 )
 from .problem import Group, Problem, Score, build, evaluate, foods_at, subject_times, violated
@@ -83,7 +85,9 @@ def plan(
         clashes = conflicts(problem, score.broken)
     else:  # the broken rules may be avoidable after all; only those no time keeps are named
         clashes = [(g,) for g in sorted(score.broken) if problem.groups[g].always_broken is not None]
-    moved = _food_moves(problem, result.times, score, _checker_agrees(problem, parsed, result.times, score, kb))
+    splits = tuple(_splits(problem, parsed))
+    agrees = _checker_agrees(problem, parsed, splits, result.times, score, kb)
+    moved = _food_moves(problem, result.times, score, agrees)
     statuses = [
         _status(problem, g, result.times, score, clashes, [m for h, m in moved if h == g])
         for g in range(len(problem.groups))
@@ -97,7 +101,7 @@ def plan(
         medications=tuple(_medications(ctx, problem)),
         foods=tuple(_foods(ctx, problem)),
         food_moves=tuple(moves),
-        splits=tuple(_splits(problem, parsed)),
+        splits=splits,
         satisfied=tuple(s for s in statuses if s.satisfied),
         unsatisfied=tuple(s for s in statuses if not s.satisfied),
         conflicts=tuple(sorted({tuple(sorted({problem.groups[g].rule_id for g in c})) for c in clashes})),
@@ -369,6 +373,7 @@ def _food_moves(
     """
     out: list[tuple[int, FoodMove]] = []
     offered: set[tuple[tuple[int, ...], ...]] = set()
+    option = 0
     for g, group in enumerate(problem.groups):
         if group.food_window is None or group.unplannable is not None:
             continue
@@ -390,7 +395,7 @@ def _food_moves(
             keeps = f"{group.subject} at {', '.join(format_minutes(t) for t in sorted(target, key=problem.after_wake))}"
         if not wanted or not agrees(day, wanted, keeps):
             continue
-        option = len({m.option for _, m in out}) + 1
+        option += 1
         # A food in the way of two rules moves once, to the one time that keeps both.
         moves = " and ".join(
             dict.fromkeys(f"{name} from {format_minutes(m)} to {format_minutes(to)}" for _, _, name, m, to in wanted)
@@ -412,23 +417,27 @@ def _food_moves(
 
 
 def _checker_agrees(
-    problem: Problem, regimen: RegimenFile, times: Sequence[Sequence[int]], score: Score, kb: KnowledgeBase
+    problem: Problem,
+    regimen: RegimenFile,
+    splits: Sequence[PlannedSplit],
+    times: Sequence[Sequence[int]],
+    score: Score,
+    kb: KnowledgeBase,
 ) -> _Agrees:
     """The checker's judgement of an alternative, against its judgement of the plan itself."""
     from .._check import check
 
-    splits = _splits(problem, regimen)
-    planned: list[set[str]] = []
-
-    def separations(day: Sequence[Sequence[int]], wanted: Sequence[_Moved]) -> set[str]:
+    def separations(day: Sequence[Sequence[int]], wanted: Sequence[_Moved]) -> frozenset[str]:
         changed = _foods_moved(applied(regimen, _doses(problem, regimen, day, score, ()), splits), wanted)
         report = check(changed, knowledge=kb)
-        return {f.rule_id for f in report.findings if f.code in ("timing.separation", "food.separation")}
+        return frozenset(f.rule_id for f in report.findings if f.code in ("timing.separation", "food.separation"))
+
+    @cache  # the plan's own day is checked once, and only when some move is offered
+    def planned() -> frozenset[str]:
+        return separations(times, ())
 
     def agrees(day: Sequence[Sequence[int]], wanted: Sequence[_Moved], keeps: str | None) -> bool:
-        if not planned:
-            planned.append(separations(times, ()))
-        allowed = planned[0] if keeps is not None else planned[0] - {problem.groups[g].rule_id for g, *_ in wanted}
+        allowed = planned() if keeps is not None else planned() - {problem.groups[g].rule_id for g, *_ in wanted}
         return separations(day, wanted) <= allowed
 
     return agrees
@@ -529,11 +538,10 @@ def _keeps_food(problem: Problem, group: Group, minute: int, times: Sequence[Seq
 def _instead(problem: Problem, entry: int, moves: Sequence[FoodMove]) -> list[str]:
     """For a moved dose: the food moves that would let it keep its own time."""
     rules = {g.rule_id for g in problem.groups if entry in g.subject_entries and g.food_window is not None}
-    options = {m.option for m in moves if m.keeps is not None and m.rule_id in rules}
     return [
         f"or keep {together[0].keeps} and move " + " and ".join(dict.fromkeys(f"{m.food} to {m.to}" for m in together))
-        for option in sorted(options)
-        for together in [[m for m in moves if m.option == option]]
+        for together in alternatives(tuple(moves))
+        if together[0].keeps is not None and any(m.rule_id in rules for m in together)
     ]
 
 
